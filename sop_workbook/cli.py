@@ -1,0 +1,200 @@
+"""The `sop` command: a thin layer that checks arguments, calls one library function and prints.
+
+Errors become exit codes here and nowhere else: 0 success (warnings allowed), 1 invalid input or a plan or
+output that cannot be made, 2 usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ERROR, Finding, InputError, SopError
+
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    """Print findings grouped by file and sheet, errors and warnings counted at the end."""
+    current = None
+    for finding in sorted(findings):
+        group = (finding.file, finding.sheet)
+        if group != current:
+            current = group
+            click.echo(f"\n{finding.file}" + (f" — {finding.sheet}" if finding.sheet else ""))
+        where = f"{finding.cell:>6}" if finding.cell else "      "
+        label = click.style(finding.severity.upper(), fg="red" if finding.severity == ERROR else "yellow")
+        click.echo(f"  {where}  {label}: {finding.message}")
+    errors = sum(f.severity == ERROR for f in findings)
+    click.echo(f"\n{errors} error(s), {len(findings) - errors} warning(s).")
+
+
+def _month(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2027-01") from None
+
+
+def _run_time(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date-time; write it as YYYY-MM-DDTHH:MM:SS") from None
+
+
+class SopGroup(click.Group):
+    """Turns every library error into click's exit code 1 with its message: never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SopError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=SopGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sop")
+def main():
+    """S&OP workbook: Excel templates in, a reconciled meeting pack out.
+
+    \b
+    A monthly cycle:
+      sop templates blank/               # blank templates for Sales and Operations
+      sop validate demand.xlsx capacity.xlsx
+      sop reconcile demand.xlsx capacity.xlsx -o pack.xlsx
+
+    Try it on the sample company: `sop sample samples/` and reconcile those files.
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--cycle-month", callback=_month, help="First month of the plan, YYYY-MM (default: next month).")
+@click.option("--horizon", type=click.IntRange(1, 60), default=18, show_default=True,
+              help="Months in the plan.")
+def templates(directory, cycle_month, horizon):
+    """Write blank demand.xlsx and capacity.xlsx templates into DIRECTORY.
+
+    \b
+    Example:
+      sop templates cycle-2027-01/ --cycle-month 2027-01 --horizon 18
+    """
+    from .templates import write_templates
+
+    for path in write_templates(directory, cycle_month, horizon):
+        click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--month", type=click.IntRange(0, 1), default=0, show_default=True,
+              help="0 = the sample's first cycle (Jan-27); 1 = the next month's cycle (Feb-27).")
+def sample(directory, month):
+    """Write the sample company's filled-in templates into DIRECTORY.
+
+    \b
+    Example:
+      sop sample samples/
+      sop reconcile samples/demand.xlsx samples/capacity.xlsx -o samples/sop-pack.xlsx
+    """
+    from .sample import write_sample
+
+    for path in write_sample(directory, month=month):
+        click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.argument("demand", type=EXISTING_FILE)
+@click.argument("capacity", type=EXISTING_FILE)
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write copies of both templates with every flagged cell highlighted and commented.")
+def validate(demand, capacity, annotate_dir):
+    """Check DEMAND and CAPACITY and list every problem by file, sheet and cell.
+
+    Exits 0 when there are no errors (warnings are listed), 1 when there are errors.
+
+    \b
+    Example:
+      sop validate samples/demand.xlsx samples/capacity.xlsx
+      sop validate demand.xlsx capacity.xlsx --annotate checked/
+    """
+    from .reader import validate as validate_files
+
+    findings = validate_files(demand, capacity)
+    if findings:
+        _print_findings(findings)
+    else:
+        click.echo("No problems found.")
+    if annotate_dir is not None:
+        from .annotate import annotate
+
+        for path in annotate(findings, demand, capacity, annotate_dir):
+            click.echo(f"Wrote {path}")
+    sys.exit(1 if any(f.severity == ERROR for f in findings) else 0)
+
+
+@main.command()
+@click.argument("demand", type=EXISTING_FILE)
+@click.argument("capacity", type=EXISTING_FILE)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The meeting pack to write (.xlsx).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--plan-data", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the whole Plan Data table to this .csv or .parquet file.")
+@click.option("--run-time", callback=_run_time,
+              help="The run time recorded in the pack, YYYY-MM-DDTHH:MM:SS (default: SOURCE_DATE_EPOCH or now).")
+def reconcile(demand, capacity, output, force, plan_data, run_time):
+    """Validate DEMAND and CAPACITY, plan every scenario and write the meeting pack.
+
+    \b
+    Example:
+      sop reconcile samples/demand.xlsx samples/capacity.xlsx -o pack.xlsx
+      sop reconcile demand.xlsx capacity.xlsx -o pack.xlsx --force --plan-data plan.csv
+    """
+    from .reconcile import reconcile as reconcile_files
+
+    interactive = sys.stderr.isatty()
+
+    def progress(stage: str) -> None:
+        if interactive:
+            click.echo(f"… {stage}", err=True)
+
+    try:
+        results = reconcile_files(demand, capacity, output, force=force, plan_data=plan_data, run_time=run_time,
+                                  progress=progress)
+    except InputError as error:
+        _print_findings(error.findings)
+        click.echo("Fix the errors above and run again; nothing was written.", err=True)
+        sys.exit(1)
+    _print_summary(results, output)
+
+
+def _print_summary(results, output: Path) -> None:
+    """The few figures a coordinator wants to see before opening the pack."""
+    summary = results.summary
+    currency = results.inputs.cycle.currency
+    click.echo(f"Base plan for {results.inputs.cycle.company}, "
+               f"{results.inputs.cycle.cycle_month:%b-%y} + {results.inputs.cycle.horizon} months")
+    click.echo(f"  Fill rate            {summary.get('Fill rate', float('nan')):8.1%}")
+    click.echo(f"  Revenue              {summary.get('Revenue', 0):>14,.0f} {currency}")
+    click.echo(f"  Contribution margin  {summary.get('Contribution margin', 0):>14,.0f} {currency}"
+               f"  ({summary.get('Contribution margin %', float('nan')):.1%})")
+    click.echo(f"  Revenue at risk      {summary.get('Revenue at risk', 0):>14,.0f} {currency}")
+    gaps = results.gaps
+    if len(gaps):
+        base = gaps[gaps["Scenario"] == "Base"].head(3)
+        click.echo("  Top gaps:")
+        for gap in base.to_dict("records"):
+            click.echo(f"    {gap['SKU']} for {gap['Customer']}, {gap['Month']:%b-%y}: {gap['Unmet units']:,.0f} units"
+                       f", {gap['Revenue at risk']:,.0f} {currency} at risk — {gap['Explanation']}")
+    click.echo(f"Wrote {output}")
+

@@ -1,0 +1,53 @@
+"""The main job in one call: read both templates, stop on errors, plan every scenario, write the meeting pack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .analysis import Results, plan
+from .errors import InputError, OutputError
+from .reader import read
+from .workbook import write_pack
+
+STAGES = ("Reading the templates", "Planning every scenario", "Writing the meeting pack")
+
+
+def reconcile(demand_path: str | Path, capacity_path: str | Path, output: str | Path, *, force: bool = False,
+              plan_data: str | Path | None = None, run_time=None,
+              progress: Callable[[str], None] | None = None) -> Results:
+    """Validate both templates, make the consensus plan and write the meeting pack.
+
+    Args:
+        demand_path: The demand template filled in by Sales.
+        capacity_path: The capacity template filled in by Operations.
+        output: Where to write the meeting pack (.xlsx).
+        force: Overwrite an existing output file.
+        plan_data: Also write the whole Plan Data table to this CSV or Parquet file.
+        run_time: The run time recorded in the lineage (a datetime); default SOURCE_DATE_EPOCH or now.
+        progress: Called with the name of each stage as it starts (for a progress display).
+
+    Returns:
+        The results the pack shows.
+
+    Raises:
+        InputError: when the inputs have errors (every finding attached).
+        OutputError: when the output exists (without force) or cannot be written.
+        PlanError: when no plan can be made.
+    """
+    report = progress or (lambda stage: None)
+    output = Path(output)
+    # Refuse before the expensive work, not after it: the coordinator learns at once that the name is taken.
+    if output.exists() and not force:
+        raise OutputError(str(output), "exists already; choose another name or pass --force to overwrite it")
+    if not output.parent.is_dir():
+        raise OutputError(str(output), f"the folder {output.parent} does not exist; create it first")
+    report(STAGES[0])
+    inputs = read(demand_path, capacity_path)
+    if inputs.errors:
+        raise InputError(inputs.findings)
+    report(STAGES[1])
+    results = plan(inputs)
+    report(STAGES[2])
+    write_pack(results, output, run_time=run_time, plan_data=plan_data, force=force)
+    return results

@@ -1,0 +1,490 @@
+"""The one definition of every template sheet and column.
+
+The template writer (`templates.py`), the reader and its validation (`reader.py`) and the README's template
+reference (`docs_reference()`) are all generated from the objects in this module. Sheet names and column
+headers are exactly those of SPEC.md; they are also the column names of the reader's DataFrames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Column kinds. Every kind maps to one parsing rule in the reader and one number format in the templates.
+TEXT = "text"  # free text, stripped of stray spaces
+NUMBER = "number"  # a finite number, not negative unless `minimum` is None
+INTEGER = "integer"  # a whole number (horizon, lead time in days)
+PERCENT = "percent"  # a fraction typed as a percentage (35% is stored as 0.35)
+MONTH = "month"  # a date, taken as its first of month
+DATE = "date"  # a calendar date
+CHOICE = "choice"  # one of `choices`
+
+# Where month columns come from.
+HORIZON = "horizon"  # one column per month of the horizon, starting at the cycle month
+PAST = "past"  # one column per month of the 12 months before the cycle month
+
+PAST_MONTHS = 12
+DEFAULT_HORIZON = 18
+
+# Dropdown list sources: the column of another sheet whose values a planner picks from.
+# A list is referenced as a plain range so that it works the same in Excel and LibreOffice.
+YES_NO = ("Yes", "No")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a template sheet.
+
+    Attributes:
+        header: The header text, as the planner sees it and as the DataFrame column is named.
+        kind: One of TEXT, NUMBER, INTEGER, PERCENT, MONTH, DATE, CHOICE.
+        required: Whether a row must have a value here.
+        choices: The allowed values of a CHOICE column.
+        lookup: For a column whose values must be defined elsewhere, ("Sheet", "Header") of the defining column,
+            within the same template; the template offers it as a dropdown.
+        help: A sentence for the instructions sheet and the README.
+        width: Column width in the template, in characters.
+        minimum: The least allowed value of a number; None allows negatives.
+        default: The value used when an optional cell is blank (None keeps it blank).
+    """
+
+    header: str
+    kind: str = TEXT
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    lookup: tuple[str, str] | None = None
+    help: str = ""
+    width: int = 14
+    minimum: float | None = 0.0
+    default: object = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a template.
+
+    Attributes:
+        name: The sheet name (also the Excel table's display name, without spaces).
+        help: What the sheet is for, for the instructions sheet and the README.
+        columns: The fixed columns, left to right.
+        months: HORIZON or PAST when the sheet has one column per month after the fixed columns, else None.
+        month_value: The name of the value column when the month columns are read into long form
+            (for example "Forecast": one row per SKU, customer, scenario and month).
+        month_help: What a month cell holds, for the instructions.
+        key: Columns whose combination must be unique.
+        required: Whether the sheet must be present and have at least one row.
+        key_value: True for the Cycle sheet: rows of Key / Value instead of a table.
+    """
+
+    name: str
+    help: str
+    columns: tuple[Column, ...] = ()
+    months: str | None = None
+    month_value: str | None = None
+    month_help: str = ""
+    key: tuple[str, ...] = ()
+    required: bool = True
+    key_value: bool = False
+
+    def column(self, header: str) -> Column:
+        """Return the column with this header.
+
+        Args:
+            header: The exact header text.
+
+        Returns:
+            The Column.
+
+        Raises:
+            KeyError: when the sheet has no such column.
+        """
+        for column in self.columns:
+            if column.header == header:
+                return column
+        raise KeyError(f"{self.name} has no column {header!r}")
+
+    @property
+    def table_name(self) -> str:
+        """The Excel table name of this sheet (letters only, as Excel requires)."""
+        return "".join(ch for ch in self.name.title() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Template:
+    """One of the two planner templates.
+
+    Attributes:
+        kind: "demand" or "capacity"; also the file's stem.
+        owner: The team that fills it in.
+        sheets: Its sheets in workbook order (the instructions sheet is written before them).
+    """
+
+    kind: str
+    owner: str
+    help: str
+    sheets: tuple[Sheet, ...] = field(default_factory=tuple)
+
+    @property
+    def filename(self) -> str:
+        """The file name the template is written under."""
+        return f"{self.kind}.xlsx"
+
+    def sheet(self, name: str) -> Sheet:
+        """Return the sheet with this name.
+
+        Args:
+            name: The exact sheet name.
+
+        Returns:
+            The Sheet.
+
+        Raises:
+            KeyError: when the template has no such sheet.
+        """
+        for sheet in self.sheets:
+            if sheet.name == name:
+                return sheet
+        raise KeyError(f"{self.kind} template has no sheet {name!r}")
+
+
+INSTRUCTIONS_SHEET = "Instructions"
+
+# The Cycle sheet's keys, in order. Both templates carry the same sheet; the reader checks that they agree.
+CYCLE_KEYS = (
+    Column("Company", TEXT, help="The company's name, shown on every page of the meeting pack.", width=28),
+    Column("Cycle month", MONTH, help="The first month of the plan (a date; its first of month is used).",
+           width=28),
+    Column("Horizon (months)", INTEGER, help="How many months the plan covers (1 to 60); one month column each.",
+           width=28, minimum=1),
+    Column("Currency", TEXT, help="The currency of every price and cost, for example USD or EUR.", width=28),
+    Column("Prepared by", TEXT, required=False, help="Who filled in this template.", width=28),
+)
+
+CYCLE = Sheet(
+    name="Cycle",
+    help="Key / value rows that identify the planning cycle. Must agree between the two templates.",
+    columns=CYCLE_KEYS,
+    key_value=True,
+)
+
+_SKU_DEMAND = ("Products", "SKU")
+_SKU_CAPACITY = ("Inventory", "SKU")
+_RESOURCE = ("Resources", "Resource")
+_MATERIAL = ("Materials", "Material")
+
+DEMAND = Template(
+    kind="demand",
+    owner="Sales",
+    help="What the market wants: forecast by SKU, customer and month, prices, orders, launches and assumptions.",
+    sheets=(
+        CYCLE,
+        Sheet(
+            name="Products",
+            help="The product master. Family is the level executives read; every SKU in the plan is listed here.",
+            columns=(
+                Column("SKU", help="The product code, unique.", width=14),
+                Column("Description", required=False, help="What the product is.", width=32),
+                Column("Family", help="The product family the SKU rolls up to.", width=18),
+                Column("Unit", required=False, help="The unit of measure, for example each or case.",
+                       width=8, default="each"),
+                Column("Status", CHOICE, choices=("Active", "Launch", "Phase-out"),
+                       help="Active, Launch (a new product, listed on Launches) or Phase-out.", width=11),
+                Column("Margin floor %", PERCENT, required=False,
+                       help="The lowest acceptable contribution margin as a percentage of revenue (blank = none).",
+                       width=14),
+            ),
+            key=("SKU",),
+        ),
+        Sheet(
+            name="Forecast",
+            help="Unconstrained demand in units, by SKU, customer, scenario and month. Base is required; "
+                 "Upside and Downside are optional.",
+            columns=(
+                Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
+                Column("Customer", help="The customer or channel the demand comes from.", width=20),
+                Column("Scenario", CHOICE, choices=("Base", "Upside", "Downside"),
+                       help="Base, Upside or Downside.", width=11),
+            ),
+            months=HORIZON,
+            month_value="Forecast",
+            month_help="units the customer is expected to order in that month",
+            key=("SKU", "Customer", "Scenario"),
+        ),
+        Sheet(
+            name="Prices",
+            help="The unit price Sales expects to realise. A blank customer means all customers; a later Valid "
+                 "from overrides an earlier one.",
+            columns=(
+                Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
+                Column("Customer", required=False, help="The customer this price applies to (blank = all).",
+                       width=20),
+                Column("Unit price", NUMBER, help="Price per unit in the cycle currency.", width=12),
+                Column("Valid from", MONTH, required=False,
+                       help="The first month the price applies (blank = the cycle month).", width=12),
+            ),
+            key=("SKU", "Customer", "Valid from"),
+        ),
+        Sheet(
+            name="Commitments",
+            help="Customer orders. Confirmed orders are honoured first; Requested ones are checked for "
+                 "feasibility.",
+            columns=(
+                Column("Order ref", help="The order number, unique.", width=14),
+                Column("Customer", help="The customer who placed the order.", width=20),
+                Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
+                Column("Quantity", NUMBER, help="Units ordered.", width=10),
+                Column("Requested date", DATE, help="The date the customer wants the goods.", width=14),
+                Column("Status", CHOICE, choices=("Confirmed", "Requested"),
+                       help="Confirmed (promised to the customer) or Requested (not yet promised).", width=11),
+                Column("Notes", required=False, help="Anything the meeting should know.", width=32),
+            ),
+            key=("Order ref",),
+            required=False,
+        ),
+        Sheet(
+            name="Launches",
+            help="New products and the month they launch; there may be no demand before the launch month.",
+            columns=(
+                Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
+                Column("Launch month", MONTH, help="The first month customers can buy it.", width=13),
+                Column("Notes", required=False, help="What the launch depends on.", width=40),
+            ),
+            key=("SKU",),
+            required=False,
+        ),
+        Sheet(
+            name="Budget",
+            help="The annual operating plan by family, for the comparison of plan against budget (optional).",
+            columns=(
+                Column("Family", help="A family from Products.", width=18),
+                Column("Measure", CHOICE, choices=("Revenue", "Volume"),
+                       help="Revenue (in the cycle currency) or Volume (in units).", width=10),
+            ),
+            months=HORIZON,
+            month_value="Budget",
+            month_help="the budgeted revenue or volume for that month",
+            key=("Family", "Measure"),
+            required=False,
+        ),
+        Sheet(
+            name="Actuals",
+            help="Shipments of the 12 months before the cycle month, for forecast accuracy (optional).",
+            columns=(
+                Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
+                Column("Customer", help="The customer the units were shipped to.", width=20),
+            ),
+            months=PAST,
+            month_value="Actual",
+            month_help="units actually shipped in that month",
+            key=("SKU", "Customer"),
+            required=False,
+        ),
+        Sheet(
+            name="Assumptions",
+            help="Market intelligence Sales shares with Operations.",
+            columns=(
+                Column("Topic", help="What the assumption is about.", width=20),
+                Column("Assumption", help="The assumption in a sentence.", width=60),
+                Column("Impact", CHOICE, choices=("High", "Medium", "Low"), help="High, Medium or Low.",
+                       width=9),
+                Column("Owner", required=False, help="Who stands behind it.", width=16),
+            ),
+            required=False,
+        ),
+    ),
+)
+
+CAPACITY = Template(
+    kind="capacity",
+    owner="Operations",
+    help="What the plant can do: resources and hours, routings, costs, inventory, materials, launch readiness "
+         "and risks.",
+    sheets=(
+        CYCLE,
+        Sheet(
+            name="Resources",
+            help="Lines, work centres and crews, with what an hour costs.",
+            columns=(
+                Column("Resource", help="The resource's name, unique.", width=18),
+                Column("Site", help="The plant or site it belongs to.", width=14),
+                Column("Regular cost per hour", NUMBER, help="Cost of a regular hour (a fixed cost of the month).",
+                       width=12),
+                Column("Overtime cost per hour", NUMBER, help="Cost of an overtime hour (paid only when used).",
+                       width=12),
+            ),
+            key=("Resource",),
+        ),
+        Sheet(
+            name="Capacity",
+            help="Hours available per resource and month. Regular rows are the hours paid for; Overtime rows are "
+                 "the most overtime hours that may be added.",
+            columns=(
+                Column("Resource", lookup=_RESOURCE, help="A resource from Resources.", width=18),
+                Column("Kind", CHOICE, choices=("Regular", "Overtime"), help="Regular or Overtime.", width=10),
+            ),
+            months=HORIZON,
+            month_value="Hours",
+            month_help="hours available in that month",
+            key=("Resource", "Kind"),
+        ),
+        Sheet(
+            name="Routings",
+            help="The hours one unit of a SKU takes on each resource; a SKU may load several resources.",
+            columns=(
+                Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
+                Column("Resource", lookup=_RESOURCE, help="A resource from Resources.", width=18),
+                Column("Hours per unit", NUMBER, help="Hours one unit takes on the resource.", width=12),
+            ),
+            key=("SKU", "Resource"),
+        ),
+        Sheet(
+            name="Costs",
+            help="Variable costs per unit, and what happens to demand that is not met in its month.",
+            columns=(
+                Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
+                Column("Material cost per unit", NUMBER, help="Bought-in material per unit.", width=12),
+                Column("Other variable cost per unit", NUMBER, help="Energy, freight and other costs per unit.",
+                       width=12),
+                Column("Holding cost per unit-month", NUMBER, help="Cost of keeping one unit in stock a month.",
+                       width=12),
+                Column("Unmet demand", CHOICE, choices=("Backlog", "Lost"),
+                       help="Backlog (the customer waits) or Lost (a sale not made in its month is gone).",
+                       width=12),
+                Column("Backlog cost per unit-month", NUMBER, required=False, default=0.0,
+                       help="Cost of one unit waiting one month (discounts, penalties); blank = 0.", width=12),
+            ),
+            key=("SKU",),
+        ),
+        Sheet(
+            name="Subcontract",
+            help="Subcontractors per SKU: all-in cost per unit and the most units they can deliver each month. "
+                 "A SKU without a row cannot be subcontracted.",
+            columns=(
+                Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
+                Column("Subcontractor", help="The subcontractor's name.", width=18),
+                Column("Cost per unit", NUMBER, help="All-in cost of a subcontracted unit.", width=12),
+            ),
+            months=HORIZON,
+            month_value="Max units",
+            month_help="the most units the subcontractor can deliver that month",
+            key=("SKU", "Subcontractor"),
+            required=False,
+        ),
+        Sheet(
+            name="Inventory",
+            help="Stock on hand and stock policy per SKU.",
+            columns=(
+                Column("SKU", help="The product code; every SKU Operations plans is listed here once."),
+                Column("Opening stock", NUMBER, help="Units on hand at the start of the cycle month.", width=10),
+                Column("Safety stock", NUMBER, required=False, default=0.0,
+                       help="Units to keep on hand at every month end (blank = 0).", width=10),
+                Column("Target closing stock", NUMBER, required=False, default=0.0,
+                       help="Units wanted on hand at the end of the horizon (blank = 0).", width=10),
+                Column("Max stock", NUMBER, required=False,
+                       help="The storage limit in units (blank = no limit).", width=10),
+                Column("Lead time (days)", INTEGER, required=False, default=0,
+                       help="Days from order to availability when capacity is free (blank = 0).", width=10),
+            ),
+            key=("SKU",),
+        ),
+        Sheet(
+            name="Materials",
+            help="Constrained materials and their suppliers, with the units available each month.",
+            columns=(
+                Column("Material", help="The material's name, unique.", width=18),
+                Column("Supplier", help="Who supplies it.", width=18),
+                Column("Qualified", CHOICE, choices=YES_NO, help="Yes when the supplier is qualified.", width=10),
+                Column("Lead time (days)", INTEGER, required=False, default=0,
+                       help="Days from order to delivery.", width=10),
+            ),
+            months=HORIZON,
+            month_value="Available",
+            month_help="units of the material available that month",
+            key=("Material",),
+            required=False,
+        ),
+        Sheet(
+            name="Bill of materials",
+            help="Constrained materials per unit of each SKU; only constrained materials need to be listed.",
+            columns=(
+                Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
+                Column("Material", lookup=_MATERIAL, help="A material from Materials.", width=18),
+                Column("Quantity per unit", NUMBER, help="Units of material one unit of the SKU uses.", width=12),
+            ),
+            key=("SKU", "Material"),
+            required=False,
+        ),
+        Sheet(
+            name="Launch readiness",
+            help="Operations' view of each launch.",
+            columns=(
+                Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
+                Column("Supplier qualified", CHOICE, choices=YES_NO, help="Yes or No.", width=10),
+                Column("Process validated", CHOICE, choices=YES_NO, help="Yes or No.", width=10),
+                Column("Ready from month", MONTH, help="The first month it can be produced.", width=12),
+                Column("Notes", required=False, help="What readiness depends on.", width=40),
+            ),
+            key=("SKU",),
+            required=False,
+        ),
+        Sheet(
+            name="Risks",
+            help="Operational constraints Operations shares with Sales.",
+            columns=(
+                Column("Risk", help="The risk in a sentence.", width=44),
+                Column("Affects", CHOICE, choices=("SKU", "Resource", "Material"),
+                       help="SKU, Resource or Material.", width=10),
+                Column("Impact", CHOICE, choices=("High", "Medium", "Low"), help="High, Medium or Low.", width=9),
+                Column("Mitigation", required=False, help="What is being done about it.", width=40),
+                Column("Owner", required=False, help="Who owns the risk.", width=16),
+            ),
+            required=False,
+        ),
+    ),
+)
+
+TEMPLATES = (DEMAND, CAPACITY)
+
+
+def template(kind: str) -> Template:
+    """Return the demand or capacity template definition.
+
+    Args:
+        kind: "demand" or "capacity".
+
+    Returns:
+        The Template.
+    """
+    return {"demand": DEMAND, "capacity": CAPACITY}[kind]
+
+
+def docs_reference() -> str:
+    """Render the template reference (every sheet and column) as Markdown, for README.md.
+
+    Returns:
+        Markdown text: one section per template, one table per sheet.
+    """
+    lines: list[str] = []
+    for tmpl in TEMPLATES:
+        lines.append(f"### {tmpl.filename} (filled in by {tmpl.owner})")
+        lines.append("")
+        lines.append(tmpl.help)
+        lines.append("")
+        for sheet in tmpl.sheets:
+            needed = "required" if sheet.required else "optional"
+            lines.append(f"#### {sheet.name} ({needed})")
+            lines.append("")
+            lines.append(sheet.help)
+            lines.append("")
+            lines.append("| column | type | required | allowed values / meaning |")
+            lines.append("|---|---|---|---|")
+            for column in sheet.columns:
+                allowed = ", ".join(column.choices) if column.choices else column.help
+                if column.choices:
+                    allowed = f"{allowed}. {column.help}"
+                lines.append(f"| {column.header} | {column.kind} | {'yes' if column.required else 'no'} | "
+                             f"{allowed} |")
+            if sheet.months:
+                span = "each month of the horizon" if sheet.months == HORIZON else "each of the 12 past months"
+                lines.append(f"| *one column per month* | number | no | {span}: {sheet.month_help} |")
+            lines.append("")
+    return "\n".join(lines)
