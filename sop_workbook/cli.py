@@ -178,6 +178,45 @@ def reconcile(demand, capacity, output, force, plan_data, run_time):
     _print_summary(results, output)
 
 
+@main.command()
+@click.argument("demand", type=EXISTING_FILE)
+@click.argument("capacity", type=EXISTING_FILE)
+@click.option("--sku", required=True, help="The SKU the customer wants.")
+@click.option("--quantity", type=click.FloatRange(min=0, min_open=True), required=True, help="Units wanted.")
+@click.option("--date", "date", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="The delivery date asked for, YYYY-MM-DD.")
+@click.option("--customer", help="The customer (their price applies).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of sentences.")
+def promise(demand, capacity, sku, quantity, date, customer, as_json):
+    """Can we deliver QUANTITY more of SKU by DATE, on top of the current plan?
+
+    Answers yes / partly / no, the quantity possible by the date, the earliest date for the whole quantity,
+    and what it would displace (orders or forecast, and the revenue and margin it costs).
+
+    \b
+    Example:
+      sop promise samples/demand.xlsx samples/capacity.xlsx --sku PMP-100 --quantity 500 --date 2027-03-15
+      sop promise demand.xlsx capacity.xlsx --sku PMP-100 --quantity 500 --date 2027-03-15 --json
+    """
+    import json
+
+    from .promise import promise_from_files
+
+    try:
+        answer = promise_from_files(demand, capacity, sku, quantity, date, customer)
+    except InputError as error:
+        _print_findings(error.findings)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2))
+        return
+    click.echo(f"Answer: {answer.answer.upper()}. {answer.reason}")
+    for line in answer.displaced:
+        click.echo(f"  displaces {line['units']:,.0f} units of {line['sku']} for {line['customer']} in "
+                   f"{line['month']} ({line['revenue']:,.0f} of revenue)")
+    click.echo(f"Margin effect of taking the order: {answer.margin_effect:,.0f}")
+
+
 def _print_summary(results, output: Path) -> None:
     """The few figures a coordinator wants to see before opening the pack."""
     summary = results.summary

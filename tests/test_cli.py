@@ -1,0 +1,50 @@
+"""Tests of cli.py through click's CliRunner: exit codes, messages and written files."""
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sop_workbook.cli import main
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(name):
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"sop {name}" in README.read_text()
+
+
+def test_templates_writes_both_files_for_the_cycle_asked(tmp_path):
+    result = CliRunner().invoke(main, ["templates", str(tmp_path / "blank"), "--cycle-month", "2027-04",
+                                       "--horizon", "6"])
+    assert result.exit_code == 0, result.output
+    assert "demand.xlsx" in result.output and "capacity.xlsx" in result.output
+    workbook = openpyxl.load_workbook(tmp_path / "blank" / "demand.xlsx")
+    assert workbook["Cycle"]["B3"].value.strftime("%Y-%m") == "2027-04"
+    assert workbook["Cycle"]["B4"].value == 6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["templates", "x", "--cycle-month", "April"], "'April' is not a month; write it as YYYY-MM"),
+    (["templates", "x", "--horizon", "0"], "0 is not in the range 1<=x<=60"),
+    (["validate", "missing-demand.xlsx", "missing-capacity.xlsx"], "does not exist"),
+    (["reconcile", str(README)], "Missing argument 'CAPACITY'"),
+])
+def test_usage_errors_exit_2_with_a_message(tmp_path, args, message):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_python_dash_m_runs_the_same_command():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "sop_workbook", "--help"], capture_output=True, text=True,
+                            check=True)
+    assert "reconcile" in result.stdout and "Usage: sop" in result.stdout
