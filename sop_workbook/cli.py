@@ -212,8 +212,8 @@ def promise(demand, capacity, sku, quantity, date, customer, as_json):
         return
     click.echo(f"Answer: {answer.answer.upper()}. {answer.reason}")
     for line in answer.displaced:
-        click.echo(f"  displaces {line['units']:,.0f} units of {line['sku']} for {line['customer']} in "
-                   f"{line['month']} ({line['revenue']:,.0f} of revenue)")
+        click.echo(f"  displaces {line['units']:,.0f} units of {line['sku']} "
+                   f"({', '.join(line['customers'])}; {line['revenue']:,.0f} of revenue)")
     click.echo(f"Margin effect of taking the order: {answer.margin_effect:,.0f}")
 
 

@@ -34,8 +34,8 @@ class Promise:
         answer: "yes" (all by the date), "partly" (some by the date) or "no" (none by the date).
         quantity_by_date: Units the plan can deliver by the date.
         earliest_full_date: The first date the whole quantity can be delivered, or None within the horizon.
-        displaced: What the order takes capacity or stock from: one dict per SKU, customer and month with
-            units and revenue no longer shipped in that month.
+        displaced: What the order takes from other demand: one dict per SKU whose shipments over the horizon
+            fall (sku, customers, units, revenue).
         margin_effect: Contribution margin of the plan with the order minus without it (currency).
         reason: A sentence for the coordinator.
     """
@@ -152,19 +152,25 @@ def _free_stock(base: Solution, sku: str) -> float:
 
 
 def _displaced(base: Solution, new: Solution, sku: str, line: str) -> list[dict]:
-    keys = ["SKU", "Customer", "Month"]
-    before = base.customer_month.set_index(keys)
-    after = new.customer_month.set_index(keys)
-    joined = before[["Shipments", "Unit price"]].join(after[["Shipments"]], rsuffix=" with order", how="left")
-    joined = joined.fillna({"Shipments with order": 0.0})
-    joined["Units"] = joined["Shipments"] - joined["Shipments with order"]
-    lost = joined[joined["Units"] > TOLERANCE].reset_index()
-    lost = lost[~((lost["SKU"] == sku) & (lost["Customer"] == line))]
-    return [
-        {"sku": row["SKU"], "customer": row["Customer"], "month": f"{row['Month']:%Y-%m}",
-         "units": round(float(row["Units"]), 6), "revenue": round(float(row["Units"] * row["Unit price"]), 2)}
-        for row in lost.sort_values(keys).to_dict("records")
-    ]
+    """Net shipments lost per SKU over the horizon, with the customers whose shipments fell.
+
+    Compared over the whole horizon, not month by month: the LP has many equally good plans, and a re-plan may
+    ship the same units a month earlier or to another customer at the same price; only a net loss is displaced.
+    """
+    keys = ["SKU", "Customer"]
+    before = base.customer_month.groupby(keys)[["Shipments", "Revenue"]].sum()
+    after = new.customer_month.groupby(keys)[["Shipments", "Revenue"]].sum()
+    change = before.sub(after.reindex(before.index).fillna(0.0))
+    change = change.drop(index=(sku, line), errors="ignore")
+    out = []
+    for name, rows in change.groupby(level="SKU", sort=True):
+        units, revenue = rows["Shipments"].sum(), rows["Revenue"].sum()
+        if units <= TOLERANCE:
+            continue
+        fell = rows[rows["Shipments"] > TOLERANCE].index.get_level_values("Customer")
+        out.append({"sku": name, "customers": sorted(fell), "units": round(float(units), 6),
+                    "revenue": round(float(revenue), 2)})
+    return out
 
 
 def _reason(answer: str, sku: str, quantity: float, by_date: float, date: pd.Timestamp,
