@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -299,18 +300,20 @@ def _rows(sheet: Sheet, fixed: list[Column], months: list[pd.Timestamp], frame: 
         return []
     headers = [c.header for c in fixed]
     if sheet.months:
-        keys = [h for h in headers]
-        # Fixed columns of a month sheet repeat on every long-form row; one row per distinct key in first-seen
-        # order keeps the planner's ordering.
-        wide = frame.pivot_table(index=keys, columns=MONTH, values=sheet.month_value, aggfunc="sum",
-                                 sort=False, dropna=False)
-        wide = wide.reindex(columns=months)
-        out = []
-        for key, values in zip(wide.index, wide.to_numpy()):
-            key = key if isinstance(key, tuple) else (key,)
-            out.append([_cell_value(v, c) for v, c in zip(key, fixed)]
-                       + [None if pd.isna(v) else float(v) for v in values])
-        return out
+        # One row per distinct key, in first-seen order (the planner's order); blank keys stay blank rows.
+        row_of = frame.groupby(headers, sort=False, dropna=False).ngroup().to_numpy()
+        column_of = pd.Index(months).get_indexer(pd.to_datetime(frame[MONTH]))
+        values = np.zeros((row_of.max() + 1, len(months)))
+        known = column_of >= 0
+        # Repeated key-month rows add up, as they would in the planner's pivot.
+        np.add.at(values, (row_of[known], column_of[known]),
+                  pd.to_numeric(frame[sheet.month_value], errors="coerce").to_numpy(dtype=float)[known])
+        touched = np.zeros_like(values, dtype=bool)
+        touched[row_of[known], column_of[known]] = True
+        keys = frame[headers][~pd.Series(row_of).duplicated().to_numpy()]
+        return [[_cell_value(v, c) for v, c in zip(key, fixed)]
+                + [float(v) if seen and not np.isnan(v) else None for v, seen in zip(line, mask)]
+                for key, line, mask in zip(keys.itertuples(index=False), values, touched)]
     return [[_cell_value(v, c) for v, c in zip(row, fixed)] for row in frame[headers].itertuples(index=False)]
 
 

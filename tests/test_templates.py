@@ -97,3 +97,15 @@ def test_write_filled_pivots_months_back_to_columns(tmp_path):
     assert [c.value for c in workbook["Products"][3][:5]] == ["B", None, "G", "each", "Launch"]
     assert workbook["Cycle"]["B2"].value == "Acme"
     assert workbook["Forecast"].tables["Forecast"].ref == "A2:F3"
+
+
+def test_write_filled_keeps_one_row_per_key_not_every_combination(tmp_path):
+    # Two subcontractors of one SKU at different costs are two rows, not the 2 × 2 combinations of the columns.
+    cycle = Cycle("Acme", pd.Timestamp("2027-01-01"), 2, "USD")
+    subcontract = pd.DataFrame({"SKU": ["A", "A", "A", "A"], "Subcontractor": ["K1", "K1", "K2", "K2"],
+                                "Cost per unit": [10.0, 10.0, 12.0, 12.0], "Month": cycle.months * 2,
+                                "Max units": [5.0, 6.0, 7.0, float("nan")]})
+    write_filled(tmp_path, build_inputs(cycle, subcontract=subcontract))
+    ws = openpyxl.load_workbook(tmp_path / "capacity.xlsx")["Subcontract"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=4)]
+    assert rows == [["A", "K1", 10, 5, 6], ["A", "K2", 12, 7, None], [None] * 5]
