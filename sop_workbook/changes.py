@@ -101,7 +101,8 @@ def read_previous(path: str | Path) -> PreviousPack:
     decisions = pd.DataFrame()
     if DECISIONS_SHEET in workbook.sheet_names:
         rows = workbook.get_sheet_by_name(DECISIONS_SHEET).to_python()
-        decisions = _table_below_header(rows, ["Gap or risk", "Decision"]) or pd.DataFrame()
+        found = _table_below_header(rows, ["Decision"])
+        decisions = found if found is not None else pd.DataFrame()
     return PreviousPack(path=path, company=_company(path), plan_data=plan_data, decisions=decisions)
 
 

@@ -150,15 +150,18 @@ def validate(demand, capacity, annotate_dir):
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--plan-data", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the whole Plan Data table to this .csv or .parquet file.")
+@click.option("--previous", type=EXISTING_FILE,
+              help="Last month's meeting pack: what changed since it, and its open decisions carried forward.")
 @click.option("--run-time", callback=_run_time,
               help="The run time recorded in the pack, YYYY-MM-DDTHH:MM:SS (default: SOURCE_DATE_EPOCH or now).")
-def reconcile(demand, capacity, output, force, plan_data, run_time):
+def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
     """Validate DEMAND and CAPACITY, plan every scenario and write the meeting pack.
 
     \b
     Example:
       sop reconcile samples/demand.xlsx samples/capacity.xlsx -o pack.xlsx
       sop reconcile demand.xlsx capacity.xlsx -o pack.xlsx --force --plan-data plan.csv
+      sop reconcile feb/demand.xlsx feb/capacity.xlsx -o feb-pack.xlsx --previous jan-pack.xlsx
     """
     from .reconcile import reconcile as reconcile_files
 
@@ -170,7 +173,7 @@ def reconcile(demand, capacity, output, force, plan_data, run_time):
 
     try:
         results = reconcile_files(demand, capacity, output, force=force, plan_data=plan_data, run_time=run_time,
-                                  progress=progress)
+                                  previous=previous, progress=progress)
     except InputError as error:
         _print_findings(error.findings)
         click.echo("Fix the errors above and run again; nothing was written.", err=True)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .analysis import Results, plan
+from .analysis import Results, forecast_accuracy, plan
+from .changes import PreviousPack, compare, read_previous
 from .errors import InputError, OutputError
 from .reader import read
-from .workbook import write_pack
+from .workbook import plan_data_frame, write_pack
 
 STAGES = ("Reading the templates", "Planning every scenario", "Writing the meeting pack")
 
 
 def reconcile(demand_path: str | Path, capacity_path: str | Path, output: str | Path, *, force: bool = False,
-              plan_data: str | Path | None = None, run_time=None,
+              plan_data: str | Path | None = None, run_time=None, previous: str | Path | None = None,
               progress: Callable[[str], None] | None = None) -> Results:
     """Validate both templates, make the consensus plan and write the meeting pack.
 
@@ -25,6 +26,8 @@ def reconcile(demand_path: str | Path, capacity_path: str | Path, output: str | 
         force: Overwrite an existing output file.
         plan_data: Also write the whole Plan Data table to this CSV or Parquet file.
         run_time: The run time recorded in the lineage (a datetime); default SOURCE_DATE_EPOCH or now.
+        previous: Last month's meeting pack: fills the Changes sheet, carries its open decisions forward and
+            measures its forecast against this cycle's Actuals.
         progress: Called with the name of each stage as it starts (for a progress display).
 
     Returns:
@@ -43,11 +46,32 @@ def reconcile(demand_path: str | Path, capacity_path: str | Path, output: str | 
     if not output.parent.is_dir():
         raise OutputError(str(output), f"the folder {output.parent} does not exist; create it first")
     report(STAGES[0])
+    # Last month's pack is read first, so that an unreadable one is reported before minutes of planning.
+    last = read_previous(previous) if previous is not None else None
     inputs = read(demand_path, capacity_path)
     if inputs.errors:
         raise InputError(inputs.findings)
     report(STAGES[1])
     results = plan(inputs)
+    if last is not None:
+        compare_with_previous(results, last)
     report(STAGES[2])
     write_pack(results, output, run_time=run_time, plan_data=plan_data, force=force)
     return results
+
+
+def compare_with_previous(results: Results, last: PreviousPack) -> None:
+    """Fill the results' Changes, carried decisions and the previous forecast's accuracy from last month's pack.
+
+    Args:
+        results: This cycle's results (changed in place).
+        last: Last month's pack, as read by `changes.read_previous`.
+    """
+    results.changes = compare(last.plan_data, plan_data_frame(results), previous_company=last.company,
+                              current_company=results.inputs.cycle.company)
+    results.previous_decisions = last.decisions
+    demand = last.plan_data[(last.plan_data["Scenario"] == "Base") & (last.plan_data["Measure"] == "Demand")
+                            & (last.plan_data["Customer"] != "")]
+    # The previous pack's demand is its forecast after confirmed orders consumed it: what it planned to sell.
+    forecast = demand.rename(columns={"Value": "Forecast"})[["SKU", "Customer", "Month", "Forecast"]]
+    results.previous_accuracy = forecast_accuracy(forecast, results.inputs.actuals, results.inputs.products)
