@@ -215,8 +215,10 @@ def _bridge(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     })
     # What the identity leaves over is last month's costs or revenue without shipments (stock built ahead of
     # the compared months): a cost change by nature, so it is counted there and the parts still add up.
-    revenue["Cost"] += (r1 - r0) - revenue.sum(axis=1)
-    margin["Cost"] += (m1 - m0) - margin.sum(axis=1)
+    for parts, change in ((revenue, r1 - r0), (margin, m1 - m0)):
+        rest = change - parts.sum(axis=1)
+        # Rounding noise (1e-9 of a cent) is not a cost change; it would only print as "-0".
+        parts["Cost"] += rest.where(rest.abs() > 1e-6, 0.0)
     frames = []
     for measure, parts in (("Revenue", revenue), ("Contribution margin", margin)):
         by_family = parts.groupby(level="Family").sum()
