@@ -1,0 +1,1127 @@
+"""Inputs → a cost-optimal consensus plan: one linear program per scenario, solved with HiGHS.
+
+The model (SPEC.md, "Reconciliation (engine)"), for SKU s, customer c, month t, resource r, material m and
+subcontractor k:
+
+    maximise  Σ price·ship − Σ (material + other variable)·make − Σ cost_k·sub − Σ OT rate·ot
+              − Σ holding·inv − Σ backlog cost·bl
+              − steering penalties (safety stock, closing target) − commitment penalty
+    inventory   inv[s,t] = inv[s,t-1] + make[s,t] + Σk sub[s,k,t] − Σc ship[s,c,t],  inv[s,0] = opening stock
+    backlog     bl[s,c,t] = bl[s,c,t-1] + d[s,c,t] − ship[s,c,t]          (SKUs whose unmet demand waits)
+    lost        ship[s,c,t] ≤ d[s,c,t]                                    (SKUs whose unmet demand is lost)
+    capacity    Σs hours[s,r]·make[s,t] − ot[r,t] ≤ regular[r,t],  0 ≤ ot[r,t] ≤ overtime limit[r,t]
+    materials   Σs qty[s,m]·make[s,t] ≤ available[m,t]
+    storage     inv[s,t] ≤ max stock
+    safety      inv[s,t] + ss[s,t] ≥ safety stock[s]                      (soft)
+    target      inv[s,H] + short[s] ≥ target closing stock[s]             (soft)
+    confirmed   ship[s,c,t] + late[s,c,t] ≥ confirmed orders[s,c,t]       (soft, heavily penalised)
+
+Demand is forecast consumption: d[s,c,t] = max(forecast, confirmed orders due in t); a commitment is due in the
+month of its Requested date (before the horizon: the first month; after it: ignored). No demand before a launch
+month; no production or subcontract before the Ready from month. Backlog left at the horizon end is lost.
+Priorities: confirmed orders, then stock policy (safety stock, closing target), then money (see `_penalties`).
+
+As solved, the model is smaller but equivalent: the soft rows become split columns (see `_build`), and the
+customers of a SKU that share a price path and have no confirmed orders share one shipment column per month,
+split back over customers afterwards (`_split_shipments`). The constraint matrix is built from index arrays
+(one numpy operation per block of variables), never one Python call per variable. HiGHS runs single-threaded
+with a fixed seed, so the same inputs give the same plan to the last digit.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from .errors import PlanError
+from .inputs import Inputs
+
+__all__ = ["Adjustments", "Solution", "solve", "solve_all", "HIGHS_OPTIONS"]
+
+# Fixed solver options: determinism (one thread, one seed) comes before speed.
+HIGHS_OPTIONS: dict[str, object] = {
+    "output_flag": False,
+    "threads": 1,
+    "random_seed": 1234,
+    "presolve": "on",
+    "primal_feasibility_tolerance": 1e-7,
+    "dual_feasibility_tolerance": 1e-7,
+}
+# Dual simplex is quickest for small models, interior point (then crossover to a vertex, for exact duals) for
+# large ones. On bench/planner_bench.py (18 months, one thread): 300 SKUs (23k columns) simplex 1.6 s, interior
+# point 2.3 s; 500 SKUs (39k) both ~6 s; 1,000 SKUs (78k) simplex 34 s, interior point 8 s; 5,000 SKUs (389k)
+# simplex over 10 minutes, interior point 2-2.5 minutes. The solver is chosen by the model's number of columns.
+_INTERIOR_POINT_ABOVE = 40_000
+
+# Quantities closer to zero than this are solver noise, not a plan; they are reported as exact zeros.
+_NOISE = 1e-7
+# Reported figures are rounded to this many decimals so that reruns and reports agree to the last digit.
+_DECIMALS = 9
+
+SKU_MONTH_COLUMNS = ["SKU", "Month", "Demand", "Confirmed orders", "Production", "Subcontract", "Shipments",
+                     "Opening inventory", "Closing inventory", "Backlog", "Lost sales", "Safety stock",
+                     "Safety stock shortfall", "Max stock"]
+CUSTOMER_MONTH_COLUMNS = ["SKU", "Customer", "Month", "Demand", "Confirmed orders", "Shipments", "Backlog",
+                          "Lost sales", "Unit price", "Revenue"]
+SUBCONTRACT_COLUMNS = ["SKU", "Subcontractor", "Month", "Units", "Cost per unit", "Max units"]
+RESOURCE_MONTH_COLUMNS = ["Resource", "Site", "Month", "Available hours", "Overtime limit", "Overtime hours",
+                          "Used hours", "Regular cost per hour", "Overtime cost per hour", "Shadow price"]
+MATERIAL_MONTH_COLUMNS = ["Material", "Supplier", "Month", "Available", "Used", "Shadow price"]
+COMMITMENT_SHORTFALL_COLUMNS = ["Order ref", "Month", "Units short"]
+
+
+@dataclass
+class Adjustments:
+    """What-if changes to the inputs of one solve (the levers the analysis prices).
+
+    Attributes:
+        extra_hours: {(Resource, Month): hours added to regular capacity}.
+        extra_overtime: {(Resource, Month): hours added to the overtime limit}.
+        extra_material: {(Material, Month): units added to what is available}.
+        extra_subcontract: {(SKU, Month): units of extra subcontract capacity, at the cost of the SKU's
+            cheapest subcontractor}.
+        extra_demand: {(SKU, Customer, Month): units of extra demand on top of the scenario's demand, treated
+            as a confirmed order (it is added to both Demand and Confirmed orders)}.
+        price_change: {SKU: new unit price for all customers and months}.
+    """
+
+    extra_hours: dict[tuple[str, pd.Timestamp], float] = field(default_factory=dict)
+    extra_overtime: dict[tuple[str, pd.Timestamp], float] = field(default_factory=dict)
+    extra_material: dict[tuple[str, pd.Timestamp], float] = field(default_factory=dict)
+    extra_subcontract: dict[tuple[str, pd.Timestamp], float] = field(default_factory=dict)
+    extra_demand: dict[tuple[str, str, pd.Timestamp], float] = field(default_factory=dict)
+    price_change: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Solution:
+    """The optimal plan of one scenario.
+
+    Attributes:
+        scenario: "Base", "Upside" or "Downside".
+        objective: The LP objective: contribution margin minus the steering and commitment penalties.
+        contribution_margin: Money only: revenue − (material + other variable + overtime + subcontract +
+            holding + backlog cost). Penalties are never counted here.
+        sku_month: SKU, Month, Demand, Confirmed orders, Production, Subcontract, Shipments, Opening inventory,
+            Closing inventory, Backlog, Lost sales, Safety stock, Safety stock shortfall, Max stock (NaN = none).
+        customer_month: SKU, Customer, Month, Demand, Confirmed orders, Shipments, Backlog, Lost sales,
+            Unit price, Revenue (= Shipments × Unit price).
+        subcontract: SKU, Subcontractor, Month, Units, Cost per unit, Max units.
+        resource_month: Resource, Site, Month, Available hours, Overtime limit, Overtime hours, Used hours,
+            Regular cost per hour, Overtime cost per hour, Shadow price (currency per extra regular hour, ≥ 0).
+        material_month: Material, Supplier, Month, Available, Used, Shadow price (currency per extra unit, ≥ 0).
+        commitment_shortfall: Order ref, Month, Units short: confirmed orders the plan cannot ship in their
+            month (orders due before a launch month included).
+        statistics: The model's size and timings: rows, columns, nonzeros, build seconds, solve seconds,
+            iterations, solver, and the penalties used (commitment penalty, largest steering penalty).
+        basis: The solver's optimal basis, to warm-start the solve of a small change (`solve(warm_start=...)`).
+    """
+
+    scenario: str
+    objective: float
+    contribution_margin: float
+    sku_month: pd.DataFrame
+    customer_month: pd.DataFrame
+    subcontract: pd.DataFrame
+    resource_month: pd.DataFrame
+    material_month: pd.DataFrame
+    commitment_shortfall: pd.DataFrame
+    statistics: dict[str, float | str] = field(default_factory=dict)
+    basis: object = field(default=None, repr=False, compare=False)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading the inputs into arrays
+# ----------------------------------------------------------------------------------------------------------
+
+def _numbers(values, default: float = 0.0) -> np.ndarray:
+    """Numbers as floats; blanks (None, NaN, "") become `default`."""
+    out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(out), default, out)
+
+
+def _texts(values) -> np.ndarray:
+    """Text keys as plain Python strings; blanks become ""."""
+    series = pd.Series(values, dtype=object)
+    return np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v).strip()
+                     for v in series], dtype=object)
+
+
+def _month_offsets(values, cycle_month: pd.Timestamp) -> np.ndarray:
+    """Months after the cycle month (0 = the cycle month) of dates; NaN where there is no date."""
+    stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+    number = (stamps.dt.year * 12 + stamps.dt.month).to_numpy(dtype=float, na_value=np.nan)
+    return number - (cycle_month.year * 12 + cycle_month.month)
+
+
+def _ordered_unique(*columns) -> list[str]:
+    """Distinct non-blank keys in order of first appearance, so the model's order follows the templates."""
+    seen: dict[str, None] = {}
+    for column in columns:
+        for key in _texts(column):
+            if key:
+                seen.setdefault(key, None)
+    return list(seen)
+
+
+def _lookup(keys: list[str], values: np.ndarray) -> np.ndarray:
+    """Positions of `values` in `keys`; -1 where absent."""
+    return pd.Index(keys, dtype=object).get_indexer(pd.Index(list(values), dtype=object))
+
+
+@dataclass
+class _Data:
+    """The inputs of one scenario as arrays over SKUs (s), lines (l = SKU × customer), months (t), resources
+    (r), materials (m) and subcontract arcs (k = SKU × subcontractor)."""
+
+    months: list[pd.Timestamp]
+    skus: list[str]
+    line_sku: np.ndarray
+    line_customer: list[str]
+    demand: np.ndarray  # l × t, after forecast consumption and launches
+    confirmed: np.ndarray  # l × t, confirmed orders that can be shipped (due in the horizon, after launch)
+    price: np.ndarray  # l × t
+    opening: np.ndarray
+    safety: np.ndarray
+    target: np.ndarray
+    max_stock: np.ndarray  # inf = no limit
+    unit_cost: np.ndarray  # material + other variable, per produced unit
+    material_cost: np.ndarray
+    other_cost: np.ndarray
+    holding: np.ndarray
+    backlog_cost: np.ndarray
+    waits: np.ndarray  # True where unmet demand is backlogged, False where it is lost
+    ready: np.ndarray  # s × t: production and subcontracting allowed
+    makeable: np.ndarray  # SKU has a routing
+    resources: list[str]
+    sites: list[str]
+    regular_rate: np.ndarray
+    overtime_rate: np.ndarray
+    regular: np.ndarray  # r × t
+    overtime_limit: np.ndarray  # r × t
+    routing_sku: np.ndarray
+    routing_resource: np.ndarray
+    routing_hours: np.ndarray
+    materials: list[str]
+    suppliers: list[str]
+    available: np.ndarray  # m × t
+    bom_sku: np.ndarray
+    bom_material: np.ndarray
+    bom_quantity: np.ndarray
+    arc_sku: np.ndarray
+    arc_name: list[str]
+    arc_cost: np.ndarray
+    arc_max: np.ndarray  # k × t
+    orders: pd.DataFrame  # confirmed orders: Order ref, line, t, Quantity, Requested date, plannable
+
+
+def _pivot(rows: np.ndarray, months: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Sum long-form values into a rows × months matrix, skipping unknown keys and months off the horizon."""
+    out = np.zeros(shape)
+    keep = (rows >= 0) & ~np.isnan(months) & (months >= 0) & (months < shape[1])
+    np.add.at(out, (rows[keep], months[keep].astype(int)), values[keep])
+    return out
+
+
+def _month_position(month, months: list[pd.Timestamp], what: str) -> int:
+    """The position of `month` (any date in it) in the horizon; a PlanError naming `what` when outside it."""
+    stamp = pd.Timestamp(month)
+    stamp = pd.Timestamp(year=stamp.year, month=stamp.month, day=1)
+    if stamp not in months:
+        raise PlanError(f"{what}: {stamp:%b-%y} is not a month of the horizon "
+                        f"({months[0]:%b-%y} to {months[-1]:%b-%y}).")
+    return months.index(stamp)
+
+
+def _prepare(inputs: Inputs, scenario: str, adjustments: Adjustments) -> _Data:
+    """Turn the Inputs' tables into the arrays of one scenario's model."""
+    cycle = inputs.cycle.cycle_month
+    months = inputs.months
+    n_t = len(months)
+    forecast = inputs.forecast
+    commitments = inputs.commitments
+    scenario_names = _texts(forecast["Scenario"])
+    if scenario != "Base" and scenario not in set(scenario_names):
+        raise PlanError(f"There is no {scenario} scenario in the Forecast sheet of the demand template.")
+
+    extra_demand_keys = list(adjustments.extra_demand)
+    skus = _ordered_unique(inputs.products["SKU"], inputs.inventory["SKU"], inputs.costs["SKU"],
+                           forecast["SKU"], commitments["SKU"])
+    for key in extra_demand_keys:
+        _known(skus, key[0], "Extra demand")
+    n_s = len(skus)
+
+    # Lines: every SKU × customer with a forecast in any scenario, a commitment or extra demand, so that the
+    # customer tables of all scenarios have the same rows.
+    line_frame = pd.DataFrame({
+        "SKU": np.concatenate([_texts(forecast["SKU"]), _texts(commitments["SKU"]),
+                               np.array([k[0] for k in extra_demand_keys], dtype=object)]),
+        "Customer": np.concatenate([_texts(forecast["Customer"]), _texts(commitments["Customer"]),
+                                    np.array([str(k[1]) for k in extra_demand_keys], dtype=object)]),
+    }, dtype=object).drop_duplicates()
+    line_frame = line_frame[line_frame["SKU"] != ""]
+    line_frame["s"] = _lookup(skus, line_frame["SKU"].to_numpy())
+    line_frame = line_frame.sort_values("s", kind="stable")
+    line_sku = line_frame["s"].to_numpy(dtype=int)
+    line_customer = list(line_frame["Customer"])
+    line_keys = [f"{skus[s]}\x1f{c}" for s, c in zip(line_sku, line_customer)]
+    n_l = len(line_keys)
+
+    def line_of(sku_values, customer_values) -> np.ndarray:
+        keys = [f"{s}\x1f{c}" for s, c in zip(_texts(sku_values), _texts(customer_values))]
+        return _lookup(line_keys, np.array(keys, dtype=object))
+
+    # Forecast of the scenario; a line without a row in a non-Base scenario keeps its Base forecast.
+    f_line = line_of(forecast["SKU"], forecast["Customer"])
+    f_month = _month_offsets(forecast["Month"], cycle)
+    f_value = _numbers(forecast["Forecast"])
+    base_rows = scenario_names == "Base"
+    demand = _pivot(f_line[base_rows], f_month[base_rows], f_value[base_rows], (n_l, n_t))
+    if scenario != "Base":
+        own_rows = scenario_names == scenario
+        own = _pivot(f_line[own_rows], f_month[own_rows], f_value[own_rows], (n_l, n_t))
+        has_own = np.zeros(n_l, dtype=bool)
+        has_own[f_line[own_rows][f_line[own_rows] >= 0]] = True
+        demand[has_own] = own[has_own]
+    demand = np.maximum(demand, 0.0)  # the reader rejects negative forecasts; never plan negative demand
+
+    # Launches: nothing can be sold before the launch month.
+    launch_t = np.full(n_s, -np.inf)
+    launch_s = _lookup(skus, _texts(inputs.launches["SKU"]))
+    launch_m = _month_offsets(inputs.launches["Launch month"], cycle)
+    ok = (launch_s >= 0) & ~np.isnan(launch_m)
+    launch_t[launch_s[ok]] = launch_m[ok]
+    sellable = np.arange(n_t)[None, :] >= launch_t[line_sku][:, None]  # l × t
+    demand = np.where(sellable, demand, 0.0)
+
+    # Confirmed orders: the month of the Requested date; earlier ones are due now, later ones are ignored.
+    status = _texts(commitments["Status"])
+    orders = pd.DataFrame({
+        "Order ref": _texts(commitments["Order ref"]),
+        "line": line_of(commitments["SKU"], commitments["Customer"]),
+        "t": _month_offsets(commitments["Requested date"], cycle),
+        "Quantity": _numbers(commitments["Quantity"]),
+        "Requested date": pd.to_datetime(pd.Series(commitments["Requested date"], dtype=object),
+                                         errors="coerce").to_numpy(),
+    })
+    orders = orders[(status == "Confirmed") & (orders["line"].to_numpy() >= 0) & orders["t"].notna()
+                    & (orders["t"] < n_t) & (orders["Quantity"] > 0)].copy()
+    orders["t"] = orders["t"].clip(lower=0).astype(int)
+    orders["plannable"] = sellable[orders["line"].to_numpy(dtype=int), orders["t"].to_numpy(dtype=int)]
+    plannable = orders[orders["plannable"]]
+    confirmed = _pivot(plannable["line"].to_numpy(dtype=int), plannable["t"].to_numpy(dtype=float),
+                       plannable["Quantity"].to_numpy(dtype=float), (n_l, n_t))
+    for (sku, customer, month), units in adjustments.extra_demand.items():
+        t = _month_position(month, months, f"Extra demand for {sku} / {customer}")
+        line = line_keys.index(f"{sku}\x1f{customer}")
+        confirmed[line, t] += float(units)
+        demand[line, t] += float(units)
+    confirmed = np.maximum(confirmed, 0.0)
+    demand = np.maximum(np.maximum(demand, 0.0), confirmed)
+
+    # Prices: SKU & customer first, else SKU & all customers; the latest Valid from on or before the month.
+    prices = inputs.prices
+    p_customer = _texts(prices["Customer"])
+    p_keys = np.array([f"{s}\x1f{c}" for s, c in zip(_texts(prices["SKU"]), p_customer)], dtype=object)
+    p_from = _month_offsets(prices["Valid from"], cycle)
+    p_from = np.where(np.isnan(p_from), 0.0, np.maximum(p_from, 0.0))
+    p_table = pd.DataFrame({"key": p_keys, "t": p_from, "price": _numbers(prices["Unit price"]),
+                            "when": pd.to_datetime(pd.Series(prices["Valid from"], dtype=object),
+                                                   errors="coerce").fillna(cycle).to_numpy()})
+    p_table = p_table[p_table["t"] < n_t].sort_values(["key", "when"], kind="stable")
+    p_table = p_table.drop_duplicates(["key", "t"], keep="last")
+    price_keys = list(dict.fromkeys(p_table["key"]))
+    price_matrix = np.full((len(price_keys), n_t), np.nan)
+    price_matrix[_lookup(price_keys, p_table["key"].to_numpy()), p_table["t"].to_numpy(dtype=int)] = \
+        p_table["price"].to_numpy()
+    price_matrix = pd.DataFrame(price_matrix).ffill(axis=1).to_numpy()
+    price_matrix = np.vstack([price_matrix, np.full((1, n_t), np.nan)])  # row -1: no price
+    own_price = price_matrix[_lookup(price_keys, np.array(line_keys, dtype=object))]
+    all_price = price_matrix[_lookup(price_keys, np.array([f"{skus[s]}\x1f" for s in line_sku], dtype=object))]
+    price = np.where(np.isnan(own_price), all_price, own_price)
+    price = np.nan_to_num(price, nan=0.0)
+    for sku, new_price in adjustments.price_change.items():
+        if sku not in skus:
+            raise PlanError(f"Price change for {sku}: no such SKU in the inputs.")
+        price[line_sku == skus.index(sku)] = float(new_price)
+
+    # Inventory policy.
+    inv = inputs.inventory
+    inv_s = _lookup(skus, _texts(inv["SKU"]))
+    opening, safety, target = np.zeros(n_s), np.zeros(n_s), np.zeros(n_s)
+    max_stock = np.full(n_s, np.inf)
+    ok = inv_s >= 0
+    opening[inv_s[ok]] = _numbers(inv["Opening stock"])[ok]
+    safety[inv_s[ok]] = _numbers(inv["Safety stock"])[ok]
+    target[inv_s[ok]] = _numbers(inv["Target closing stock"])[ok]
+    max_stock[inv_s[ok]] = _numbers(inv["Max stock"], default=np.inf)[ok]
+
+    # Costs; a SKU without a Costs row costs nothing to make or hold and loses unmet demand.
+    costs = inputs.costs
+    cost_s = _lookup(skus, _texts(costs["SKU"]))
+    ok = cost_s >= 0
+    material_cost, other_cost, holding, backlog_cost = (np.zeros(n_s) for _ in range(4))
+    waits = np.zeros(n_s, dtype=bool)
+    material_cost[cost_s[ok]] = _numbers(costs["Material cost per unit"])[ok]
+    other_cost[cost_s[ok]] = _numbers(costs["Other variable cost per unit"])[ok]
+    holding[cost_s[ok]] = _numbers(costs["Holding cost per unit-month"])[ok]
+    backlog_cost[cost_s[ok]] = _numbers(costs["Backlog cost per unit-month"])[ok]
+    waits[cost_s[ok]] = _texts(costs["Unmet demand"])[ok] == "Backlog"
+
+    # Launch readiness: no production or subcontracting before the Ready from month.
+    ready_t = np.full(n_s, -np.inf)
+    lr = inputs.launch_readiness
+    lr_s = _lookup(skus, _texts(lr["SKU"]))
+    lr_m = _month_offsets(lr["Ready from month"], cycle)
+    ok = (lr_s >= 0) & ~np.isnan(lr_m)
+    ready_t[lr_s[ok]] = lr_m[ok]
+    ready = np.arange(n_t)[None, :] >= ready_t[:, None]
+
+    # Resources and capacity.
+    res = inputs.resources
+    resources = _ordered_unique(res["Resource"], inputs.capacity["Resource"], inputs.routings["Resource"])
+    n_r = len(resources)
+    res_r = _lookup(resources, _texts(res["Resource"]))
+    sites = [""] * n_r
+    regular_rate, overtime_rate = np.zeros(n_r), np.zeros(n_r)
+    for r, site, reg, ot in zip(res_r, _texts(res["Site"]), _numbers(res["Regular cost per hour"]),
+                                _numbers(res["Overtime cost per hour"])):
+        sites[r], regular_rate[r], overtime_rate[r] = site, reg, ot
+    cap = inputs.capacity
+    cap_r = _lookup(resources, _texts(cap["Resource"]))
+    cap_m = _month_offsets(cap["Month"], cycle)
+    cap_h = _numbers(cap["Hours"])
+    kind = _texts(cap["Kind"])
+    regular = _pivot(np.where(kind == "Regular", cap_r, -1), cap_m, cap_h, (n_r, n_t))
+    overtime_limit = _pivot(np.where(kind == "Overtime", cap_r, -1), cap_m, cap_h, (n_r, n_t))
+    for (resource, month), hours in adjustments.extra_hours.items():
+        regular[_known(resources, resource, "Extra hours"), _month_position(month, months, resource)] += hours
+    for (resource, month), hours in adjustments.extra_overtime.items():
+        overtime_limit[_known(resources, resource, "Extra overtime"),
+                       _month_position(month, months, resource)] += hours
+
+    rt = inputs.routings
+    routing_sku = _lookup(skus, _texts(rt["SKU"]))
+    routing_resource = _lookup(resources, _texts(rt["Resource"]))
+    routing_hours = _numbers(rt["Hours per unit"])
+    ok = (routing_sku >= 0) & (routing_resource >= 0)
+    routing_sku, routing_resource, routing_hours = routing_sku[ok], routing_resource[ok], routing_hours[ok]
+    makeable = np.zeros(n_s, dtype=bool)
+    makeable[routing_sku] = True
+
+    # Materials and the bill of materials.
+    mat = inputs.materials
+    materials = _ordered_unique(mat["Material"])
+    n_m = len(materials)
+    mat_m = _lookup(materials, _texts(mat["Material"]))
+    suppliers = [""] * n_m
+    for m, supplier in zip(mat_m, _texts(mat["Supplier"])):
+        suppliers[m] = suppliers[m] or supplier
+    available = _pivot(mat_m, _month_offsets(mat["Month"], cycle), _numbers(mat["Available"]), (n_m, n_t))
+    for (material, month), units in adjustments.extra_material.items():
+        available[_known(materials, material, "Extra material"), _month_position(month, months, material)] += units
+    bom = inputs.bill_of_materials
+    bom_sku = _lookup(skus, _texts(bom["SKU"]))
+    bom_material = _lookup(materials, _texts(bom["Material"]))
+    bom_quantity = _numbers(bom["Quantity per unit"])
+    # A material that is not on the Materials sheet is not constrained.
+    ok = (bom_sku >= 0) & (bom_material >= 0)
+    bom_sku, bom_material, bom_quantity = bom_sku[ok], bom_material[ok], bom_quantity[ok]
+
+    # Subcontract arcs (SKU × subcontractor).
+    sc = inputs.subcontract
+    sc_frame = pd.DataFrame({"SKU": _texts(sc["SKU"]), "Subcontractor": _texts(sc["Subcontractor"]),
+                             "cost": _numbers(sc["Cost per unit"])}, dtype=object)
+    arcs = sc_frame.drop_duplicates(["SKU", "Subcontractor"])
+    arcs = arcs.assign(s=_lookup(skus, arcs["SKU"].to_numpy()))
+    arcs = arcs[arcs["s"] >= 0].sort_values("s", kind="stable")
+    arc_sku = arcs["s"].to_numpy(dtype=int)
+    arc_name = list(arcs["Subcontractor"])
+    arc_cost = arcs["cost"].to_numpy(dtype=float)
+    arc_keys = [f"{skus[s]}\x1f{k}" for s, k in zip(arc_sku, arc_name)]
+    sc_arc = _lookup(arc_keys, np.array([f"{s}\x1f{k}" for s, k in zip(sc_frame["SKU"], sc_frame["Subcontractor"])],
+                                        dtype=object))
+    arc_max = _pivot(sc_arc, _month_offsets(sc["Month"], cycle), _numbers(sc["Max units"]), (len(arc_sku), n_t))
+    for (sku, month), units in adjustments.extra_subcontract.items():
+        s = _known(skus, sku, "Extra subcontract")
+        own_arcs = np.flatnonzero(arc_sku == s)
+        if own_arcs.size == 0:
+            raise PlanError(f"Extra subcontract for {sku}: the SKU has no subcontractor on the Subcontract sheet, "
+                            "so there is no cost per unit to price it at.")
+        cheapest = own_arcs[np.argmin(arc_cost[own_arcs])]
+        arc_max[cheapest, _month_position(month, months, sku)] += units
+
+    unit_costs = {"material cost per unit": material_cost, "other variable cost per unit": other_cost,
+                  "holding cost per unit-month": holding, "backlog cost per unit-month": backlog_cost}
+    _check_signs(skus, resources, materials, arc_keys, months, regular, overtime_limit, available, arc_max,
+                 opening, max_stock, unit_costs)
+    return _Data(months=months, skus=skus, line_sku=line_sku, line_customer=line_customer, demand=demand,
+                 confirmed=confirmed, price=price, opening=opening, safety=safety, target=target,
+                 max_stock=max_stock, unit_cost=material_cost + other_cost, material_cost=material_cost,
+                 other_cost=other_cost, holding=holding, backlog_cost=backlog_cost, waits=waits, ready=ready,
+                 makeable=makeable, resources=resources, sites=sites, regular_rate=regular_rate,
+                 overtime_rate=overtime_rate, regular=regular, overtime_limit=overtime_limit,
+                 routing_sku=routing_sku, routing_resource=routing_resource, routing_hours=routing_hours,
+                 materials=materials, suppliers=suppliers, available=available, bom_sku=bom_sku,
+                 bom_material=bom_material, bom_quantity=bom_quantity, arc_sku=arc_sku, arc_name=arc_name,
+                 arc_cost=arc_cost, arc_max=arc_max, orders=orders)
+
+
+def _known(keys: list[str], key: str, what: str) -> int:
+    """The position of `key` in `keys`; a PlanError naming `what` when it is not there."""
+    if key not in keys:
+        raise PlanError(f"{what}: {key!r} is not in the inputs.")
+    return keys.index(key)
+
+
+def _check_signs(skus, resources, materials, arc_keys, months, regular, overtime_limit, available, arc_max,
+                 opening, max_stock, unit_costs) -> None:
+    """Negative limits make the model infeasible and negative costs can make it unbounded; the reader rejects
+    both, but inputs built in code are checked here too, and named in the planners' words."""
+    problems = []
+    for label, names, matrix in (("regular hours (capacity.xlsx, Capacity) of resource", resources, regular),
+                                 ("overtime limit (capacity.xlsx, Capacity) of resource", resources, overtime_limit),
+                                 ("units available (capacity.xlsx, Materials) of material", materials, available),
+                                 ("maximum units (capacity.xlsx, Subcontract) of",
+                                  [k.replace("\x1f", " / ") for k in arc_keys], arc_max)):
+        for i, t in zip(*np.nonzero(matrix < 0)):
+            problems.append(f"the {label} {names[i]} in {months[t]:%b-%y} is negative ({matrix[i, t]:g})")
+    for s in np.flatnonzero((opening < 0) | (max_stock < 0)):
+        problems.append(f"the opening stock or max stock (capacity.xlsx, Inventory) of SKU {skus[s]} is negative")
+    for label, values in unit_costs.items():
+        for s in np.flatnonzero(values < 0):
+            problems.append(f"the {label} (capacity.xlsx, Costs) of SKU {skus[s]} is negative ({values[s]:g})")
+    if problems:
+        raise PlanError("The plan cannot be made: " + "; ".join(problems[:10])
+                        + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "") + ".")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The linear program
+# ----------------------------------------------------------------------------------------------------------
+
+def _penalties(data: _Data) -> tuple[float, np.ndarray, float]:
+    """The commitment penalty (per unit short) and each SKU's steering penalty (per unit-month of safety-stock
+    shortfall, and per unit of closing-stock shortfall).
+
+    The order of priority is: confirmed orders, then stock policy (safety stock and closing target), then money.
+    Soft constraints are there so that the plan always exists, not so that money can buy them off.
+
+    Steering penalty = 100 × the money scale (the largest unit price, or unit cost of supply with overtime or
+    subcontract, of any SKU). A shortfall must cost more than the margin the same hours or material could earn
+    elsewhere, which can be several units of another SKU (a SKU that takes 10 times the hours of another gives
+    up 10 of its units); 100 covers hour ratios up to 100. Stock is therefore kept even at the cost of a sale,
+    as planners keep safety stock they are told to keep. Steering penalties are never counted as money.
+
+    Commitment penalty = 10 × horizon × the steering penalty: one confirmed unit outweighs a unit of safety stock
+    missing in every month of the horizon, ten times over. It stays below ~1e4 × horizon × the money scale so
+    that, for the prices and costs of a real business, the objective's coefficients span less than ~1e9 and the
+    simplex's tolerances (1e-7, on scaled values) still resolve small costs such as holding.
+
+    A binding soft constraint shows in the shadow prices: when stock policy or a confirmed order is short
+    because a resource is full, one more hour of it is worth a share of these penalties, not of money; compare a
+    shadow price with the penalties in `Solution.statistics` to tell them apart.
+    """
+    n_s = len(data.skus)
+    ot_per_unit = np.zeros(n_s)
+    np.add.at(ot_per_unit, data.routing_sku, data.routing_hours * data.overtime_rate[data.routing_resource])
+    dearest_sub = np.zeros(n_s)
+    np.maximum.at(dearest_sub, data.arc_sku, data.arc_cost)
+    dearest = np.maximum(data.unit_cost + ot_per_unit, dearest_sub) + data.holding + data.backlog_cost
+    money_scale = max(1.0, float(np.max(data.price, initial=0.0)), float(np.max(dearest, initial=0.0)))
+    steering = np.full(n_s, 100.0 * money_scale)
+    commitment = 10.0 * len(data.months) * 100.0 * money_scale
+    return commitment, steering, money_scale
+
+
+@dataclass
+class _Model:
+    """Where the plan's figures are among the LP's columns, and where the reported duals are among its rows.
+
+    Lines of a SKU that share one price in every month and carry no confirmed orders are planned as one
+    shipment group (their customers are interchangeable to the plan); `line_group` maps each line to its group.
+    """
+
+    make: int
+    ship: int
+    ship_confirmed: int
+    sub: int
+    line_group: np.ndarray
+    confirmed_group: np.ndarray  # the group of each confirmed-shipment column
+    confirmed_t: np.ndarray  # and its month
+    capacity_row: int
+    material_row: int
+    n_col: int
+    n_row: int
+    nnz: int
+    # For the money-only duals (see `_money_duals`): the objective without penalties, the columns whose value
+    # may not fall below the plan's (confirmed shipments, safety stock kept) and those that may not rise above
+    # it (closing-stock shortfall).
+    money_cost: np.ndarray = None
+    keep_at_least: np.ndarray = None
+    keep_at_most: np.ndarray = None
+
+
+def _groups(data: _Data) -> np.ndarray:
+    """Shipment group of each line: one per SKU and price path, except lines with confirmed orders (their own).
+
+    This is exact: a group's shipments can always be split back over its lines within each line's demand and
+    backlog (see `_split_shipments`), and every line of a group earns the same price and backlog cost.
+    """
+    n_l = len(data.line_sku)
+    if n_l == 0:
+        return np.zeros(0, dtype=int)
+    own = np.where((data.confirmed > 0).any(axis=1), np.arange(n_l), -1)
+    keys = pd.DataFrame(data.price, copy=True)
+    keys.columns = [f"p{t}" for t in range(keys.shape[1])]
+    keys["sku"] = data.line_sku
+    keys["own"] = own
+    return keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+
+
+def _build(data: _Data, commitment_penalty: float, steering: np.ndarray,
+           objective_scale: float) -> tuple[highspy.HighsLp, _Model]:
+    """Assemble the LP in HiGHS's column-wise form from index arrays; minimise −(profit − penalties).
+
+    Two soft constraints are written as split columns rather than rows, which keeps the model small:
+    safety stock — inventory is inv_low (up to the safety stock, holding − penalty per unit-month) plus inv
+    (the rest, holding), since penalty × (safety stock − inv_low) = constant − penalty × inv_low; and confirmed
+    orders — shipments are ship_confirmed (up to the confirmed orders, −price − commitment penalty) plus ship.
+    The cheaper part always fills first, so both are exact; the constants go to the objective's offset.
+    """
+    n_s, n_t = len(data.skus), len(data.months)
+    n_r, n_m, n_k = len(data.resources), len(data.materials), len(data.arc_sku)
+    T = np.arange(n_t)
+    inf = highspy.kHighsInf
+
+    line_group = _groups(data)
+    n_g = int(line_group.max()) + 1 if len(line_group) else 0
+    first_line = np.zeros(n_g, dtype=int)
+    first_line[line_group[::-1]] = np.arange(len(line_group))[::-1]
+    group_sku = data.line_sku[first_line]
+    group_price = data.price[first_line]
+    group_demand = np.zeros((n_g, n_t))
+    np.add.at(group_demand, line_group, data.demand)
+    group_confirmed = np.zeros((n_g, n_t))
+    np.add.at(group_confirmed, line_group, data.confirmed)
+    group_waits = data.waits[group_sku]
+    backlog_groups = np.flatnonzero(group_waits)
+    n_b = len(backlog_groups)
+    confirmed_group, confirmed_t = np.nonzero(group_confirmed > 0)
+    ss_skus = np.flatnonzero(data.safety > 0)
+    target_skus = np.flatnonzero(data.target > 0)
+
+    # Storage: inv ≤ max stock, but never below what opening stock less all demand leaves, so that a plan
+    # that starts overstocked stays feasible and sells down as fast as demand allows.
+    cum_demand = np.zeros((n_s, n_t))
+    np.add.at(cum_demand, data.line_sku, np.cumsum(data.demand, axis=1))
+    stock_limit = np.maximum(data.max_stock[:, None], data.opening[:, None] - cum_demand)
+    low_limit = np.minimum(data.safety[ss_skus][:, None], stock_limit[ss_skus])
+    high_limit = stock_limit.copy()
+    high_limit[ss_skus] -= low_limit
+
+    # Column blocks, each laid out item-major, month-minor (except the one-per-item blocks).
+    sizes = {"make": n_s * n_t, "inv": n_s * n_t, "inv_low": len(ss_skus) * n_t, "ship": n_g * n_t,
+             "ship_confirmed": len(confirmed_group), "sub": n_k * n_t, "ot": n_r * n_t, "bl": n_b * n_t,
+             "short": len(target_skus)}
+    offset, start = {}, 0
+    for name, size in sizes.items():
+        offset[name] = start
+        start += size
+    n_col = start
+
+    def col(block: str, item, t=0):
+        per_item = 1 if block in ("short", "ship_confirmed") else n_t
+        return offset[block] + np.asarray(item) * per_item + t
+
+    def block(name):
+        return slice(offset[name], offset[name] + sizes[name])
+
+    cost = np.zeros(n_col)
+    lower = np.zeros(n_col)
+    upper = np.full(n_col, inf)
+    # Objective (minimised): costs positive, revenue negative.
+    cost[block("make")] = np.repeat(data.unit_cost, n_t)
+    upper[block("make")] = np.where((data.ready & data.makeable[:, None]).ravel(), inf, 0.0)
+    cost[block("inv")] = np.repeat(data.holding, n_t)
+    upper[block("inv")] = high_limit.ravel()
+    cost[block("inv_low")] = np.repeat(data.holding[ss_skus] - steering[ss_skus], n_t)
+    upper[block("inv_low")] = low_limit.ravel()
+    cost[block("ship")] = -group_price.ravel()
+    upper[block("ship")] = np.where(group_waits[:, None], inf, group_demand - group_confirmed).ravel()
+    cost[block("ship_confirmed")] = -group_price[confirmed_group, confirmed_t] - commitment_penalty
+    upper[block("ship_confirmed")] = group_confirmed[confirmed_group, confirmed_t]
+    cost[block("sub")] = np.repeat(data.arc_cost, n_t)
+    upper[block("sub")] = np.where(data.ready[data.arc_sku], data.arc_max, 0.0).ravel()
+    cost[block("ot")] = np.repeat(data.overtime_rate, n_t)
+    upper[block("ot")] = data.overtime_limit.ravel()
+    cost[block("bl")] = np.repeat(data.backlog_cost[group_sku[backlog_groups]], n_t)
+    cost[block("short")] = steering[target_skus]
+    upper[block("short")] = data.target[target_skus]
+    # The penalties' constants: penalty × safety stock every month, commitment penalty × confirmed units.
+    offset_value = float(np.sum(steering[ss_skus] * data.safety[ss_skus]) * n_t
+                         + commitment_penalty * group_confirmed.sum())
+
+    rows, cols, vals, row_lower, row_upper = [], [], [], [], []
+    n_row = 0
+
+    def add_rows(count, lo, hi):
+        nonlocal n_row
+        row_lower.append(np.broadcast_to(np.asarray(lo, dtype=float), (count,)))
+        row_upper.append(np.broadcast_to(np.asarray(hi, dtype=float), (count,)))
+        first = n_row
+        n_row += count
+        return first
+
+    def add(r, c, v):
+        r, c = np.broadcast_arrays(np.asarray(r), np.asarray(c))
+        rows.append(r.ravel())
+        cols.append(c.ravel())
+        vals.append(np.broadcast_to(np.asarray(v, dtype=float), r.shape).ravel())
+
+    # inv[s,t] − inv[s,t-1] − make[s,t] − Σk sub[s,k,t] + Σc ship[s,c,t] = opening (t = 0) or 0,
+    # with inv = inv + inv_low and ship = ship + ship_confirmed.
+    rhs = np.zeros((n_s, n_t))
+    rhs[:, 0] = data.opening
+    inventory_row = add_rows(n_s * n_t, rhs.ravel(), rhs.ravel())
+    S = np.arange(n_s)[:, None]
+    add(inventory_row + S * n_t + T, col("inv", S, T), 1.0)
+    add(inventory_row + S * n_t + T[1:], col("inv", S, T[:-1]), -1.0)
+    Q = np.arange(len(ss_skus))[:, None]
+    add(inventory_row + ss_skus[:, None] * n_t + T, col("inv_low", Q, T), 1.0)
+    add(inventory_row + ss_skus[:, None] * n_t + T[1:], col("inv_low", Q, T[:-1]), -1.0)
+    add(inventory_row + S * n_t + T, col("make", S, T), -1.0)
+    K = np.arange(n_k)[:, None]
+    add(inventory_row + data.arc_sku[:, None] * n_t + T, col("sub", K, T), -1.0)
+    G = np.arange(n_g)[:, None]
+    add(inventory_row + group_sku[:, None] * n_t + T, col("ship", G, T), 1.0)
+    J = np.arange(len(confirmed_group))
+    add(inventory_row + group_sku[confirmed_group] * n_t + confirmed_t, col("ship_confirmed", J), 1.0)
+
+    # bl[g,t] − bl[g,t-1] + ship[g,t] = d[g,t]   (backlogged SKUs only).
+    d = group_demand[backlog_groups].ravel()
+    backlog_row = add_rows(n_b * n_t, d, d)
+    B = np.arange(n_b)[:, None]
+    add(backlog_row + B * n_t + T, col("bl", B, T), 1.0)
+    add(backlog_row + B * n_t + T[1:], col("bl", B, T[:-1]), -1.0)
+    add(backlog_row + B * n_t + T, col("ship", backlog_groups[:, None], T), 1.0)
+    backlog_position = np.full(n_g, -1)
+    backlog_position[backlog_groups] = np.arange(n_b)
+    waiting = backlog_position[confirmed_group] >= 0
+    add(backlog_row + backlog_position[confirmed_group[waiting]] * n_t + confirmed_t[waiting],
+        col("ship_confirmed", J[waiting]), 1.0)
+
+    # Σs hours[s,r]·make[s,t] − ot[r,t] ≤ regular[r,t].
+    capacity_row = add_rows(n_r * n_t, -inf, data.regular.ravel())
+    add(capacity_row + data.routing_resource[:, None] * n_t + T, col("make", data.routing_sku[:, None], T),
+        data.routing_hours[:, None])
+    R = np.arange(n_r)[:, None]
+    add(capacity_row + R * n_t + T, col("ot", R, T), -1.0)
+
+    # Σs qty[s,m]·make[s,t] ≤ available[m,t].
+    material_row = add_rows(n_m * n_t, -inf, data.available.ravel())
+    add(material_row + data.bom_material[:, None] * n_t + T, col("make", data.bom_sku[:, None], T),
+        data.bom_quantity[:, None])
+
+    # inv[s,H] + short[s] ≥ target closing stock[s].
+    target_row = add_rows(len(target_skus), data.target[target_skus], inf)
+    Z = np.arange(len(target_skus))
+    add(target_row + Z, col("inv", target_skus, n_t - 1), 1.0)
+    low_position = np.full(n_s, -1)
+    low_position[ss_skus] = np.arange(len(ss_skus))
+    has_low = low_position[target_skus] >= 0
+    add(target_row + Z[has_low], col("inv_low", low_position[target_skus[has_low]], n_t - 1), 1.0)
+    add(target_row + Z, col("short", Z), 1.0)
+
+    matrix = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                               shape=(n_row, n_col)).tocsc()
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_col
+    lp.num_row_ = n_row
+    # The objective is passed in units of `objective_scale` (the money scale), so that prices are about 1 and
+    # the penalties at most ~1e4: HiGHS then sees no "excessively large costs". The plan is the same; the
+    # objective and the duals are scaled back in `solve`.
+    lp.col_cost_ = cost / objective_scale
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = np.concatenate(row_lower)
+    lp.row_upper_ = np.concatenate(row_upper)
+    lp.offset_ = offset_value / objective_scale
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = n_col
+    lp.a_matrix_.num_row_ = n_row
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
+    lp.sense_ = highspy.ObjSense.kMinimize
+    model = _Model(make=offset["make"], ship=offset["ship"], ship_confirmed=offset["ship_confirmed"],
+                   sub=offset["sub"], line_group=line_group, confirmed_group=confirmed_group,
+                   confirmed_t=confirmed_t, capacity_row=capacity_row, material_row=material_row, n_col=n_col,
+                   n_row=n_row, nnz=int(matrix.nnz))
+    money_cost = cost.copy()
+    money_cost[block("ship_confirmed")] += commitment_penalty
+    money_cost[block("inv_low")] += steering[np.repeat(ss_skus, n_t)]
+    money_cost[block("short")] = 0.0
+    model.money_cost = money_cost
+    model.keep_at_least = np.r_[np.arange(offset["ship_confirmed"], offset["ship_confirmed"] + sizes["ship_confirmed"]),
+                                np.arange(offset["inv_low"], offset["inv_low"] + sizes["inv_low"])]
+    model.keep_at_most = np.arange(offset["short"], offset["short"] + sizes["short"])
+    return lp, model
+
+
+def _split_shipments(data: _Data, line_group: np.ndarray, group_ship: np.ndarray) -> np.ndarray:
+    """Share each group's shipments over its lines: Lost lines in proportion to the month's demand, backlogged
+    lines in proportion to what each is owed (backlog + the month's demand), so no line ships more than it is
+    owed and the group's backlog is the sum of its lines'."""
+    n_l, n_t = data.demand.shape
+    ship = np.zeros((n_l, n_t))
+    owed_before = np.zeros(n_l)
+    waits = data.waits[data.line_sku]
+    for t in range(n_t):
+        owed = np.where(waits, owed_before, 0.0) + data.demand[:, t]
+        group_owed = np.zeros(group_ship.shape[0])
+        np.add.at(group_owed, line_group, owed)
+        total = group_owed[line_group]
+        share = np.divide(owed, total, out=np.zeros(n_l), where=total > 0)
+        ship[:, t] = np.minimum(group_ship[line_group, t] * share, owed)
+        owed_before = owed - ship[:, t]
+    return ship
+
+
+_banner_silenced = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance. The first one made in a process prints a banner straight to the C stdout, before any
+    option can switch it off; that would land in the middle of the CLI's output, so it goes to /dev/null."""
+    global _banner_silenced
+    if _banner_silenced:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highs = highspy.Highs()
+        try:
+            ctypes.CDLL(None).fflush(None)
+        except (OSError, AttributeError):  # no C library to flush (not on Linux or macOS): nothing buffered
+            pass
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+        _banner_silenced = True
+    return highs
+
+
+def _run(lp: highspy.HighsLp, scenario: str, options: dict[str, object], basis=None):
+    """Solve with fixed options, from `basis` when it fits the model; return column values, row duals, the
+    objective, the iteration count and the optimal basis."""
+    highs = _new_highs()
+    for name, value in options.items():
+        highs.setOptionValue(name, value)
+    highs.passModel(lp)
+    if basis is not None and len(basis.col_status) == lp.num_col_ and len(basis.row_status) == lp.num_row_:
+        highs.setOptionValue("solver", "simplex")
+        highs.setBasis(basis)
+    highs.run()
+    status = highs.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        text = highs.modelStatusToString(status)
+        raise PlanError(f"The {scenario} plan cannot be made: the solver reports '{text}'. Every plan may ship "
+                        "nothing, so this points to inconsistent inputs: check for negative or non-finite hours, "
+                        "material availability, subcontract limits, prices or costs in the templates.")
+    solution = highs.getSolution()
+    info = highs.getInfo()
+    iterations = (int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
+                  + int(info.crossover_iteration_count))
+    return (np.asarray(solution.col_value), np.asarray(solution.row_dual), float(info.objective_function_value),
+            iterations, highs.getBasis())
+
+
+def _money_duals(lp: highspy.HighsLp, model: _Model, x: np.ndarray, row_dual: np.ndarray, basis, scenario: str,
+                 options: dict[str, object], money_scale: float) -> np.ndarray:
+    """Row duals in money only, when a confirmed order or a stock policy is short in the plan.
+
+    A short confirmed order puts its penalty into the shadow prices: one more unit of the scarce material would
+    "save" the penalty, and the material would read as worth millions a unit. The meeting needs the money an
+    extra hour or unit brings. So the LP is solved again without penalties, with every penalised quantity held
+    at least as good as in the plan (confirmed shipments and safety stock not below it, closing shortfall not
+    above it). The plan stays optimal for that LP — a plan with more money and no worse penalties would have
+    been better in the first place — and its duals are the money value of one more unit, given that orders and
+    stock policy are not served worse. Without any shortfall the first duals already are in money.
+    """
+    tolerance = 1e-7
+    at_least, at_most = model.keep_at_least, model.keep_at_most
+    upper = np.asarray(lp.col_upper_)
+    short = (np.any(x[at_least] < upper[at_least] - tolerance) if len(at_least) else False) or \
+        (np.any(x[at_most] > tolerance) if len(at_most) else False)
+    if not short:
+        return row_dual
+    lower = np.asarray(lp.col_lower_).copy()
+    upper = upper.copy()
+    lower[at_least] = np.minimum(x[at_least], upper[at_least])
+    upper[at_most] = np.maximum(x[at_most], lower[at_most])
+    lp.col_cost_ = model.money_cost / money_scale
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    _, money_dual, _, _, _ = _run(lp, scenario, options, basis)
+    return money_dual
+
+
+def _clean(values: np.ndarray) -> np.ndarray:
+    """Drop solver noise: tiny values become 0 and every figure is rounded to fixed decimals."""
+    values = np.where(np.abs(values) < _NOISE, 0.0, values)
+    return np.round(values, _DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Public API
+# ----------------------------------------------------------------------------------------------------------
+
+def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | None = None, *,
+          options: dict[str, object] | None = None, warm_start: Solution | None = None) -> Solution:
+    """Make the cost-optimal plan of one scenario.
+
+    Args:
+        inputs: The validated inputs (`reader.read` or `inputs.build_inputs`).
+        scenario: "Base", "Upside" or "Downside". A SKU × customer line without a forecast row in a non-Base
+            scenario keeps its Base forecast.
+        adjustments: What-if changes (extra hours, material, demand, ...); None plans the inputs as they are.
+        options: HiGHS options that override `HIGHS_OPTIONS` (for benchmarks; the defaults are deterministic).
+        warm_start: A Solution of the same inputs and scenario before a small change to a limit (extra hours,
+            overtime, material or subcontract): the simplex starts from its basis, which makes re-solving a
+            large model for one lever fast (5,000 SKUs: ~10 s instead of ~2 min). Ignored when the model's shape
+            differs (extra demand for a new customer). The plan is optimal either way, but where several plans
+            are optimal the one found may depend on the starting basis. Changes to demand or prices everywhere
+            are better solved from scratch.
+
+    Returns:
+        The Solution: the plan per SKU, customer, subcontractor, resource and material and month, the shadow
+        prices, the confirmed orders at risk, and the contribution margin.
+
+    Raises:
+        PlanError: when the plan cannot be made (negative limits, an unknown scenario or adjustment key, or a
+            solver failure), naming the inputs concerned.
+    """
+    adjustments = adjustments or Adjustments()
+    started = time.perf_counter()
+    data = _prepare(inputs, scenario, adjustments)
+    commitment_penalty, steering, money_scale = _penalties(data)
+    lp, model = _build(data, commitment_penalty, steering, money_scale)
+    built = time.perf_counter()
+    chosen = {**HIGHS_OPTIONS, "solver": "ipm" if model.n_col > _INTERIOR_POINT_ABOVE else "simplex",
+              "run_crossover": "on", **(options or {})}
+    basis = warm_start.basis if warm_start is not None else None
+    x, row_dual, objective, iterations, final_basis = _run(lp, scenario, chosen, basis)
+    row_dual = _money_duals(lp, model, x, row_dual, final_basis, scenario, chosen, money_scale)
+    solved = time.perf_counter()
+    solution = _report(data, model, x, row_dual * money_scale, -objective * money_scale, scenario)
+    solution.statistics = {
+        "rows": model.n_row, "columns": model.n_col, "nonzeros": model.nnz,
+        "build seconds": built - started, "solve seconds": solved - built,
+        "report seconds": time.perf_counter() - solved, "iterations": iterations,
+        "commitment penalty": commitment_penalty, "largest steering penalty": float(np.max(steering, initial=0.0)),
+        "solver": "simplex" if basis is not None else str(chosen["solver"]),
+    }
+    solution.basis = final_basis
+    return solution
+
+
+def solve_all(inputs: Inputs) -> dict[str, Solution]:
+    """Make the plan of every scenario in the forecast.
+
+    Each scenario is solved from scratch: warm-starting Upside or Downside from the Base basis was tried and is
+    much slower on large models (their demand differs everywhere; on 5,000 SKUs the warm-started simplex had
+    not finished after 10 minutes where interior point from scratch takes about 2).
+
+    Args:
+        inputs: The validated inputs.
+
+    Returns:
+        {scenario: Solution}, Base first, then Upside and Downside when present.
+
+    Raises:
+        PlanError: when a scenario's plan cannot be made.
+    """
+    return {scenario: solve(inputs, scenario) for scenario in inputs.scenarios}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The plan as tables
+# ----------------------------------------------------------------------------------------------------------
+
+def _report(data: _Data, model: _Model, x: np.ndarray, row_dual: np.ndarray, objective: float,
+            scenario: str) -> Solution:
+    """Turn the solver's columns into the Solution's tables, recomputing every balance from cleaned figures so
+    that the tables reconcile exactly (inventory, backlog, hours, revenue)."""
+    months = data.months
+    n_s, n_t, n_l = len(data.skus), len(data.months), len(data.line_sku)
+    n_r, n_m, n_k = len(data.resources), len(data.materials), len(data.arc_sku)
+
+    make = _clean(x[model.make:model.make + n_s * n_t]).reshape(n_s, n_t)
+    sub = _clean(x[model.sub:model.sub + n_k * n_t]).reshape(n_k, n_t)
+    n_g = int(model.line_group.max()) + 1 if n_l else 0
+    group_ship = x[model.ship:model.ship + n_g * n_t].reshape(n_g, n_t).copy()
+    np.add.at(group_ship, (model.confirmed_group, model.confirmed_t),
+              x[model.ship_confirmed:model.ship_confirmed + len(model.confirmed_group)])
+    ship = _clean(_split_shipments(data, model.line_group, _clean(group_ship)))
+
+    # Balances from the cleaned flows: opening + production + subcontract − shipments = closing.
+    sub_by_sku = np.zeros((n_s, n_t))
+    np.add.at(sub_by_sku, data.arc_sku, sub)
+    ship_by_sku = np.zeros((n_s, n_t))
+    np.add.at(ship_by_sku, data.line_sku, ship)
+    closing = np.round(data.opening[:, None] + np.cumsum(make + sub_by_sku - ship_by_sku, axis=1), _DECIMALS) + 0.0
+    closing = np.where(np.abs(closing) < _NOISE, 0.0, closing)
+    opening = np.hstack([data.opening[:, None], closing[:, :-1]])
+
+    waits = data.waits[data.line_sku][:, None]
+    backlog = np.where(waits, np.cumsum(data.demand - ship, axis=1), 0.0)
+    backlog = np.where(np.abs(backlog) < _NOISE, 0.0, np.round(backlog, _DECIMALS)) + 0.0
+    lost = np.where(waits, 0.0, np.round(data.demand - ship, _DECIMALS))
+    lost[:, -1] += backlog[:, -1] * waits[:, 0]
+    lost = np.where(np.abs(lost) < _NOISE, 0.0, lost) + 0.0
+    revenue = ship * data.price
+
+    used = np.zeros((n_r, n_t))
+    np.add.at(used, data.routing_resource, data.routing_hours[:, None] * make[data.routing_sku])
+    used = np.round(used, _DECIMALS)
+    overtime = np.maximum(0.0, np.round(used - data.regular, _DECIMALS))
+    material_used = np.zeros((n_m, n_t))
+    np.add.at(material_used, data.bom_material, data.bom_quantity[:, None] * make[data.bom_sku])
+    material_used = np.round(material_used, _DECIMALS)
+
+    # Shadow prices: HiGHS minimises, so the dual of a ≤ row is ≤ 0 where the row binds; the value of one
+    # more hour (unit) to the plan is its negation.
+    capacity_dual = -row_dual[model.capacity_row:model.capacity_row + n_r * n_t].reshape(n_r, n_t)
+    material_dual = -row_dual[model.material_row:model.material_row + n_m * n_t].reshape(n_m, n_t)
+    capacity_dual = np.maximum(_clean(capacity_dual), 0.0)
+    material_dual = np.maximum(_clean(material_dual), 0.0)
+
+    demand_by_sku = np.zeros((n_s, n_t))
+    np.add.at(demand_by_sku, data.line_sku, data.demand)
+    confirmed_by_sku = np.zeros((n_s, n_t))
+    np.add.at(confirmed_by_sku, data.line_sku, data.confirmed)
+    backlog_by_sku = np.zeros((n_s, n_t))
+    np.add.at(backlog_by_sku, data.line_sku, backlog)
+    lost_by_sku = np.zeros((n_s, n_t))
+    np.add.at(lost_by_sku, data.line_sku, lost)
+
+    # Months in the unit of the inputs' own dates (pandas 3: microseconds), so that tables merge cleanly.
+    month_values = pd.DatetimeIndex(months).to_numpy()
+    month_col = np.tile(month_values, max(n_s, 1))[:n_s * n_t]
+    sku_month = pd.DataFrame({
+        "SKU": np.repeat(np.array(data.skus, dtype=object), n_t),
+        "Month": month_col,
+        "Demand": demand_by_sku.ravel(),
+        "Confirmed orders": confirmed_by_sku.ravel(),
+        "Production": make.ravel(),
+        "Subcontract": sub_by_sku.ravel(),
+        "Shipments": ship_by_sku.ravel(),
+        "Opening inventory": opening.ravel(),
+        "Closing inventory": closing.ravel(),
+        "Backlog": backlog_by_sku.ravel(),
+        "Lost sales": lost_by_sku.ravel(),
+        "Safety stock": np.repeat(data.safety, n_t),
+        "Safety stock shortfall": _clean(np.maximum(0.0, data.safety[:, None] - closing)).ravel(),
+        "Max stock": np.repeat(np.where(np.isinf(data.max_stock), np.nan, data.max_stock), n_t),
+    }, columns=SKU_MONTH_COLUMNS)
+
+    customer_month = pd.DataFrame({
+        "SKU": np.repeat(np.array([data.skus[s] for s in data.line_sku], dtype=object), n_t),
+        "Customer": np.repeat(np.array(data.line_customer, dtype=object), n_t),
+        "Month": np.tile(month_values, n_l),
+        "Demand": data.demand.ravel(),
+        "Confirmed orders": data.confirmed.ravel(),
+        "Shipments": ship.ravel(),
+        "Backlog": backlog.ravel(),
+        "Lost sales": lost.ravel(),
+        "Unit price": data.price.ravel(),
+        "Revenue": revenue.ravel(),
+    }, columns=CUSTOMER_MONTH_COLUMNS)
+
+    subcontract = pd.DataFrame({
+        "SKU": np.repeat(np.array([data.skus[s] for s in data.arc_sku], dtype=object), n_t),
+        "Subcontractor": np.repeat(np.array(data.arc_name, dtype=object), n_t),
+        "Month": np.tile(month_values, n_k),
+        "Units": sub.ravel(),
+        "Cost per unit": np.repeat(data.arc_cost, n_t),
+        "Max units": data.arc_max.ravel(),
+    }, columns=SUBCONTRACT_COLUMNS)
+
+    resource_month = pd.DataFrame({
+        "Resource": np.repeat(np.array(data.resources, dtype=object), n_t),
+        "Site": np.repeat(np.array(data.sites, dtype=object), n_t),
+        "Month": np.tile(month_values, n_r),
+        "Available hours": data.regular.ravel(),
+        "Overtime limit": data.overtime_limit.ravel(),
+        "Overtime hours": overtime.ravel(),
+        "Used hours": used.ravel(),
+        "Regular cost per hour": np.repeat(data.regular_rate, n_t),
+        "Overtime cost per hour": np.repeat(data.overtime_rate, n_t),
+        "Shadow price": capacity_dual.ravel(),
+    }, columns=RESOURCE_MONTH_COLUMNS)
+
+    material_month = pd.DataFrame({
+        "Material": np.repeat(np.array(data.materials, dtype=object), n_t),
+        "Supplier": np.repeat(np.array(data.suppliers, dtype=object), n_t),
+        "Month": np.tile(month_values, n_m),
+        "Available": data.available.ravel(),
+        "Used": material_used.ravel(),
+        "Shadow price": material_dual.ravel(),
+    }, columns=MATERIAL_MONTH_COLUMNS)
+
+    commitment_shortfall = _commitment_shortfall(data, ship)
+
+    # Money only, from the reported figures: revenue − material − other − overtime − subcontract − holding −
+    # backlog cost.
+    margin = (revenue.sum()
+              - float(np.sum(data.unit_cost[:, None] * make))
+              - float(np.sum(data.overtime_rate[:, None] * overtime))
+              - float(np.sum(data.arc_cost[:, None] * sub))
+              - float(np.sum(data.holding[:, None] * closing))
+              - float(np.sum(data.backlog_cost[data.line_sku][:, None] * backlog)))
+    return Solution(scenario=scenario, objective=float(objective), contribution_margin=float(margin),
+                    sku_month=sku_month, customer_month=customer_month, subcontract=subcontract,
+                    resource_month=resource_month, material_month=material_month,
+                    commitment_shortfall=commitment_shortfall)
+
+
+def _commitment_shortfall(data: _Data, ship: np.ndarray) -> pd.DataFrame:
+    """Confirmed orders not shipped in their month, order by order.
+
+    Shipments of a SKU × customer × month cover its confirmed orders earliest Requested date first (then by
+    Order ref), so what is short falls on the latest orders. Orders due before a SKU's launch month cannot be
+    shipped at all and are short in full.
+    """
+    orders = data.orders.sort_values(["line", "t", "Requested date", "Order ref"], kind="stable")
+    if orders.empty:
+        return pd.DataFrame({"Order ref": pd.Series(dtype=object),
+                             "Month": pd.Series(dtype=pd.DatetimeIndex(data.months).dtype),
+                             "Units short": pd.Series(dtype=float)}, columns=COMMITMENT_SHORTFALL_COLUMNS)
+    line = orders["line"].to_numpy(dtype=int)
+    t = orders["t"].to_numpy(dtype=int)
+    quantity = orders["Quantity"].to_numpy(dtype=float)
+    shippable = np.where(orders["plannable"].to_numpy(dtype=bool), ship[line, t], 0.0)
+    # Units of the bucket's shipments used by the orders before this one in the same bucket.
+    bucket = pd.Series(line * len(data.months) + t)
+    before = pd.Series(quantity).groupby(bucket.to_numpy()).cumsum().to_numpy() - quantity
+    short = quantity - np.clip(shippable - before, 0.0, quantity)
+    short = np.where(short < 1e-6, 0.0, np.round(short, _DECIMALS))
+    result = pd.DataFrame({"Order ref": orders["Order ref"].to_numpy(dtype=object),
+                           "Month": pd.DatetimeIndex(data.months).to_numpy()[t],
+                           "Units short": short}, columns=COMMITMENT_SHORTFALL_COLUMNS)
+    return result[result["Units short"] > 0].reset_index(drop=True)

@@ -1,0 +1,63 @@
+"""Gaps: every unmet demand, ranked by revenue at risk, with the constraint that causes it."""
+
+from __future__ import annotations
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from .layout import Pack, setup_page, write_list, write_nothing, write_title
+
+COLUMNS = (
+    ("Rank", "count"), ("Gap id", "bold"), ("Scenario", "text"), ("Family", "text"), ("SKU", "text"),
+    ("Customer", "text"), ("Month", "month"), ("Unmet units", "units"), ("Revenue at risk", "money"),
+    ("Binding constraint", "text"), ("Constraint", "text"), ("Explanation", "wrap"),
+)
+WIDTHS = (6, 8, 10, 14, 13, 20, 9, 10, 12, 12, 16, 70)
+
+
+def ranked(gaps: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
+    """The gaps in scenario order, largest revenue at risk first, with a Rank within each scenario.
+
+    Args:
+        gaps: The Results gaps.
+        scenarios: The scenarios, Base first.
+
+    Returns:
+        The gaps sorted, with a "Rank" column (1 = the largest revenue at risk of its scenario).
+    """
+    order = {name: index for index, name in enumerate(scenarios)}
+    frame = gaps.assign(_order=gaps["Scenario"].map(order).fillna(len(order)),
+                        _risk=pd.to_numeric(gaps["Revenue at risk"], errors="coerce").fillna(0.0))
+    frame = frame.sort_values(["_order", "_risk", "Gap id"], ascending=[True, False, True], kind="stable")
+    frame["Rank"] = frame.groupby("Scenario", sort=False).cumcount() + 1
+    return frame.drop(columns=["_order", "_risk"]).reset_index(drop=True)
+
+
+def write(pack: Pack, ws: Worksheet) -> None:
+    """Write the Gaps sheet: one row per unmet demand, ranked by revenue at risk within each scenario.
+
+    The unmet units are flagged red, with a comment giving the cause (binding constraint, shadow price,
+    lever).
+
+    Args:
+        pack: The pack.
+        ws: The Gaps worksheet.
+    """
+    gaps = pack.results.gaps
+    if not len(gaps):
+        write_nothing(pack, ws, "Gaps", "No gaps: the plan ships all demand in its month in every scenario.")
+        return
+    frame = ranked(gaps, pack.results.scenarios)
+    row = write_title(pack, ws, "Gaps", "unmet demand, largest revenue at risk first; Base scenario first")
+
+    def flag(record, label):
+        return "red" if label == "Unmet units" else None
+
+    def note(record, label):
+        if label == "Unmet units" and isinstance(record.get("Explanation"), str):
+            return record["Explanation"]
+        return None
+
+    write_list(pack, ws, row, frame, COLUMNS, name="GapList", flag=flag, note=note, widths=WIDTHS)
+    ws.freeze_panes(row + 1, 2)
+    setup_page(pack, ws, (row, row))

@@ -1,0 +1,134 @@
+"""Inputs: both templates as the reader read them, each row with where it came from (file, sheet, row)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from .. import schema
+from ..inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW
+from .layout import Pack, setup_page, write_header, write_title, write_value
+
+# The cell style of each schema column kind.
+KIND_STYLES = {
+    schema.TEXT: "text", schema.CHOICE: "text", schema.NUMBER: "rate", schema.INTEGER: "count",
+    schema.PERCENT: "percent", schema.MONTH: "month", schema.DATE: "date",
+}
+TEXT_KINDS = {schema.TEXT, schema.CHOICE}
+
+
+def _file_names(pack: Pack) -> dict[str, str]:
+    names = {"demand": "demand.xlsx", "capacity": "capacity.xlsx"}
+    for source in pack.results.inputs.sources:
+        names[source.kind] = source.name
+    return names
+
+
+def write(pack: Pack, ws: Worksheet) -> None:
+    """Write the Inputs sheet: the cycle, then one section per template sheet, months across as in the template.
+
+    Every row starts with its source: the file, the sheet and the Excel row it was read from.
+
+    Args:
+        pack: The pack.
+        ws: The Inputs worksheet.
+    """
+    styles = pack.styles
+    inputs = pack.results.inputs
+    names = _file_names(pack)
+    row = write_title(pack, ws, "Inputs", "as read from the templates; File, Sheet and Row say where each row "
+                                          "came from")
+    cycle = inputs.cycle
+    ws.write_string(row, 0, "Cycle", styles("heading"))
+    row += 1
+    for col, label in enumerate(("Key", "Value")):
+        write_header(pack, ws, row, col, label, definition="")
+    row += 1
+    prepared = "; ".join(f"{kind}: {who}" for kind, who in sorted(cycle.prepared_by.items()) if who)
+    for key, value, style in (("Company", cycle.company, "text"), ("Cycle month", cycle.cycle_month, "month"),
+                              ("Horizon (months)", cycle.horizon, "count"), ("Currency", cycle.currency, "text"),
+                              ("Prepared by", prepared, "text")):
+        ws.write_string(row, 0, key, styles("bold", "cell"))
+        write_value(ws, row, 1, value, styles(style, "cell"), text=style == "text")
+        row += 1
+    row += 1
+
+    for (kind, sheet_name), attribute in SHEET_ATTRIBUTES.items():
+        sheet = schema.template(kind).sheet(sheet_name)
+        frame = getattr(inputs, attribute)
+        row = _section(pack, ws, row, names[kind], sheet, frame)
+
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 6)
+    ws.set_column(3, 40, 13)
+    setup_page(pack, ws, gridlines=True)
+
+
+def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.Sheet,
+             frame: pd.DataFrame) -> int:
+    """One template sheet: a heading, a header row (File, Sheet, Row, the columns, the months), the rows."""
+    styles = pack.styles
+    columns = [c for c in sheet.columns if c.header in frame.columns]
+    rows = _wide(frame, sheet, columns)
+    months = rows[1]
+    ws.write_string(row, 0, f"{file_name} · {sheet.name}", styles("heading"))
+    ws.write_string(row, 3, f"{len(rows[0])} row(s)", styles("muted", "italic"))
+    row += 1
+    labels = ["File", "Sheet", "Row"] + [c.header for c in columns]
+    helps = {c.header: c.help for c in columns}
+    for col, label in enumerate(labels):
+        where = {"File": "The file the row was read from.", "Sheet": "The sheet of that file.",
+                 "Row": "The Excel row of that sheet."}
+        write_header(pack, ws, row, col, label, definition=where.get(label) or helps.get(label) or "")
+    for index, month in enumerate(months):
+        ws.write_datetime(row, len(labels) + index, pd.Timestamp(month).to_pydatetime(), styles("header", "month"))
+    row += 1
+    if not rows[0]:
+        ws.write_string(row, 0, "(empty)", styles("italic"))
+        return row + 2
+    for record, by_month in rows[0]:
+        ws.write_string(row, 0, file_name, styles("muted", "cell"))
+        ws.write_string(row, 1, sheet.name, styles("muted", "cell"))
+        write_value(ws, row, 2, record.get(SOURCE_ROW), styles("count", "cell"))
+        for offset, column in enumerate(columns):
+            value = record.get(column.header)
+            style = KIND_STYLES.get(column.kind, "text")
+            write_value(ws, row, 3 + offset, value, styles(_whole(value, style), "cell"),
+                        text=column.kind in TEXT_KINDS)
+        for index, month in enumerate(months):
+            value = by_month.get(month)
+            write_value(ws, row, len(labels) + index, value, styles(_whole(value, "rate"), "cell"))
+        row += 1
+    return row + 1
+
+
+def _wide(frame: pd.DataFrame, sheet: schema.Sheet, columns) -> tuple[list[tuple[dict, dict]], list]:
+    """The rows of a sheet as in its template: (the fixed columns, {month: value}) per source row."""
+    if not sheet.months or MONTH not in frame.columns:
+        return [(record, {}) for record in frame.to_dict("records")], []
+    months = sorted(pd.to_datetime(frame[MONTH]).dropna().unique())
+    months = [pd.Timestamp(m) for m in months]
+    keys = [c.header for c in columns] + [SOURCE_ROW]
+    rows = []
+    frame = frame.assign(**{MONTH: pd.to_datetime(frame[MONTH])})
+    for _, group in frame.groupby(keys, dropna=False, sort=False):
+        record = group.iloc[0].to_dict()
+        rows.append((record, dict(zip(group[MONTH], group[sheet.month_value]))))
+    rows.sort(key=lambda item: (_number(item[0].get(SOURCE_ROW))))
+    return rows, months
+
+
+def _whole(value, style: str) -> str:
+    """Whole numbers show without decimals, as the planner typed them; others with two."""
+    if style == "rate" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value == value and float(value).is_integer():
+            return "units"
+    return style
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("inf")

@@ -1,0 +1,80 @@
+"""Inventory: the projected closing inventory of each SKU against its safety stock and storage limit."""
+
+from __future__ import annotations
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from .layout import (
+    Pack, comment, is_blank, month_label, number_style, setup_page, write_header, write_nothing, write_title,
+    write_value,
+)
+
+MEASURES = ("Closing inventory", "Safety stock", "Max stock", "Days of supply")
+FIRST_MONTH_COL = 3
+
+
+def write(pack: Pack, ws: Worksheet) -> None:
+    """Write the Inventory sheet (Base): per SKU, closing inventory, safety stock, max stock, days of supply.
+
+    Closing inventory below safety stock is red, above the storage limit amber; each with a comment.
+
+    Args:
+        pack: The pack.
+        ws: The Inventory worksheet.
+    """
+    inventory = pack.base(pack.results.inventory)
+    if not len(inventory):
+        write_nothing(pack, ws, "Inventory", "The plan holds no inventory.")
+        return
+    styles = pack.styles
+    months = pack.months
+    inventory = inventory.assign(Month=pd.to_datetime(inventory["Month"]))
+    row = write_title(pack, ws, "Inventory", "Base scenario; red: below safety stock, amber: above the storage "
+                                             "limit")
+    header = row
+    for col, label in enumerate(("Family", "SKU", "Measure")):
+        write_header(pack, ws, header, col, label)
+    for index, month in enumerate(months):
+        ws.write_datetime(header, FIRST_MONTH_COL + index, month.to_pydatetime(), styles("header", "month"))
+    ws.set_row(header, 30)
+    row += 1
+    for (family, sku), rows in inventory.groupby(["Family", "SKU"], sort=False):
+        rows = rows.set_index("Month").reindex(months)
+        for measure in MEASURES:
+            if measure not in rows.columns:
+                continue
+            emphasis = "bold" if measure == "Closing inventory" else None
+            # A line over each SKU's first row keeps the blocks apart on a projector.
+            top = "block_top" if measure == MEASURES[0] else None
+            ws.write_string(row, 0, str(family), styles("muted", "cell", top))
+            ws.write_string(row, 1, str(sku), styles("cell", emphasis, top))
+            ws.write_string(row, 2, measure, styles("cell", emphasis, top))
+            for index, month in enumerate(months):
+                value = rows[measure].iloc[index]
+                colour = None
+                text = None
+                if measure == "Closing inventory" and not is_blank(value):
+                    safety = rows["Safety stock"].iloc[index] if "Safety stock" in rows.columns else None
+                    limit = rows["Max stock"].iloc[index] if "Max stock" in rows.columns else None
+                    below = rows["Below safety stock"].iloc[index] if "Below safety stock" in rows.columns \
+                        else None
+                    if bool(below) and not is_blank(below):
+                        colour = "red"
+                        text = (f"{sku}, {month_label(month)}: closing inventory {value:,.0f} is below the safety "
+                                f"stock of {float(safety):,.0f} units.")
+                    elif not is_blank(limit) and float(value) > float(limit) + 1e-6:
+                        colour = "amber"
+                        text = (f"{sku}, {month_label(month)}: closing inventory {value:,.0f} is above the "
+                                f"storage limit of {float(limit):,.0f} units.")
+                write_value(ws, row, FIRST_MONTH_COL + index, value,
+                            styles(number_style(measure), "cell", emphasis, colour, top))
+                if text:
+                    comment(ws, row, FIRST_MONTH_COL + index, text)
+            row += 1
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 2, 17)
+    ws.set_column(FIRST_MONTH_COL, FIRST_MONTH_COL + len(months) - 1, 9)
+    ws.freeze_panes(header + 1, FIRST_MONTH_COL)
+    setup_page(pack, ws, (header, header))

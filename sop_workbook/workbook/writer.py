@@ -1,0 +1,263 @@
+"""Write the meeting pack: every sheet in order, into a temporary file that replaces the target atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.exceptions import XlsxWriterException
+
+from ..analysis import Results
+from ..errors import OutputError
+from . import (
+    accuracy, capacity, changes, commitments, consensus, decisions, gaps, inputs_sheet, inventory, launches,
+    margin, risks, scenarios, summary,
+)
+from . import plan_data as plan_data_sheet
+from .layout import Pack
+from .styles import Styles
+
+# The sheets of the pack, in order, with the function that writes each.
+SHEETS: tuple[tuple[str, Callable], ...] = (
+    ("Executive Summary", summary.write),
+    ("Decisions", decisions.write),
+    ("Consensus Plan", consensus.write),
+    ("Gaps", gaps.write),
+    ("Capacity", capacity.write),
+    ("Margin", margin.write),
+    ("Inventory", inventory.write),
+    ("Commitments", commitments.write),
+    ("Launches", launches.write),
+    ("Scenarios", scenarios.write),
+    ("Changes", changes.write),
+    ("Forecast Accuracy", accuracy.write),
+    ("Assumptions & Risks", risks.write),
+    ("Plan Data", plan_data_sheet.write),
+    ("Inputs", inputs_sheet.write),
+)
+SHEET_NAMES = tuple(name for name, _ in SHEETS)
+
+# Sheets whose figures others refer to (charts, formulas) are written first; the tab order stays as above.
+WRITE_ORDER = ("Plan Data", "Capacity", "Margin", "Consensus Plan")
+
+
+def resolve_run_time(run_time: dt.datetime | None = None) -> dt.datetime:
+    """The run's time in UTC, without a time zone: the one clock the pack contains.
+
+    Args:
+        run_time: A given time (naive times are taken as UTC); None uses SOURCE_DATE_EPOCH, else now.
+
+    Returns:
+        A naive UTC datetime, whole seconds.
+
+    Raises:
+        OutputError: when SOURCE_DATE_EPOCH is not a whole number of seconds.
+    """
+    if run_time is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch is not None and epoch.strip():
+            try:
+                run_time = dt.datetime.fromtimestamp(int(epoch.strip()), dt.timezone.utc)
+            except (ValueError, OverflowError, OSError):
+                raise OutputError("SOURCE_DATE_EPOCH", f"{epoch!r} is not a time in whole seconds since "
+                                                       "1970-01-01 UTC; unset it or give e.g. 1790000000") from None
+        else:
+            run_time = dt.datetime.now(dt.timezone.utc)
+    if run_time.tzinfo is not None:
+        run_time = run_time.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return run_time.replace(microsecond=0)
+
+
+def _tool_version() -> str:
+    from .. import __version__
+
+    return str(__version__)
+
+
+def check_target(path: str | os.PathLike, *, force: bool) -> Path:
+    """Check that a file can be written at `path`: its folder exists and is writable; it is new or `force`.
+
+    Args:
+        path: The file to write.
+        force: Allow replacing an existing file.
+
+    Returns:
+        The path, as a Path.
+
+    Raises:
+        OutputError: naming the path and what to do.
+    """
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise OutputError(str(target), "is a folder; give a file name such as pack.xlsx")
+    if not folder.is_dir():
+        raise OutputError(str(target), f"the folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(str(target), f"the folder {folder} is read-only; choose a folder you can write to")
+    if target.exists() and not force:
+        raise OutputError(str(target), "exists already; choose another name or pass --force to overwrite it")
+    return target
+
+
+def atomic_write(path: Path, write: Callable[[str], None]) -> Path:
+    """Write a file through a temporary file in the same folder, then rename it over the target.
+
+    The temporary file is flushed to disk before the rename, so the target is either the old file or the
+    whole new one, never a part. On any failure the temporary file is removed and the target is untouched.
+
+    Args:
+        path: The target file (its folder checked by `check_target`).
+        write: Called with the temporary file's name; writes the whole content there.
+
+    Returns:
+        The target path.
+
+    Raises:
+        OutputError: when the file cannot be written (disk full, permissions).
+    """
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        # The mode of mkstemp (0600) is too strict for a file meant to be shared: use the umask's default.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException as error:
+        try:
+            os.remove(temporary)
+        except FileNotFoundError:
+            pass
+        if isinstance(error, (OSError, XlsxWriterException)):
+            raise OutputError(str(path), f"cannot be written: {_reason(error)}") from error
+        raise
+    _sync_folder(path.parent)
+    return path
+
+
+def _reason(error: BaseException) -> str:
+    """The words of the operating system's error behind a failed write ("No space left on device")."""
+    # xlsxwriter wraps the OSError of a failed save in its FileCreateError.
+    for candidate in (error, *getattr(error, "args", ()), error.__cause__, error.__context__):
+        if isinstance(candidate, OSError) and candidate.strerror:
+            return candidate.strerror
+    return str(error)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder's entry is on disk; not every platform allows this.
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def write_pack(results: Results, path: str | os.PathLike, *, run_time: dt.datetime | None = None,
+               plan_data: str | os.PathLike | None = None, force: bool = False,
+               version: str | None = None) -> Path:
+    """Write the meeting pack: the 15 sheets of the spec, annotated and print-ready, atomically.
+
+    The same results, run time and version give a byte-identical file.
+
+    Args:
+        results: The plan and its analyses.
+        path: The .xlsx file to write.
+        run_time: The run's time for the lineage and the file's creation time; default SOURCE_DATE_EPOCH,
+            else now (the only clock the file contains).
+        plan_data: Also write the whole Plan Data table here, as CSV or Parquet by the suffix.
+        force: Replace existing files.
+        version: The tool version shown in the lineage; default the package's version.
+
+    Returns:
+        The path written.
+
+    Raises:
+        OutputError: when a target exists (without force), its folder is missing or read-only, the Plan Data
+            suffix is neither .csv nor .parquet, or writing fails. Existing files are then untouched.
+    """
+    target = check_target(path, force=force)
+    data_target = plan_data_target(plan_data, force=force)
+    when = resolve_run_time(run_time)
+    version = version or _tool_version()
+    frame = plan_data_sheet.frame(results)
+
+    def build(temporary: str) -> None:
+        workbook = xlsxwriter.Workbook(temporary, {
+            "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+            "default_date_format": "dd-mmm-yy",
+        })
+        try:
+            _fill(workbook, results, when, version, frame)
+        finally:
+            workbook.close()
+
+    atomic_write(target, build)
+    if data_target is not None:
+        write_plan_data_file(frame, data_target)
+    return target
+
+
+def _fill(workbook, results: Results, when: dt.datetime, version: str, frame: pd.DataFrame) -> None:
+    cycle = results.inputs.cycle
+    workbook.set_properties({
+        "title": f"S&OP meeting pack {pd.Timestamp(cycle.cycle_month):%b-%y}",
+        "subject": "Sales and operations planning: the consensus plan, its gaps and the decisions they need",
+        "author": "sop-workbook",
+        "company": str(cycle.company),
+        "comments": f"Written by sop-workbook {version}",
+        "created": when,
+    })
+    pack = Pack(workbook=workbook, styles=Styles(workbook), results=results, run_time=when, version=version,
+                plan_data=frame, plan_data_in_sheet=len(frame) <= plan_data_sheet.MAX_ROWS)
+    sheets = {name: workbook.add_worksheet(name) for name in SHEET_NAMES}
+    writers = dict(SHEETS)
+    order = list(WRITE_ORDER) + [name for name in SHEET_NAMES if name not in WRITE_ORDER]
+    for name in order:
+        writers[name](pack, sheets[name])
+    sheets["Executive Summary"].activate()
+
+
+def plan_data_target(path, *, force: bool) -> Path | None:
+    """Check the --plan-data target: a .csv or .parquet file that may be written (see `check_target`)."""
+    if path is None:
+        return None
+    target = check_target(path, force=force)
+    if target.suffix.lower() not in (".csv", ".parquet"):
+        raise OutputError(str(target), "Plan Data is written as .csv or .parquet; give a file name ending so")
+    if target.suffix.lower() == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise OutputError(str(target), "writing Parquet needs the pyarrow package (pip install pyarrow); "
+                                           "or give a .csv file") from None
+    return target
+
+
+def write_plan_data_file(frame: pd.DataFrame, target: Path) -> Path:
+    """Write the whole Plan Data table as CSV or Parquet (by the suffix), atomically.
+
+    Args:
+        frame: The Plan Data table.
+        target: The checked target file.
+
+    Returns:
+        The path written.
+    """
+    if target.suffix.lower() == ".csv":
+        return atomic_write(target, lambda name: frame.to_csv(name, index=False, date_format="%Y-%m-%d"))
+    return atomic_write(target, lambda name: frame.to_parquet(name, index=False))
