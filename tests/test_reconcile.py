@@ -86,3 +86,28 @@ def test_an_unreadable_previous_pack_is_a_clear_error(two_months):
     assert result.exit_code == 1
     assert "has no 'Plan Data' sheet; give a pack written by `sop reconcile`" in result.output
     assert not (root / "x.xlsx").exists()
+
+
+def test_a_decision_taken_last_month_is_carried_into_the_next_pack(two_months):
+    import openpyxl
+
+    root = two_months["root"]
+    workbook = openpyxl.load_workbook(root / "jan.xlsx")
+    sheet = workbook["Decisions"]
+    header = next(r for r in range(1, 20) if sheet.cell(row=r, column=1).value == "Ref")
+    columns = {sheet.cell(row=header, column=c).value: c for c in range(1, sheet.max_column + 1)}
+    first = header + 1
+    gap = sheet.cell(row=first, column=columns["Gap or risk"]).value
+    sheet.cell(row=first, column=columns["Decision"]).value = "Approved: Sales to move the order to June"
+    workbook.save(root / "jan-decided.xlsx")
+    demand, capacity = root / "feb" / "demand.xlsx", root / "feb" / "capacity.xlsx"
+    result = CliRunner().invoke(main, ["reconcile", str(demand), str(capacity), "-o", str(root / "feb-2.xlsx"),
+                                       "--previous", str(root / "jan-decided.xlsx"), "--run-time", RUN_TIME])
+    assert result.exit_code == 0, result.output
+    rows = CalamineWorkbook.from_path(str(root / "feb-2.xlsx")).get_sheet_by_name("Decisions").to_python()
+    start = next(i for i, r in enumerate(rows) if r[0] == "Carried forward from the previous pack")
+    carried = [r for r in rows[start + 1:] if r[1] == gap]
+    assert len(carried) == 1
+    assert "Approved: Sales to move the order to June" in carried[0]
+    statuses = {"Still open", "Still open, overdue", "Closed or changed: not on this month's list as it was"}
+    assert len(statuses & set(carried[0])) == 1
