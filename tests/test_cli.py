@@ -48,3 +48,17 @@ def test_python_dash_m_runs_the_same_command():
     result = subprocess.run([sys.executable, "-m", "sop_workbook", "--help"], capture_output=True, text=True,
                             check=True)
     assert "reconcile" in result.stdout and "Usage: sop" in result.stdout
+
+
+def test_the_readme_library_example_runs(tmp_path, monkeypatch):
+    # The README's Python block, run as a newcomer would, beside a copy of the sample templates.
+    import shutil
+
+    text = README.read_text()
+    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "samples").mkdir()
+    for name in ("demand.xlsx", "capacity.xlsx"):
+        shutil.copy(README.parent / "samples" / name, tmp_path / "samples" / name)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    assert (tmp_path / "pack.xlsx").stat().st_size > 10_000

@@ -443,3 +443,19 @@ def test_generate_script_writes_both_templates_that_read_back(tmp_path):
     read = reader.read(tmp_path / "demand.xlsx", tmp_path / "capacity.xlsx")
     assert read.errors == []
     assert len(read.products) == 40
+
+
+@pytest.mark.parametrize("month, folder", [(0, "."), (1, "next-month")])
+def test_committed_samples_are_what_sop_sample_writes(tmp_path, month, folder):
+    # The committed samples/ must not drift from the generator (docProps/core.xml carries the save time).
+    import zipfile
+
+    def parts(path):
+        with zipfile.ZipFile(path) as archive:
+            return {n: archive.read(n) for n in archive.namelist() if n != "docProps/core.xml"}
+
+    committed = Path(__file__).resolve().parent.parent / "samples" / folder
+    write_sample(tmp_path, month=month)
+    for name in ("demand.xlsx", "capacity.xlsx"):
+        assert parts(committed / name) == parts(tmp_path / name), \
+            f"samples/{folder}/{name} is stale: run `bash samples/regenerate.sh`"
