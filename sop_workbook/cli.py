@@ -198,8 +198,8 @@ def promise(demand, capacity, sku, quantity, date, customer, as_json):
 
     \b
     Example:
-      sop promise samples/demand.xlsx samples/capacity.xlsx --sku PMP-100 --quantity 500 --date 2027-03-15
-      sop promise demand.xlsx capacity.xlsx --sku PMP-100 --quantity 500 --date 2027-03-15 --json
+      sop promise samples/demand.xlsx samples/capacity.xlsx --sku BL-PRO-700 --quantity 2000 --date 2027-03-15
+      sop promise demand.xlsx capacity.xlsx --sku BL-PRO-700 --quantity 2000 --date 2027-03-15 --json
     """
     import json
 
