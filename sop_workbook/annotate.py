@@ -75,6 +75,10 @@ def annotate(findings: list[Finding], demand_path: str | Path, capacity_path: st
         target = directory / annotated_name(source)
         if target.resolve() == source.resolve():
             raise OutputError(str(target), "is the input itself; choose another folder")
+        # A file the reader refused as a whole (a zip bomb, an encrypted or corrupt file) is not opened again:
+        # openpyxl has none of the reader's size guards, and there is no cell to mark.
+        if any(f.severity == ERROR and not f.sheet for f in own):
+            continue
         workbook = _load(source)
         if workbook is None:
             continue

@@ -495,8 +495,8 @@ def _sheet_extent(xml: bytes) -> tuple[int, int]:
     """The last row and column (1-based) of the dense grid calamine would build for a sheet's XML: a bound.
 
     Exact for sheets as Excel, LibreOffice, openpyxl and xlsxwriter write them: every cell and row carries
-    its `r` reference and the `<dimension>` element names the used range. Then three passes of a fast search
-    suffice: rows, cells right of the dimension's last column, cells with more row digits than the last row.
+    its `r` reference and the `<dimension>` element names the used range. Then a few passes of a fast search
+    suffice: the rows' numbers, then any cell right of the dimension's last column or below the last row.
     Other sheets (cells without references, whose place calamine counts) are bounded from every reference
     and the number of cells and rows.
 

@@ -225,7 +225,7 @@ def _write_cycle(ws, sheet: Sheet, cycle: Cycle, kind: str) -> None:
     }
     for row, column in enumerate(sheet.columns, start=2):
         ws.cell(row=row, column=1, value=column.header).font = Font(bold=True)
-        cell = ws.cell(row=row, column=2, value=values[column.header])
+        cell = _write_cell(ws, row, 2, values[column.header])
         cell.style = "Input"
         cell.number_format = NUMBER_FORMATS[column.kind]
         ws.cell(row=row, column=3, value=column.help)
@@ -264,7 +264,7 @@ def _write_table_sheet(ws, tmpl: Template, sheet: Sheet, cycle: Cycle, frame: pd
     for r, values in enumerate(rows, start=2):
         for c, value in enumerate(values, start=1):
             if value is not None:
-                ws.cell(row=r, column=c, value=value)
+                _write_cell(ws, r, c, value)
     # Style the rows written and some blank ones below, so that the input area is visibly the yellow block.
     for r in range(2, max(len(rows), BLANK_ROWS) + 2):
         for c, number_format in enumerate(formats, start=1):
@@ -284,6 +284,14 @@ def _write_table_sheet(ws, tmpl: Template, sheet: Sheet, cycle: Cycle, frame: pd
             break
         key_columns += 1
     ws.freeze_panes = f"{get_column_letter(min(key_columns, 3) + 1)}2"
+
+
+def _write_cell(ws, row: int, column: int, value):
+    """Write a value; text stays text even when it starts with "=" (openpyxl would store it as a formula)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
 
 
 def _sheet_months(sheet: Sheet, cycle: Cycle) -> list[pd.Timestamp]:

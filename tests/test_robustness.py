@@ -1,0 +1,1017 @@
+"""Nothing breaks it, nothing is lost: hostile and broken input, failures mid-write, degenerate plans (issue 6).
+
+The case tables here (HOSTILE_FILES, OUTPUT_TARGETS, MID_WRITE_FAILURES, DEGENERATE_PLANS, INJECTIONS, FUZZ_VALUES)
+are the source of docs/robustness.md: `python tools/robustness_doc.py` renders them, and
+`test_the_robustness_doc_is_up_to_date` fails when the committed doc no longer matches.
+
+Hostile files are read in a forked child with an address-space limit and an alarm: a reader that tried to build a
+17-billion-cell grid or to read /dev/zero to the end would kill only the child, and the test would say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import hashlib
+import io
+import math
+import os
+import pickle
+import re
+import resource
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import month, tiny_inputs
+from sop_workbook.analysis import plan
+from sop_workbook.cli import main
+from sop_workbook.errors import ERROR, WARNING, OutputError
+from sop_workbook.inputs import Cycle, build_inputs
+from sop_workbook.reader import MAX_PART_BYTES, read
+from sop_workbook.templates import write_filled
+from sop_workbook.workbook import write_pack
+from sop_workbook.workbook import writer as pack_writer
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "robustness.md"
+NOBODY = 65534
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# A small valid company, written once
+
+
+def small_company(**overrides):
+    """Two SKUs, two customers, one line, a material, a subcontractor, an order: every sheet has a row."""
+    arguments = dict(
+        forecast={("A", "North"): [10, 20, 30], ("B", "South"): [5, 5, 5]},
+        prices={("A", ""): 100, ("B", ""): 80},
+        resources={"Line": (10, 20)}, capacity={"Line": [100, 100, 100]}, overtime={"Line": [10, 10, 10]},
+        routings={("A", "Line"): 1.0, ("B", "Line"): 2.0},
+        costs={"A": {"material": 5}, "B": {"material": 4, "unmet": "Backlog", "backlog": 1}},
+        inventory={"A": {"opening": 5}, "B": {"opening": 0}},
+        subcontract={("A", "Sub"): (50, [5, 5, 5])}, materials={"M": [1000, 1000, 1000]}, bom={("A", "M"): 1},
+        commitments=[("PO1", "North", "A", 5, month(1), "Confirmed")],
+    )
+    arguments.update(overrides)
+    return tiny_inputs(**arguments)
+
+
+@pytest.fixture(scope="module")
+def clean_pair(tmp_path_factory):
+    """The small company's two templates, written once; copy them before changing them."""
+    return write_filled(tmp_path_factory.mktemp("clean"), small_company())
+
+
+@pytest.fixture
+def pair(clean_pair, tmp_path):
+    """Fresh copies of the clean templates in this test's folder."""
+    return tuple(Path(shutil.copy(path, tmp_path / path.name)) for path in clean_pair)
+
+
+def _sheet_part(path: Path, sheet: str) -> str:
+    with zipfile.ZipFile(path) as archive:
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+        workbook = archive.read("xl/workbook.xml").decode()
+    rid = re.search(rf'<sheet name="{re.escape(sheet)}"[^>]*r:id="(\w+)"', workbook).group(1)
+    target = re.search(rf'Target="/?(?:xl/)?([^"]+)" Id="{rid}"|Id="{rid}"[^>]*Target="/?(?:xl/)?([^"]+)"', rels)
+    return "xl/" + (target.group(1) or target.group(2))
+
+
+def _rewrite(source: Path, target: Path, parts: dict[str, bytes], drop: tuple[str, ...] = ()) -> Path:
+    """Copy an .xlsx, replacing (or adding) the given parts."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            if info.filename not in drop:
+                copy.writestr(info.filename, parts.get(info.filename, original.read(info.filename)))
+        for name, data in parts.items():
+            if name not in original.namelist():
+                copy.writestr(name, data)
+    return target
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Running a reader or the CLI in a child process, bounded
+
+
+def _virtual_memory() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _fork_baseline_kb() -> int:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    return os.wait4(pid, 0)[2].ru_maxrss
+
+
+@dataclass
+class ChildRun:
+    """What a function run in a forked child gave: its result (or the traceback), time and extra memory."""
+
+    result: object
+    error: str
+    seconds: float
+    megabytes: float
+    signal: int
+
+
+def in_child(function: Callable, *args, megabytes: int = 1500, seconds: int = 60, user: int | None = None):
+    """Run function(*args) in a forked child with an address-space limit and an alarm.
+
+    Args:
+        function: Called in the child; its result must pickle.
+        megabytes: Address space the child may add to what it inherits.
+        seconds: The child is killed by SIGALRM after this long.
+        user: Run as this user id (to meet permissions as a non-root user would).
+
+    Returns:
+        A ChildRun; `signal` is non-zero when the child was killed (memory exhausted, alarm).
+    """
+    baseline = _fork_baseline_kb()
+    limit = _virtual_memory() + megabytes * 2**20
+    read_end, write_end = os.pipe()
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        os.close(read_end)
+        try:
+            signal.alarm(seconds)
+            if user is not None:
+                os.setgid(user)
+                os.setuid(user)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            payload = pickle.dumps((function(*args), ""))
+        except BaseException:
+            payload = pickle.dumps((None, traceback.format_exc()))
+        with os.fdopen(write_end, "wb") as out:
+            out.write(payload)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as incoming:
+        data = incoming.read()
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - started
+    result, error = pickle.loads(data) if data else (None, "the child died without an answer")
+    return ChildRun(result, error, elapsed, max(usage.ru_maxrss - baseline, 0) / 1024,
+                    os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0)
+
+
+def _findings(demand, capacity):
+    return read(demand, capacity).findings
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Hostile files
+
+
+def deflate_repeated(head: bytes, chunk: bytes, count: int, tail: bytes) -> bytes:
+    """A raw deflate stream of head + chunk * count + tail, built in the time it takes to compress chunk once.
+
+    Each piece ends on a full flush (byte-aligned, no back-references across it), so the compressed chunk can be
+    repeated as it is: this is how a zip bomb of gigabytes is made from a few megabytes.
+    """
+    pieces = []
+    for data, last in ((head, False), (chunk, False), (tail, True)):
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        pieces.append(compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH))
+    return pieces[0] + pieces[1] * count + pieces[2]
+
+
+def write_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> Path:
+    """Write a zip of already-deflated members: (name, raw deflate data, uncompressed size, CRC-32)."""
+    local, central = io.BytesIO(), io.BytesIO()
+    for name, data, size, crc in members:
+        encoded = name.encode()
+        offset = local.tell()
+        local.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(encoded), 0))
+        local.write(encoded + data)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
+                                  len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), central.tell(), local.tell(), 0)
+    path.write_bytes(local.getvalue() + central.getvalue() + end)
+    return path
+
+
+BOMB_ROW = b"<row><c><v>1</v></c></row>"
+BOMB_HEAD = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b"<sheetData>")
+BOMB_TAIL = b"</sheetData></worksheet>"
+
+
+def zip_bomb(clean: Path, target: Path, sheet: str = "Forecast", gigabytes: float = 3.0, check: bool = False):
+    """The clean template with one sheet replaced by rows of cells that inflate to `gigabytes` (below 4 GiB).
+
+    With `check`, the CRC is computed too (slow for gigabytes; used to prove the construction on a small bomb).
+    """
+    part = _sheet_part(clean, sheet)
+    head, tail = BOMB_HEAD, BOMB_TAIL
+    chunk = BOMB_ROW * (2**20 // len(BOMB_ROW))
+    count = int(gigabytes * 2**30 / len(chunk))
+    members = []
+    with zipfile.ZipFile(clean) as original:
+        for info in original.infolist():
+            if info.filename == part:
+                size = len(head) + len(chunk) * count + len(tail)
+                crc = 0
+                if check:
+                    crc = zlib.crc32(head)
+                    for _ in range(count):
+                        crc = zlib.crc32(chunk, crc)
+                    crc = zlib.crc32(tail, crc)
+                members.append((part, deflate_repeated(head, chunk, count, tail), size, crc))
+            else:
+                data = original.read(info.filename)
+                compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+                members.append((info.filename, compressor.compress(data) + compressor.flush(), len(data),
+                                zlib.crc32(data)))
+    return write_zip(target, members)
+
+
+def lying_zip_bomb(clean: Path, target: Path, gigabytes: float = 1.0) -> Path:
+    """A zip bomb whose directory declares only its first 64 KB (with their CRC): its sizes cannot warn."""
+    part = _sheet_part(clean, "Forecast")
+    chunk = BOMB_ROW * (2**20 // len(BOMB_ROW))
+    declared = (BOMB_HEAD + chunk)[:65536]
+    members = []
+    with zipfile.ZipFile(clean) as original:
+        for info in original.infolist():
+            data = original.read(info.filename)
+            compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+            members.append((info.filename, compressor.compress(data) + compressor.flush(), len(data),
+                            zlib.crc32(data)))
+    members = [(part, deflate_repeated(BOMB_HEAD, chunk, int(gigabytes * 2**30 / len(chunk)), BOMB_TAIL),
+                len(declared), zlib.crc32(declared)) if name == part else (name, data, size, crc)
+               for name, data, size, crc in members]
+    return write_zip(target, members)
+
+
+LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+          + "]>")
+
+
+def _billion_laughs_sheet(clean: Path, target: Path) -> Path:
+    part = _sheet_part(clean, "Products")
+    with zipfile.ZipFile(clean) as archive:
+        xml = archive.read(part).decode()
+    xml = LAUGHS + xml.replace("<t>A</t>", "<t>&lol9;</t>", 1)
+    return _rewrite(clean, target, {part: xml.encode()})
+
+
+def _billion_laughs_shared_strings(clean: Path, target: Path) -> Path:
+    with zipfile.ZipFile(clean) as archive:
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+        types = archive.read("[Content_Types].xml").decode()
+    rels = rels.replace("</Relationships>", '<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
+                        'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                        "</Relationships>")
+    types = types.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                          'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    strings = (f'<?xml version="1.0"?>{LAUGHS}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+               f'main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
+    return _rewrite(clean, target, {"xl/_rels/workbook.xml.rels": rels.encode(), "[Content_Types].xml": types.encode(),
+                                    "xl/sharedStrings.xml": strings.encode()})
+
+
+def _external_entity(clean: Path, target: Path) -> Path:
+    part = _sheet_part(clean, "Products")
+    with zipfile.ZipFile(clean) as archive:
+        xml = archive.read(part).decode()
+    xml = '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + xml.replace("<t>A</t>", "<t>&xxe;</t>", 1)
+    return _rewrite(clean, target, {part: xml.encode()})
+
+
+def _ole(marker: str) -> bytes:
+    # An OLE compound file starts with this signature; Excel wraps an encrypted workbook in one, with a stream
+    # named EncryptionInfo; a legacy .xls has a stream named Workbook.
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + marker.encode("utf-16-le") + bytes(3000)
+
+
+def _with_sheet_xml(clean: Path, target: Path, sheet: str, change: Callable[[str], str]) -> Path:
+    part = _sheet_part(clean, sheet)
+    with zipfile.ZipFile(clean) as archive:
+        xml = archive.read(part).decode()
+    return _rewrite(clean, target, {part: change(xml).encode()})
+
+
+def _far_cell(reference: str) -> Callable[[str], str]:
+    row = re.sub(r"[A-Z]", "", reference)
+    return lambda xml: xml.replace("</sheetData>", f'<row r="{row}"><c r="{reference}"><v>1</v></c></row></sheetData>')
+
+
+def _million_formatted_rows(xml: str) -> str:
+    # Formatting applied to a million empty rows, as Excel writes it, down to a formatted empty cell in Z1000000.
+    rows = "".join(f'<row r="{n}" s="3" customFormat="1"/>' for n in range(300, 1_000_000))
+    xml = re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:Z1000000"', xml)
+    return xml.replace("</sheetData>", rows + '<row r="1000000"><c r="Z1000000" s="3"/></row></sheetData>')
+
+
+def _extra_sheets(clean: Path, target: Path) -> Path:
+    workbook = openpyxl.load_workbook(clean)
+    for i in range(200):
+        workbook.create_sheet(f"Notes {i + 1}")["A1"] = "a note"
+    workbook.save(target)
+    return target
+
+
+def _with_macros(clean: Path, target: Path) -> Path:
+    return _rewrite(clean, target, {"xl/vbaProject.bin": _ole("VBA") + b"Sub AutoOpen()"})
+
+
+def _sparse(size: int) -> Callable[[Path, Path], Path]:
+    def build(clean: Path, target: Path) -> Path:
+        with open(target, "wb") as file:
+            file.truncate(size)  # sparse: costs no disk
+        return target
+    return build
+
+
+def _socket(clean: Path, target: Path) -> Path:
+    # A path the reader can stat but not open, even as root.
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(target))
+    server.close()
+    return target
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """One bad file given as the demand template, and the response the reader must give.
+
+    Attributes:
+        id: The test id.
+        given: What the file is, for the doc.
+        response: A part of the one error's message; "" when the file must be read without errors.
+        build: (clean demand.xlsx, target path) → the path to read.
+        name: The file's name.
+        sheet: The sheet the error names ("" for the whole file).
+        seconds: Bound on the read's time.
+        megabytes: Bound on the memory the read may add.
+        warnings: The number of warnings expected from this file (None: not checked).
+    """
+
+    id: str
+    given: str
+    response: str
+    build: Callable[[Path, Path], Path]
+    name: str = "demand.xlsx"
+    sheet: str = ""
+    seconds: float = 10.0
+    megabytes: int = 300
+    warnings: int | None = 0
+
+
+HOSTILE_FILES = [
+    Hostile("zip-bomb", "a sheet that inflates from 3 MB to 3 GB (a zip bomb)", "it may be a 'zip bomb'",
+            lambda clean, target: zip_bomb(clean, target)),
+    Hostile("lying-zip-bomb", "a zip bomb whose directory declares 64 KB for a sheet that inflates to 1 GB",
+            "holds more than the 65,536 bytes its directory declares", lying_zip_bomb),
+    Hostile("billion-laughs-sheet", "entity expansion ('billion laughs') in a sheet's XML", "'billion laughs'",
+            _billion_laughs_sheet),
+    Hostile("billion-laughs-shared-strings", "entity expansion in the shared strings part", "'billion laughs'",
+            _billion_laughs_shared_strings),
+    Hostile("external-entity", "an external entity (XXE) naming /etc/passwd in a sheet",
+            "document type declaration", _external_entity),
+    Hostile("far-cell", "one value in XFD1048576 (calamine would need a grid of 17 billion cells)",
+            "more than the 10,000,000 a template may use", lambda c, t: _with_sheet_xml(c, t, "Products",
+                                                                                     _far_cell("XFD1048576")),
+            sheet="Products"),
+    Hostile("tall-cell", "one value in Z1000000 (26 million cells)", "more than the 10,000,000 a template may use",
+            lambda c, t: _with_sheet_xml(c, t, "Forecast", _far_cell("Z1000000")), sheet="Forecast"),
+    Hostile("million-formatted-rows", "a million formatted empty rows, dimension A1:Z1000000", "",
+            lambda c, t: _with_sheet_xml(c, t, "Products", _million_formatted_rows), seconds=30, megabytes=600),
+    Hostile("huge-dimension", "a dimension claiming A1:XFD1048576 over a few cells", "",
+            lambda c, t: _with_sheet_xml(c, t, "Products", lambda xml: re.sub(
+                r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', xml))),
+    Hostile("extra-sheets", "200 extra sheets", "", _extra_sheets, warnings=200),
+    Hostile("encrypted", "a password-protected workbook (an OLE file with EncryptionInfo)", "is password-protected",
+            lambda c, t: t.write_bytes(_ole("EncryptionInfo")) and t),
+    Hostile("legacy-xls", "an Excel 97-2003 .xls", "old Excel 97-2003 workbook (.xls)",
+            lambda c, t: t.write_bytes(_ole("Workbook")) and t, name="demand.xls"),
+    Hostile("xlsm", "a macro-enabled .xlsm (macros never run)", "macro-enabled workbook (.xlsm)",
+            _with_macros, name="demand.xlsm"),
+    Hostile("xlsm-renamed", "an .xlsm with macros renamed to .xlsx", "contains macros", _with_macros),
+    Hostile("empty", "an empty file", "is empty", lambda c, t: t.write_bytes(b"") or t),
+    Hostile("truncated", "a file cut to 60% of its bytes", "damaged or incomplete",
+            lambda c, t: t.write_bytes(c.read_bytes()[: len(c.read_bytes()) * 6 // 10]) and t),
+    Hostile("csv", "a CSV renamed .xlsx", "perhaps a CSV or text file renamed",
+            lambda c, t: t.write_bytes(b"SKU,Customer,Jan-27\nA,North,10\n") and t),
+    Hostile("pdf", "a PDF renamed .xlsx", "is a PDF", lambda c, t: t.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n") and t),
+    Hostile("ods", "an OpenDocument spreadsheet renamed .xlsx", "OpenDocument spreadsheet (.ods)",
+            lambda c, t: _rewrite(c, t, {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"})),
+    Hostile("other-zip", "a zip that is not a workbook", "zip file but not an Excel workbook",
+            lambda c, t: _rewrite(c, t, {}, drop=("xl/workbook.xml",))),
+    Hostile("too-big", "a 600 MB file", "more than the 512 MB a template may be", _sparse(600 * 2**20)),
+    Hostile("directory", "a folder", "is a folder, not a file", lambda c, t: t.mkdir() or t),
+    Hostile("missing", "a path that does not exist", "was not found", lambda c, t: t),
+    Hostile("device", "/dev/zero (never ends)", "not a regular file", lambda c, t: Path("/dev/zero"), name="zero"),
+    Hostile("fifo", "a named pipe (a read would wait for ever)", "not a regular file",
+            lambda c, t: os.mkfifo(t) or t),
+    Hostile("socket", "a socket (cannot be opened, even by root)", "not a regular file", _socket),
+]
+
+
+@pytest.mark.parametrize("case", HOSTILE_FILES, ids=[case.id for case in HOSTILE_FILES])
+def test_a_hostile_file_gives_one_clear_finding_in_bounded_time_and_memory(case, pair, tmp_path):
+    clean_demand, capacity = pair
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    path = case.build(clean_demand, folder / case.name)
+    run = in_child(_findings, path, capacity, megabytes=case.megabytes + 500, seconds=int(case.seconds * 3))
+    assert run.signal == 0 and not run.error, f"the reader did not return: signal {run.signal}\n{run.error}"
+    mine = [f for f in run.result if f.file == path.name]
+    errors = [f for f in mine if f.severity == ERROR]
+    if case.response:
+        assert len(errors) == 1, errors
+        assert case.response in errors[0].message
+        assert errors[0].sheet == case.sheet
+        # A clear finding says what to do as well as what is wrong.
+        assert re.search(r"\b(save|give|delete|remove|check|use|open|rename|copy|close)\b", errors[0].message,
+                         re.IGNORECASE), errors[0]
+    else:
+        assert errors == []
+    if case.warnings is not None and not case.response:
+        assert len([f for f in mine if f.severity == WARNING]) == case.warnings
+    assert run.seconds < case.seconds, f"{run.seconds:.1f} s"
+    assert run.megabytes < case.megabytes, f"{run.megabytes:.0f} MB"
+
+
+def test_the_zip_bomb_is_what_it_claims():
+    """A small bomb made the same way inflates to exactly what its directory says (so the big one does too)."""
+    with tempfile.TemporaryDirectory() as folder:
+        clean = write_filled(folder, small_company())[0]
+        bomb = zip_bomb(clean, Path(folder) / "bomb.xlsx", gigabytes=0.01, check=True)
+        with zipfile.ZipFile(bomb) as archive:
+            info = archive.getinfo(_sheet_part(clean, "Forecast"))
+            data = archive.read(info)  # checks the CRC too
+        assert len(data) == info.file_size > 10_000_000
+        assert data.startswith(BOMB_HEAD) and data.endswith(BOMB_TAIL)
+        assert data.count(BOMB_ROW) * len(BOMB_ROW) == len(data) - len(BOMB_HEAD) - len(BOMB_TAIL)
+        big = zip_bomb(clean, Path(folder) / "big.xlsx")
+        with zipfile.ZipFile(big) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+        assert max(sizes.values()) > 3 * 2**30 - 2**20 > MAX_PART_BYTES
+        assert big.stat().st_size < 10 * 2**20
+
+
+def test_an_unreadable_file_is_one_finding_for_a_user_without_permission(pair):
+    """chmod 000 stops everyone but root: the reader runs as 'nobody' in a child to meet it as a planner would."""
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        demand = Path(shutil.copy(pair[0], folder / "demand.xlsx"))
+        capacity = Path(shutil.copy(pair[1], folder / "capacity.xlsx"))
+        capacity.chmod(0o644)
+        demand.chmod(0o000)
+        run = in_child(_findings, demand, capacity, user=NOBODY)
+    finally:
+        shutil.rmtree(folder)
+    if "Operation not permitted" in run.error:
+        pytest.skip("this system does not let root become another user")
+    assert run.signal == 0 and not run.error, run.error
+    errors = [f for f in run.result if f.file == "demand.xlsx" and f.severity == ERROR]
+    assert [f.message for f in errors] == ["demand.xlsx cannot be read (Permission denied); close it in Excel or "
+                                           "check its permissions"]
+
+
+def test_validate_annotate_does_not_open_a_file_the_reader_refused(pair, tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr("sop_workbook.annotate.load_workbook", lambda path, **kw: opened.append(Path(path).name))
+    bomb = zip_bomb(pair[0], tmp_path / "bomb.xlsx")
+    result = CliRunner().invoke(main, ["validate", str(bomb), str(pair[1]), "--annotate", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "zip bomb" in result.output
+    assert "bomb.xlsx" not in opened
+
+
+EXTENTS = [
+    # (sheet XML, the last row and column calamine's grid would reach)
+    ('<dimension ref="A1:F3"/><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="F3"><v>1</v></c></row>', (3, 6)),
+    ('<dimension ref="A1:BK5"/><sheetData><row r="1"><c r="BK1"><v>1</v></c><c r="BL2"><v>1</v></c><c r="CA3"/>'
+     '<c r="AZ9"/></row>', (9, 79)),
+    ('<dimension ref="A1:F200000"/><sheetData><row r="200000"><c r="A200000"><v>1</v></c><c r="B900000"><v>1</v>'
+     "</c></row>", (900_000, 6)),
+    ('<dimension ref="A1:Z9"/><sheetData><row r="9"><c r="Z9"><v>1</v></c><c r="Z10"/><c r="Y8"/></row>', (10, 26)),
+    ('<dimension ref="A1:XFD1048576"/><sheetData><row r="2"><c r="C2"><v>1</v></c></row>', (2, 16384)),
+    # Cells without references are placed after the previous one: counted, not trusted.
+    ('<sheetData><row r="300"><c><v>1</v></c><c t="s"><v>0</v></c></row><row><c><v>2</v></c></row>', (301, 3)),
+    ('<sheetData><row r = "7"><c s="1" r="D7"><v>1</v></c></row>', (7, 4)),
+    # Formatted empty rows and cells do not count once the quick bound is too big.
+    ('<dimension ref="A1:Z1000000"/><sheetData><row r="1"><c r="B1"><v>1</v></c></row>'
+     + '<row r="999999" s="3" customFormat="1"/><row r="1000000"><c r="Z1000000" s="3"/></row>', (1, 2)),
+]
+
+
+@pytest.mark.parametrize("xml, extent", EXTENTS)
+def test_the_sheet_extent_bounds_what_calamine_would_build(xml, extent):
+    from sop_workbook.reader import _sheet_extent
+
+    assert _sheet_extent(f"<worksheet>{xml}</sheetData></worksheet>".encode()) == extent
+
+
+def test_openpyxl_parses_xml_through_defusedxml():
+    # The annotator and the tests read workbooks with openpyxl; defusedxml refuses entity expansion there.
+    assert openpyxl.DEFUSEDXML is True
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Fuzzing: random values in random cells of valid templates
+
+
+FUZZ_VALUES = {
+    "text": st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30),
+    "negative": st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=False),
+    "huge": st.sampled_from([1e15, 1e300, -1e300, 2**63, 10**20, 1.7976931348623157e308]),
+    "tiny": st.sampled_from([1e-300, 5e-324, -1e-12]),
+    "non-finite": st.sampled_from([math.nan, math.inf, -math.inf]),
+    "integer": st.integers(min_value=-10**6, max_value=10**6),
+    "date as text": st.sampled_from(["2027-01-01", "Jan-27", "31/02/2027", "2027-13", "1/1/1900", "00-Jan-00"]),
+    "number as text": st.sampled_from(["1,200", " 35 ", "1.200,5", "12e3", "−5", "١٢٣", "1 000", "TBD", ""]),
+    "formula": st.sampled_from(["=1/0", "=SUM(A1:A3)", "=NA()", '=HYPERLINK("http://x","y")', "=A1", "=B2*2"]),
+    "date": st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9999, 12, 31)),
+    "boolean": st.booleans(),
+    "blank": st.none(),
+    "unicode": st.sampled_from(["Ünïcødé", "客户", "🙂🙃", "\u200b", "\u00a0", "עברית", "a\u0301"]),
+    "very long": st.builds(lambda c, n: c * n, st.sampled_from(["x", "é", "9"]), st.integers(1000, 32767)),
+}
+
+
+class _Editable:
+    """A template loaded once with openpyxl; edits are applied, saved to a path, then undone."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.workbook = openpyxl.load_workbook(path)
+
+    def save_with(self, edits: list, target: Path) -> dict[str, tuple[int, int]]:
+        old = []
+        for sheet_index, row, column, value in edits:
+            ws = self.workbook.worksheets[sheet_index % len(self.workbook.worksheets)]
+            cell = ws.cell(row=min(row, ws.max_row + 2), column=min(column, ws.max_column + 1))
+            old.append((cell, cell.value))
+            cell.value = value
+        sizes = {ws.title: (ws.max_row, ws.max_column) for ws in self.workbook.worksheets}
+        try:
+            self.workbook.save(target)
+        finally:
+            for cell, value in reversed(old):
+                cell.value = value
+        return sizes
+
+
+@pytest.fixture(scope="module")
+def editable(tmp_path_factory):
+    demand, capacity = write_filled(tmp_path_factory.mktemp("fuzz"), small_company())
+    return _Editable(demand), _Editable(capacity)
+
+
+_EDIT = st.tuples(st.integers(0, 20), st.one_of(st.integers(1, 6), st.integers(1, 210)),
+                  st.one_of(st.integers(1, 8), st.integers(1, 40)), st.one_of(*FUZZ_VALUES.values()))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(which=st.integers(0, 1), edits=st.lists(_EDIT, min_size=1, max_size=8))
+def test_random_values_anywhere_give_findings_never_an_exception(editable, which, edits):
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(folder) / "demand.xlsx", Path(folder) / "capacity.xlsx"]
+        shutil.copy(editable[1 - which].path, paths[1 - which])
+        sizes = editable[which].save_with(edits, paths[which])
+        other = {ws.title: (ws.max_row, ws.max_column) for ws in openpyxl.load_workbook(paths[1 - which],
+                                                                                         read_only=True)}
+        inputs = read(*paths)
+    sheets = {paths[which].name: sizes, paths[1 - which].name: other}
+    for finding in inputs.findings:
+        assert finding.file in sheets
+        if finding.sheet:
+            assert finding.sheet in sheets[finding.file], finding
+        if finding.cell:
+            assert finding.sheet, finding
+            match = re.fullmatch(r"([A-Z]{1,3})(\d+)", finding.cell)
+            assert match, finding
+            rows, columns = sheets[finding.file][finding.sheet]
+            column = openpyxl.utils.column_index_from_string(match.group(1))
+            assert int(match.group(2)) <= rows + 1 and column <= columns + 1, (finding, rows, columns)
+            assert finding.row == int(match.group(2)), finding
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Nothing lost: atomic output, untouched inputs
+
+
+def _results():
+    return plan(small_company())
+
+
+@pytest.fixture(scope="module")
+def results():
+    return _results()
+
+
+class _FailingZip(zipfile.ZipFile):
+    """xlsxwriter's ZipFile, failing after some parts are on disk: a crash half way through the file."""
+
+    failure: BaseException = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    calls = 0
+
+    def write(self, *args, **kwargs):
+        type(self).calls += 1
+        if type(self).calls > 3:
+            raise self.failure
+        return super().write(*args, **kwargs)
+
+    def writestr(self, *args, **kwargs):
+        type(self).calls += 1
+        if type(self).calls > 3:
+            raise self.failure
+        return super().writestr(*args, **kwargs)
+
+
+def _fail_in_sheet(failure):
+    def write(pack, ws):
+        ws.write_string(0, 0, "half a sheet")
+        raise failure
+    return write
+
+
+@dataclass(frozen=True)
+class MidWrite:
+    """A failure while the meeting pack is being written.
+
+    Attributes:
+        id: The test id.
+        given: What fails, for the doc.
+        failure: The exception raised.
+        where: "zip" (inside xlsxwriter's file writing, after some parts are on disk) or "sheet" (in a sheet writer).
+        response: "OutputError: ..." text expected, or the exception that must pass through unchanged.
+    """
+
+    id: str
+    given: str
+    failure: BaseException
+    where: str
+    response: str
+
+
+MID_WRITE_FAILURES = [
+    MidWrite("disk-full-while-zipping", "the disk fills up (ENOSPC) while the .xlsx is being zipped",
+             OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "zip", "cannot be written: No space left on device"),
+    MidWrite("interrupt-while-zipping", "Ctrl-C (KeyboardInterrupt) while the .xlsx is being zipped",
+             KeyboardInterrupt(), "zip", "KeyboardInterrupt passes through"),
+    MidWrite("disk-full-in-a-sheet", "ENOSPC raised while a sheet is written",
+             OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "sheet", "cannot be written: No space left on device"),
+    MidWrite("interrupt-in-a-sheet", "Ctrl-C while a sheet is written", KeyboardInterrupt(), "sheet",
+             "KeyboardInterrupt passes through"),
+]
+
+
+@pytest.mark.parametrize("case", MID_WRITE_FAILURES, ids=[case.id for case in MID_WRITE_FAILURES])
+def test_a_failure_mid_write_leaves_the_previous_pack_untouched_and_no_partial_file(case, results, tmp_path,
+                                                                                   monkeypatch):
+    target = tmp_path / "pack.xlsx"
+    target.write_bytes(b"last month's pack")
+    if case.where == "zip":
+        monkeypatch.setattr(_FailingZip, "calls", 0)
+        monkeypatch.setattr(_FailingZip, "failure", case.failure)
+        monkeypatch.setattr("xlsxwriter.workbook.ZipFile", _FailingZip)
+    else:
+        sheets = tuple((name, _fail_in_sheet(case.failure) if name == "Inputs" else write)
+                       for name, write in pack_writer.SHEETS)
+        monkeypatch.setattr(pack_writer, "SHEETS", sheets)
+    if isinstance(case.failure, KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            write_pack(results, target, force=True)
+    else:
+        with pytest.raises(OutputError, match=case.response):
+            write_pack(results, target, force=True)
+    assert target.read_bytes() == b"last month's pack"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.xlsx"]
+
+
+def test_disk_full_through_the_cli_is_exit_1_with_a_message_and_no_traceback(pair, tmp_path, monkeypatch):
+    monkeypatch.setattr(_FailingZip, "calls", 0)
+    monkeypatch.setattr("xlsxwriter.workbook.ZipFile", _FailingZip)
+    output = tmp_path / "out"
+    output.mkdir()
+    result = CliRunner().invoke(main, ["reconcile", str(pair[0]), str(pair[1]), "-o", str(output / "pack.xlsx")])
+    assert result.exit_code == 1
+    assert "pack.xlsx: cannot be written: No space left on device" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert list(output.iterdir()) == []
+
+
+def _digest(paths) -> list[tuple[str, float]]:
+    return [(hashlib.sha256(Path(p).read_bytes()).hexdigest(), Path(p).stat().st_mtime_ns) for p in paths]
+
+
+def test_the_inputs_are_never_modified(pair, tmp_path):
+    before = _digest(pair)
+    result = CliRunner().invoke(main, ["reconcile", str(pair[0]), str(pair[1]), "-o", str(tmp_path / "pack.xlsx"),
+                                       "--plan-data", str(tmp_path / "plan.csv")])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["validate", str(pair[0]), str(pair[1]), "--annotate", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert _digest(pair) == before
+    assert (tmp_path / "pack.xlsx").stat().st_size > 0
+
+
+@dataclass(frozen=True)
+class Target:
+    """An output path that cannot take the pack.
+
+    Attributes:
+        id: The test id.
+        given: What the output path is, for the doc.
+        build: tmp folder → the -o path.
+        response: A part of the message the CLI prints.
+        user: Run as this user (a read-only folder stops everyone but root).
+        exit_code: 1 when the library refuses, 2 when click's argument check does.
+    """
+
+    id: str
+    given: str
+    build: Callable[[Path], Path]
+    response: str
+    user: int | None = None
+    exit_code: int = 1
+
+
+def _read_only_folder(folder: Path) -> Path:
+    target = folder / "locked"
+    target.mkdir()
+    target.chmod(0o555)
+    return target / "pack.xlsx"
+
+
+def _existing_pack(folder: Path) -> Path:
+    (folder / "pack.xlsx").write_bytes(b"last month")
+    return folder / "pack.xlsx"
+
+
+OUTPUT_TARGETS = [
+    Target("missing-folder", "-o into a folder that does not exist", lambda f: f / "nowhere" / "pack.xlsx",
+           "does not exist; create it first"),
+    Target("read-only-folder", "-o into a read-only folder (as a user who cannot write there)", _read_only_folder,
+           "is read-only; choose a folder you can write to", user=NOBODY),
+    Target("folder", "-o naming an existing folder", lambda f: (f / "pack.xlsx").mkdir() or f / "pack.xlsx",
+           "is a directory", exit_code=2),
+    Target("exists", "-o naming an existing file, without --force", _existing_pack,
+           "exists already; choose another name or pass --force"),
+]
+
+
+def _invoke(arguments: list[str]):
+    result = CliRunner().invoke(main, arguments)
+    return result.exit_code, result.output, result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("case", OUTPUT_TARGETS, ids=[case.id for case in OUTPUT_TARGETS])
+def test_an_output_that_cannot_be_written_is_an_exit_code_with_a_clear_message(case, clean_pair, results):
+    # A folder any user can read: the read-only case runs as 'nobody' in a forked child.
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        demand, capacity = (Path(shutil.copy(path, folder / path.name)) for path in clean_pair)
+        # A whole run first, in this process: every module the command needs is then loaded for the child.
+        assert _invoke(["reconcile", str(demand), str(capacity), "-o", str(folder / "warm-up.xlsx")])[0] == 0
+        (folder / "warm-up.xlsx").unlink()
+        target = case.build(folder)
+        before = sorted(p.name for p in folder.rglob("*"))
+        run = in_child(_invoke, ["reconcile", str(demand), str(capacity), "-o", str(target)], user=case.user)
+        after = sorted(p.name for p in folder.rglob("*"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if case.user is not None and "Operation not permitted" in run.error:
+        pytest.skip("this system does not let root become another user")
+    assert run.signal == 0 and not run.error, run.error
+    code, output, clean_exit = run.result
+    assert code == case.exit_code and clean_exit, output
+    assert case.response in output
+    assert "Traceback" not in output
+    if case.id != "read-only-folder":
+        assert after == before
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Degenerate plans through the whole pipeline
+
+
+@dataclass(frozen=True)
+class Degenerate:
+    """A plan at an edge, taken through templates → reader → planner → pack.
+
+    Attributes:
+        id: The test id.
+        given: What is unusual, for the doc.
+        inputs: Builds the Inputs.
+        response: "a pack" when the pack must be written, else a part of the message the CLI must print.
+    """
+
+    id: str
+    given: str
+    inputs: Callable
+    response: str = "a pack"
+
+
+def _many_customers():
+    customers = {("A", f"Customer {i:05d}"): [1.0] for i in range(10_000)}
+    return tiny_inputs(horizon=1, forecast=customers, prices={("A", ""): 10}, resources={"Line": (1, 2)},
+                       capacity={"Line": [20_000]}, routings={("A", "Line"): 1.0}, costs={"A": {}},
+                       inventory={"A": {}})
+
+
+def _long_horizon():
+    return small_company(horizon=60, forecast={("A", "North"): [10] * 60, ("B", "South"): [5] * 60},
+                         capacity={"Line": [100] * 60}, overtime={"Line": [10] * 60},
+                         subcontract={("A", "Sub"): (50, [5] * 60)}, materials={"M": [1000] * 60})
+
+
+def _every_sku_a_launch():
+    return small_company(launches={"A": month(1), "B": month(2)}, readiness={"A": month(1), "B": month(2)},
+                         forecast={("A", "North"): [0, 20, 30], ("B", "South"): [0, 0, 5]}, commitments=[])
+
+
+DEGENERATE_PLANS = [
+    Degenerate("zero-capacity", "no hours, no overtime, no subcontractor",
+               lambda: small_company(capacity={"Line": [0, 0, 0]}, overtime={"Line": [0, 0, 0]}, subcontract={})),
+    Degenerate("zero-demand", "a forecast of 0 everywhere and no orders",
+               lambda: small_company(forecast={("A", "North"): [0, 0, 0], ("B", "South"): [0, 0, 0]},
+                                     commitments=[])),
+    Degenerate("single-month", "a horizon of one month",
+               lambda: small_company(horizon=1, commitments=[("PO1", "North", "A", 5, month(0), "Confirmed")])),
+    Degenerate("sixty-months", "a horizon of 60 months", _long_horizon),
+    Degenerate("one-sku", "one SKU, one customer, one resource",
+               lambda: tiny_inputs(forecast={("A", "North"): [10, 10, 10]}, prices={("A", ""): 5},
+                                   resources={"Line": (1, 2)}, capacity={"Line": [10, 10, 10]},
+                                   routings={("A", "Line"): 1.0}, costs={"A": {}}, inventory={"A": {}})),
+    Degenerate("ten-thousand-customers", "1 SKU × 10,000 customers × 1 month (capacity for all)", _many_customers),
+    Degenerate("huge-values", "demand, hours and prices of 1e12",
+               lambda: small_company(forecast={("A", "North"): [1e12] * 3, ("B", "South"): [1e12] * 3},
+                                     prices={("A", ""): 1e12, ("B", ""): 1e12}, capacity={"Line": [1e12] * 3})),
+    Degenerate("tiny-values", "demand, hours per unit and prices of 1e-9",
+               lambda: small_company(forecast={("A", "North"): [1e-9] * 3, ("B", "South"): [1e-9] * 3},
+                                     prices={("A", ""): 1e-9, ("B", ""): 1e-9},
+                                     routings={("A", "Line"): 1e-9, ("B", "Line"): 1e-9})),
+    Degenerate("every-sku-a-launch", "every SKU is a launch", _every_sku_a_launch),
+    Degenerate("all-subcontracted", "no hours on the line: every unit comes from the subcontractors",
+               lambda: small_company(capacity={"Line": [0, 0, 0]}, overtime={"Line": [0, 0, 0]},
+                                     subcontract={("A", "Sub"): (50, [100] * 3), ("B", "Sub"): (40, [100] * 3)})),
+    Degenerate("no-routings", "no routings at all (the required sheet is empty)",
+               lambda: small_company(routings={}, bom={}, subcontract={("A", "Sub"): (50, [100] * 3),
+                                                                       ("B", "Sub"): (40, [100] * 3)}),
+               "the sheet Routings has no rows; it is required"),
+]
+
+
+@pytest.mark.parametrize("case", DEGENERATE_PLANS, ids=[case.id for case in DEGENERATE_PLANS])
+def test_a_degenerate_plan_gives_a_pack_or_a_clear_finding(case, tmp_path):
+    demand, capacity = write_filled(tmp_path, case.inputs())
+    output = tmp_path / "pack.xlsx"
+    result = CliRunner().invoke(main, ["reconcile", str(demand), str(capacity), "-o", str(output)])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        "".join(traceback.format_exception(result.exception))
+    if case.response == "a pack":
+        assert result.exit_code == 0, result.output
+        assert openpyxl.load_workbook(output, read_only=True).sheetnames[0] == "Executive Summary"
+    else:
+        assert result.exit_code == 1 and case.response in result.output
+        assert not output.exists()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Formula and link injection: planner text stays text in the pack
+
+
+INJECTIONS = ['=HYPERLINK("http://x","y")', "=1+1", "@SUM(A1)", "+cmd", "-2+3", "http://example.com"]
+
+
+def _injected_inputs():
+    """Every planner text field of a small company holds an injection; each field a different one, numbered."""
+    payload = iter(f"{text}#{i}" for i in range(1000) for text in INJECTIONS)
+    sku, customer, family = next(payload), next(payload), next(payload)
+    resource_name, material, subcontractor = next(payload), next(payload), next(payload)
+    order = next(payload)
+    inputs = tiny_inputs(
+        forecast={(sku, customer): [10, 200, 30]}, prices={(sku, ""): 100}, families={sku: family},
+        resources={resource_name: (10, 20)}, capacity={resource_name: [50, 50, 50]},
+        routings={(sku, resource_name): 1.0}, costs={sku: {"material": 5}}, inventory={sku: {"opening": 0}},
+        subcontract={(sku, subcontractor): (50, [5, 5, 5])}, materials={material: [1000, 1000, 1000]},
+        bom={(sku, material): 1}, commitments=[(order, customer, sku, 150, month(1), "Confirmed")],
+        launches={sku: month(0)}, readiness={sku: month(0)})
+    tables = {name: getattr(inputs, name) for name in ("products", "forecast", "prices", "commitments", "resources",
+                                                       "capacity", "routings", "costs", "subcontract", "inventory",
+                                                       "materials", "bill_of_materials")}
+    description = next(payload)
+    tables["products"] = tables["products"].assign(Description=description, Unit=next(payload))
+    tables["commitments"] = tables["commitments"].assign(Notes=next(payload))
+    tables["launches"] = inputs.launches.assign(Notes=next(payload))
+    tables["launch_readiness"] = inputs.launch_readiness.assign(Notes=next(payload))
+    tables["resources"] = tables["resources"].assign(Site=next(payload))
+    tables["materials"] = tables["materials"].assign(Supplier=next(payload))
+    topic, assumption = next(payload), next(payload)
+    tables["assumptions"] = pd.DataFrame([{"Topic": topic, "Assumption": assumption, "Impact": "High",
+                                           "Owner": next(payload)}])
+    risk, mitigation = next(payload), next(payload)
+    tables["risks"] = pd.DataFrame([{"Risk": risk, "Affects": "SKU", "Impact": "High", "Mitigation": mitigation,
+                                     "Owner": next(payload)}])
+    company = next(payload)
+    cycle = Cycle(company=company, cycle_month=inputs.cycle.cycle_month, horizon=3,
+                                   currency="EUR", prepared_by={"demand": next(payload), "capacity": next(payload)})
+    return build_inputs(cycle, **tables), {"sku": sku, "customer": customer, "family": family,
+                                            "resource": resource_name, "material": material,
+                                            "subcontractor": subcontractor, "order": order,
+                                            "description": description, "topic": topic, "assumption": assumption,
+                                            "risk": risk, "mitigation": mitigation, "company": company}
+
+
+# The sheets that show each kind of planner text (a sheet may show more).
+SHOWN_ON = {
+    "sku": ["Consensus Plan", "Gaps", "Margin", "Inventory", "Commitments", "Launches", "Plan Data", "Inputs"],
+    "customer": ["Gaps", "Margin", "Commitments", "Plan Data", "Inputs"],
+    "family": ["Consensus Plan", "Plan Data", "Inputs"],
+    "resource": ["Capacity", "Plan Data", "Inputs"],
+    "material": ["Capacity", "Inputs"],
+    "subcontractor": ["Decisions", "Inputs"],
+    "order": ["Decisions", "Commitments", "Inputs"],
+    "description": ["Inputs"],
+    "topic": ["Assumptions & Risks"],
+    "assumption": ["Assumptions & Risks"],
+    "risk": ["Decisions", "Assumptions & Risks"],
+    "mitigation": ["Assumptions & Risks"],
+    "company": [name for name in pack_writer.SHEET_NAMES if name not in ("Plan Data", "Inputs")],
+}
+
+
+@pytest.fixture(scope="module")
+def injected_pack(tmp_path_factory):
+    inputs, named = _injected_inputs()
+    path = write_pack(plan(inputs), tmp_path_factory.mktemp("injection") / "pack.xlsx")
+    return path, named
+
+
+def test_injected_text_stays_a_string_cell_in_every_sheet(injected_pack):
+    path, named = injected_pack
+    workbook = openpyxl.load_workbook(path)
+    marker = re.compile("|".join(re.escape(text) + r"#\d+" for text in INJECTIONS))
+    seen: dict[str, set[str]] = {}
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, str) and marker.search(value):
+                    assert cell.data_type == "s", (ws.title, cell.coordinate, value)
+                    seen.setdefault(ws.title, set()).update(marker.findall(value))
+                if cell.data_type == "f":
+                    assert not marker.search(str(value)), (ws.title, cell.coordinate, value)
+                assert cell.hyperlink is None or not marker.search(str(cell.hyperlink.target or "")), cell
+    for kind, sheets in SHOWN_ON.items():
+        for sheet in sheets:
+            assert named[kind] in seen.get(sheet, set()), f"{kind} {named[kind]!r} not shown as text on {sheet}"
+
+
+def test_injected_text_makes_no_link_relationship(injected_pack):
+    path, _ = injected_pack
+    with zipfile.ZipFile(path) as archive:
+        rels = [archive.read(name).decode() for name in archive.namelist() if name.endswith(".rels")]
+    assert not any("example.com" in text or "http://x" in text or 'TargetMode="External"' in text for text in rels)
+
+
+def test_injected_text_round_trips_through_the_templates_as_text(tmp_path):
+    inputs, named = _injected_inputs()
+    demand, capacity = write_filled(tmp_path, inputs)
+    read_back = read(demand, capacity)
+    assert read_back.errors == []
+    assert named["customer"] in set(read_back.forecast["Customer"])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The doc
+
+
+def test_the_robustness_doc_is_up_to_date():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "robustness_doc.py"), "--check"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
