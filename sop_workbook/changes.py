@@ -222,6 +222,8 @@ def _bridge(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     frames = []
     for measure, parts in (("Revenue", revenue), ("Contribution margin", margin)):
         by_family = parts.groupby(level="Family").sum()
+        # Below a millionth of a currency unit is float noise; + 0.0 also turns -0.0 into 0.
+        by_family = by_family.where(by_family.abs() > 1e-6, 0.0) + 0.0
         long = by_family.reset_index().melt(id_vars="Family", var_name="Cause", value_name="Value")
         long.insert(2, "Measure", measure)
         frames.append(long)
