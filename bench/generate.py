@@ -1,11 +1,11 @@
 """Synthetic companies of any size, for benchmarks: `generate(n_skus)` builds the Inputs of one in code.
 
-A generated company looks like a real one at scale: product families with their own seasonality and growth,
-about two customers per SKU (a few big customers buy most SKUs), launches and phase-outs, shared resources
-at several sites sized a little above or below average demand, constrained materials shared across SKUs (one
-supplier in ten not qualified), subcontractors for a quarter of the SKUs, 12 months of actuals, confirmed and
-requested orders, and a budget. Everything is drawn with numpy at once, one array per column, so 20,000 SKUs
-take seconds; a seed fixes every number.
+A generated company looks like a real one at scale: product families with their own seasonality and growth, about
+two customers per SKU (a few big customers buy most SKUs), launches and phase-outs, shared resources at several
+sites sized a little above or below average demand (all of a SKU's steps at one site), constrained materials
+bought for one site each and shared by its SKUs (one supplier in ten not qualified), subcontractors for a quarter
+of the SKUs, 12 months of actuals, confirmed and requested orders, and a budget. Everything is drawn with numpy
+at once, one array per column, so 20,000 SKUs take seconds; a seed fixes every number.
 
 Run as a script it writes the two filled templates:
 
@@ -224,7 +224,8 @@ class _Generator:
         return np.bincount(self.line_sku, self.base.mean(axis=1), minlength=self.n)
 
     def resources_and_routings(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """Resources at sites of four, a main resource per family plus a shared one for most SKUs."""
+        """Resources at sites of four, a main resource per family plus a second one at the same site for most
+        SKUs."""
         rng, n_resources = self.rng, self.n_resources
         names = np.array([f"R{r + 1:03d}" for r in range(n_resources)], dtype=object)
         site = np.arange(n_resources) // 4
@@ -234,7 +235,11 @@ class _Generator:
                                   "Overtime cost per hour": np.round(regular_rate * 1.5, 0)})
         main = rng.integers(0, n_resources, len(self.families))[self.family]
         shared = np.flatnonzero(rng.random(self.n) < 0.6)
-        second = rng.integers(0, n_resources, len(shared))
+        # The second step is on another resource of the same site (a product is not shipped between plants
+        # between two steps), so the company's sites are independent blocks of the plan unless a material
+        # links them.
+        first_of_site = (main[shared] // 4) * 4
+        second = np.minimum(first_of_site + rng.integers(0, 4, len(shared)), n_resources - 1)
         keep = second != main[shared]
         sku = np.concatenate([np.arange(self.n), shared[keep]])
         resource = np.concatenate([main, second[keep]])
@@ -243,6 +248,7 @@ class _Generator:
         labour_share = rng.uniform(0.03, 0.08, len(sku))
         hours = np.maximum(0.0001, np.round(self.price[sku] * labour_share / regular_rate[resource], 4))
         routings = pd.DataFrame({"SKU": self.skus[sku], "Resource": names[resource], "Hours per unit": hours})
+        self.main_resource = main
 
         # Regular hours a little above or below the average need, so that peaks need overtime, subcontracting
         # or stock built ahead and some resources fall short; a shutdown month per site.
@@ -259,10 +265,18 @@ class _Generator:
         return resources, _long_form(keys, self.months, values, "Hours"), routings
 
     def materials(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Constrained materials used by 40% of SKUs, available a little above the average need."""
+        """Constrained materials used by 40% of SKUs, available a little above the average need (call after
+        `resources_and_routings`, which places each SKU at a site)."""
         rng, n_materials = self.rng, self.n_materials
         users = np.flatnonzero(rng.random(self.n) < 0.4)
-        material = rng.integers(0, n_materials, len(users))
+        # Each material is bought for one site (material m for site m mod sites): a SKU uses one of its main
+        # resource's site's materials, or, where a site has none, any material.
+        n_sites = (self.n_resources + 3) // 4
+        site = self.main_resource[users] // 4
+        per_site = np.bincount(np.arange(n_materials) % n_sites, minlength=n_sites)
+        pick = rng.integers(0, 1 << 30, len(users))
+        local = site + n_sites * (pick % np.maximum(per_site[site], 1))
+        material = np.where(per_site[site] > 0, local, pick % n_materials)
         quantity = rng.choice(np.array([1.0, 2.0, 4.0]), len(users))
         names = np.array([f"M{m + 1:03d}" for m in range(n_materials)], dtype=object)
         bom = pd.DataFrame({"SKU": self.skus[users], "Material": names[material], "Quantity per unit": quantity})

@@ -6,7 +6,9 @@ Usage:
 
 The generator is quick and synthetic (random but seeded), sized like the product's target: two customers per
 SKU (10,000 lines for 5,000 SKUs), 50 resources, 20 constrained materials, capacity a little short of demand so
-that resources bind. A realistic company lives in sop_workbook/sample.py.
+that resources bind. Its routings and materials are drawn across all resources, so the LP is one block (see
+`planner._blocks`): the worst case for the planner. bench/generate.py draws a company by sites, and bench/run.py
+times the whole job on it. A realistic small company lives in sop_workbook/sample.py.
 """
 
 from __future__ import annotations
@@ -133,7 +135,8 @@ def main() -> None:
         stats = solution.statistics
         print(f"{n} SKUs × {inputs.cycle.horizon} months: {stats['rows']:,} rows, {stats['columns']:,} columns, "
               f"{stats['nonzeros']:,} nonzeros; generate {generated:.1f} s, build {stats['build seconds']:.2f} s, "
-              f"solve {stats['solve seconds']:.2f} s by {stats['solver']} ({stats['iterations']:,} iterations), "
+              f"solve {stats['solve seconds']:.2f} s by {stats['solver']} in {stats['blocks']} block(s) "
+              f"({stats['iterations']:,} iterations), "
               f"report {stats['report seconds']:.2f} s; margin {solution.contribution_margin:,.0f}, "
               f"binding resource-months {int((solution.resource_month['Shadow price'] > 0).sum())}", flush=True)
         # A lever: one more hour on the resource-month with the highest shadow price, warm-started.

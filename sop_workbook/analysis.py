@@ -201,9 +201,15 @@ def plan(inputs: Inputs) -> Results:
     """
     if inputs.errors:
         raise InputError(inputs.findings)
-    from .planner import solve_all
+    from .planner import solve, solve_all
 
-    return analyse(inputs, solve_all(inputs))
+    solutions = solve_all(inputs)
+
+    def resolve(inputs: Inputs, scenario: str, adjustments):
+        # A lever or an order changes one limit or one line: the simplex starts from the scenario's own plan.
+        return solve(inputs, scenario, adjustments, warm_start=solutions.get(scenario))
+
+    return analyse(inputs, solutions, solver=resolve)
 
 
 def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,

@@ -23,9 +23,11 @@ Priorities: confirmed orders, then stock policy (safety stock, closing target), 
 
 As solved, the model is smaller but equivalent: the soft rows become split columns (see `_build`), and the
 customers of a SKU that share a price path and have no confirmed orders share one shipment column per month,
-split back over customers afterwards (`_split_shipments`). The constraint matrix is built from index arrays
-(one numpy operation per block of variables), never one Python call per variable. HiGHS runs single-threaded
-with a fixed seed, so the same inputs give the same plan to the last digit.
+split back over customers afterwards (`_split_shipments`). SKUs that share no resource or material (the sites of
+a company, say) are independent blocks of the LP, solved one by one and on every core (`_solve_blocks`). The
+constraint matrix is built from index arrays (one numpy operation per block of variables), never one Python call
+per variable. HiGHS runs single-threaded with a fixed seed, so the same inputs give the same plan to the last
+digit.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse import csgraph
 
 from .errors import PlanError
 from .inputs import Inputs
@@ -58,8 +61,14 @@ HIGHS_OPTIONS: dict[str, object] = {
 # Dual simplex is quickest for small models, interior point (then crossover to a vertex, for exact duals) for
 # large ones. On bench/planner_bench.py (18 months, one thread): 300 SKUs (23k columns) simplex 1.6 s, interior
 # point 2.3 s; 500 SKUs (39k) both ~6 s; 1,000 SKUs (78k) simplex 34 s, interior point 8 s; 5,000 SKUs (389k)
-# simplex over 10 minutes, interior point 2-2.5 minutes. The solver is chosen by the model's number of columns.
+# simplex over 10 minutes, interior point 2-2.5 minutes. The solver is chosen by each block's number of columns
+# (see `_blocks`); on a 29,000-column block of 5,000 SKUs simplex takes 1.9 s, interior point 2.7 s.
 _INTERIOR_POINT_ABOVE = 40_000
+# SKUs that share no resource and no material (directly or through other SKUs) form independent blocks of the LP;
+# each block is solved on its own (`_solve_blocks`), which is exact and, the solve time growing faster than the
+# model, much quicker than one solve of the whole. Blocks smaller than this many columns are solved together,
+# several to one solver call, so that thousands of one-SKU blocks do not cost thousands of calls.
+_BLOCK_COLUMNS = 4_000
 
 # Quantities closer to zero than this are solver noise, not a plan; they are reported as exact zeros.
 _NOISE = 1e-7
@@ -121,8 +130,10 @@ class Solution:
         commitment_shortfall: Order ref, Month, Units short: confirmed orders the plan cannot ship in their
             month (orders due before a launch month included).
         statistics: The model's size and timings: rows, columns, nonzeros, build seconds, solve seconds,
-            iterations, solver, and the penalties used (commitment penalty, largest steering penalty).
-        basis: The solver's optimal basis, to warm-start the solve of a small change (`solve(warm_start=...)`).
+            iterations, solver (of the largest block), blocks (independent parts of the LP solved one by one),
+            and the penalties used (commitment penalty, largest steering penalty).
+        basis: The solver's optimal basis of each block, to warm-start the solve of a small change or of another
+            scenario (`solve(warm_start=...)`).
     """
 
     scenario: str
@@ -151,8 +162,10 @@ def _numbers(values, default: float = 0.0) -> np.ndarray:
 def _texts(values) -> np.ndarray:
     """Text keys as plain Python strings; blanks become ""."""
     series = pd.Series(values, dtype=object)
-    return np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v).strip()
-                     for v in series], dtype=object)
+    blank = series.isna().to_numpy()
+    text = np.asarray(series.astype(str).str.strip().to_numpy(dtype=object), dtype=object)
+    text[blank] = ""
+    return text
 
 
 def _month_offsets(values, cycle_month: pd.Timestamp) -> np.ndarray:
@@ -568,6 +581,7 @@ class _Model:
     money_cost: np.ndarray = None
     keep_at_least: np.ndarray = None
     keep_at_most: np.ndarray = None
+    matrix: sparse.csc_matrix = None  # the constraint matrix, for splitting the LP into blocks
 
 
 def _groups(data: _Data) -> np.ndarray:
@@ -777,6 +791,7 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray,
     model.keep_at_least = np.r_[np.arange(offset["ship_confirmed"], offset["ship_confirmed"] + sizes["ship_confirmed"]),
                                 np.arange(offset["inv_low"], offset["inv_low"] + sizes["inv_low"])]
     model.keep_at_most = np.arange(offset["short"], offset["short"] + sizes["short"])
+    model.matrix = matrix
     return lp, model
 
 
@@ -851,7 +866,8 @@ def _run(lp: highspy.HighsLp, scenario: str, options: dict[str, object], basis=N
             iterations, highs.getBasis())
 
 
-def _money_duals(lp: highspy.HighsLp, model: _Model, x: np.ndarray, row_dual: np.ndarray, basis, scenario: str,
+def _money_duals(lp: highspy.HighsLp, money_cost: np.ndarray, keep_at_least: np.ndarray,
+                 keep_at_most: np.ndarray, x: np.ndarray, row_dual: np.ndarray, basis, scenario: str,
                  options: dict[str, object], money_scale: float) -> np.ndarray:
     """Row duals in money only, when a confirmed order or a stock policy is short in the plan.
 
@@ -862,9 +878,12 @@ def _money_duals(lp: highspy.HighsLp, model: _Model, x: np.ndarray, row_dual: np
     above it). The plan stays optimal for that LP — a plan with more money and no worse penalties would have
     been better in the first place — and its duals are the money value of one more unit, given that orders and
     stock policy are not served worse. Without any shortfall the first duals already are in money.
+
+    `money_cost` is the objective without penalties; `keep_at_least` the columns that may not fall below the
+    plan's value, `keep_at_most` those that may not rise above it (all positions in `lp`'s columns).
     """
     tolerance = 1e-7
-    at_least, at_most = model.keep_at_least, model.keep_at_most
+    at_least, at_most = keep_at_least, keep_at_most
     upper = np.asarray(lp.col_upper_)
     short = (np.any(x[at_least] < upper[at_least] - tolerance) if len(at_least) else False) or \
         (np.any(x[at_most] > tolerance) if len(at_most) else False)
@@ -874,11 +893,184 @@ def _money_duals(lp: highspy.HighsLp, model: _Model, x: np.ndarray, row_dual: np
     upper = upper.copy()
     lower[at_least] = np.minimum(x[at_least], upper[at_least])
     upper[at_most] = np.maximum(x[at_most], lower[at_most])
-    lp.col_cost_ = model.money_cost / money_scale
+    lp.col_cost_ = money_cost / money_scale
     lp.col_lower_ = lower
     lp.col_upper_ = upper
     _, money_dual, _, _, _ = _run(lp, scenario, options, basis)
     return money_dual
+
+
+@dataclass
+class _BlockBases:
+    """The optimal basis of each block of a solve (`_basis_codes`), to warm-start the blocks of a re-solve with
+    the same shape."""
+
+    n_col: int
+    n_row: int
+    bases: list
+
+
+def _blocks(model: _Model) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The LP's independent blocks as (columns, rows), each in increasing order, blocks in order of first column.
+
+    Columns and rows are the nodes of a graph whose edges are the matrix's nonzeros; its connected components
+    share no row, so the LP is the sum of the components' LPs. Components are packed in order into blocks of at
+    least `_BLOCK_COLUMNS` columns (a large component is a block of its own).
+    """
+    n_col, n_row = model.n_col, model.n_row
+    coo = model.matrix.tocoo()
+    graph = sparse.coo_matrix((np.ones(coo.nnz, dtype=np.int8), (coo.col, n_col + coo.row)),
+                              shape=(n_col + n_row, n_col + n_row))
+    count, label = csgraph.connected_components(graph, directed=False)
+    size = np.bincount(label[:n_col], minlength=count)
+    # Components in order of their first node (column 0 first), packed by cumulative columns.
+    first = np.full(count, n_col + n_row)
+    np.minimum.at(first, label, np.arange(n_col + n_row))
+    order = np.argsort(first, kind="stable")
+    packed = np.empty(count, dtype=int)
+    packed[order] = (np.cumsum(size[order]) - size[order]) // _BLOCK_COLUMNS
+    _, packed = np.unique(packed, return_inverse=True)
+    n_blocks = int(packed.max()) + 1 if count else 0
+    col_block, row_block = packed[label[:n_col]], packed[label[n_col:]]
+    col_order = np.argsort(col_block, kind="stable")
+    row_order = np.argsort(row_block, kind="stable")
+    col_split = np.cumsum(np.bincount(col_block, minlength=n_blocks))[:-1]
+    row_split = np.cumsum(np.bincount(row_block, minlength=n_blocks))[:-1]
+    return list(zip(np.split(col_order, col_split), np.split(row_order, row_split)))
+
+
+def _sub_lp(lp: highspy.HighsLp, model: _Model, cols: np.ndarray, rows: np.ndarray) -> dict:
+    """The LP of one block as plain arrays (they cross to a worker process): its columns and rows of `lp`,
+    without the objective's offset, and where its money-only columns are (see `_money_duals`)."""
+    matrix = model.matrix[:, cols][rows, :].tocsc()
+    matrix.sort_indices()
+    position = np.full(model.n_col, -1)
+    position[cols] = np.arange(len(cols))
+    at_least = position[model.keep_at_least]
+    at_most = position[model.keep_at_most]
+    return {"cost": np.asarray(lp.col_cost_)[cols], "lower": np.asarray(lp.col_lower_)[cols],
+            "upper": np.asarray(lp.col_upper_)[cols], "row_lower": np.asarray(lp.row_lower_)[rows],
+            "row_upper": np.asarray(lp.row_upper_)[rows], "start": matrix.indptr.astype(np.int32),
+            "index": matrix.indices.astype(np.int32), "value": matrix.data, "money_cost": model.money_cost[cols],
+            "keep_at_least": at_least[at_least >= 0], "keep_at_most": at_most[at_most >= 0]}
+
+
+def _highs_lp(block: dict) -> highspy.HighsLp:
+    """A HighsLp from the arrays of `_sub_lp`."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(block["cost"])
+    lp.num_row_ = len(block["row_lower"])
+    lp.col_cost_ = block["cost"]
+    lp.col_lower_ = block["lower"]
+    lp.col_upper_ = block["upper"]
+    lp.row_lower_ = block["row_lower"]
+    lp.row_upper_ = block["row_upper"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = lp.num_col_
+    lp.a_matrix_.num_row_ = lp.num_row_
+    lp.a_matrix_.start_ = block["start"]
+    lp.a_matrix_.index_ = block["index"]
+    lp.a_matrix_.value_ = block["value"]
+    lp.sense_ = highspy.ObjSense.kMinimize
+    return lp
+
+
+def _solve_block(task: tuple) -> tuple:
+    """Solve one block and its money-only duals; the unit of work of `_solve_blocks`, in this process or a
+    worker. Returns column values, row duals, objective, iterations, the solver and the basis as status codes."""
+    block, scenario, options, basis, money_scale = task
+    lp = _highs_lp(block)
+    x, dual, objective, iterations, final = _run(lp, scenario, options, _basis_from_codes(basis))
+    dual = _money_duals(lp, block["money_cost"], block["keep_at_least"], block["keep_at_most"], x, dual, final,
+                        scenario, options, money_scale)
+    solver = "simplex" if basis is not None else str(options["solver"])
+    return x, dual, objective, iterations, solver, _basis_codes(final)
+
+
+def _basis_codes(basis) -> tuple[np.ndarray, np.ndarray] | None:
+    """A HiGHS basis as two arrays of status codes (columns, rows), which can cross between processes."""
+    if basis is None or not basis.valid:
+        return None
+    return (np.array([int(v) for v in basis.col_status], dtype=np.int8),
+            np.array([int(v) for v in basis.row_status], dtype=np.int8))
+
+
+def _basis_from_codes(codes):
+    """The HiGHS basis of `_basis_codes`' arrays; None stays None."""
+    if codes is None:
+        return None
+    basis = highspy.HighsBasis()
+    basis.col_status = [highspy.HighsBasisStatus(int(v)) for v in codes[0]]
+    basis.row_status = [highspy.HighsBasisStatus(int(v)) for v in codes[1]]
+    basis.valid = True
+    return basis
+
+
+# Models above this many columns, in more than one block, are solved on every core the process may use (one
+# worker process each, forked); the blocks are the same and each is solved the same way, so the plan is
+# identical to a solve in this process. Smaller models are quicker without starting workers.
+_PARALLEL_ABOVE = 30_000
+# A block is warm-started from another scenario's basis only up to this many columns. The demand of another
+# scenario differs in every month of every SKU: from Base's basis the simplex of a 29,000-column block takes
+# 0.6 s instead of 3 s from scratch, but on a 389,000-column model (5,000 SKUs all linked by shared resources)
+# it had not finished after 10 minutes where interior point from scratch takes about 2.
+_WARM_SCENARIO_COLUMNS = 60_000
+
+
+def _workers(model: _Model, n_blocks: int) -> int:
+    """How many worker processes to solve the blocks in; 1 = solve in this process."""
+    import multiprocessing
+
+    if (model.n_col <= _PARALLEL_ABOVE or n_blocks < 2 or "fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon):  # a daemonic process may not start workers
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, n_blocks))
+
+
+def _solve_blocks(lp: highspy.HighsLp, model: _Model, scenario: str, options: dict[str, object],
+                  warm_start: _BlockBases | None, money_scale: float, warm_columns: float = np.inf):
+    """Solve the LP block by block (see `_blocks`) and put the answers together.
+
+    Each block gets the solver its size calls for (unless `options` names one), the money-only duals of its own
+    shortfalls (`_money_duals`: the money LP is block by block too), and the basis of the same block of
+    `warm_start` when the model has the same shape and the block has at most `warm_columns` columns. Large
+    models' blocks are shared out over worker processes (`_workers`); the answers are put together in block
+    order, so they do not depend on which worker ran what.
+
+    Returns:
+        Column values, row duals (money only), the objective (offset included), iterations, the solver used on
+        the largest block, the number of blocks and the blocks' bases.
+    """
+    blocks = _blocks(model)
+    fits = (warm_start is not None and warm_start.n_col == model.n_col and warm_start.n_row == model.n_row
+            and len(warm_start.bases) == len(blocks))
+    tasks = ((_sub_lp(lp, model, cols, rows), scenario,
+              {"solver": "ipm" if len(cols) > _INTERIOR_POINT_ABOVE else "simplex", **options},
+              warm_start.bases[number] if fits and len(cols) <= warm_columns else None, money_scale)
+             for number, (cols, rows) in enumerate(blocks))
+    workers = _workers(model, len(blocks))
+    if workers > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            answers = pool.map(_solve_block, tasks, chunksize=1)
+    else:
+        answers = map(_solve_block, tasks)
+    x = np.zeros(model.n_col)
+    row_dual = np.zeros(model.n_row)
+    objective = float(lp.offset_)
+    iterations, bases, solver, largest = 0, [], "simplex", -1
+    for (cols, rows), (block_x, block_dual, block_objective, block_iterations, block_solver, basis) in \
+            zip(blocks, answers):
+        x[cols] = block_x
+        row_dual[rows] = block_dual
+        objective += block_objective
+        iterations += block_iterations
+        bases.append(basis)
+        if len(cols) > largest:
+            largest, solver = len(cols), block_solver
+    return x, row_dual, objective, iterations, solver, len(blocks), _BlockBases(model.n_col, model.n_row, bases)
 
 
 def _clean(values: np.ndarray) -> np.ndarray:
@@ -901,12 +1093,12 @@ def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | Non
             scenario keeps its Base forecast.
         adjustments: What-if changes (extra hours, material, demand, ...); None plans the inputs as they are.
         options: HiGHS options that override `HIGHS_OPTIONS` (for benchmarks; the defaults are deterministic).
-        warm_start: A Solution of the same inputs and scenario before a small change to a limit (extra hours,
-            overtime, material or subcontract): the simplex starts from its basis, which makes re-solving a
-            large model for one lever fast (5,000 SKUs: ~10 s instead of ~2 min). Ignored when the model's shape
-            differs (extra demand for a new customer). The plan is optimal either way, but where several plans
-            are optimal the one found may depend on the starting basis. Changes to demand or prices everywhere
-            are better solved from scratch.
+        warm_start: A Solution of the same inputs before a small change to a limit (extra hours, overtime,
+            material or subcontract), or of another scenario: each block's simplex starts from its basis, which
+            makes re-solving fast (a 29,000-column block of 5,000 SKUs: 0.6 s instead of 3 s). Ignored when the
+            model's shape differs (extra demand for a new customer), and for another scenario's blocks above
+            `_WARM_SCENARIO_COLUMNS` columns. The plan is optimal either way, but where
+            several plans are optimal the one found may depend on the starting basis.
 
     Returns:
         The Solution: the plan per SKU, customer, subcontractor, resource and material and month, the shadow
@@ -922,11 +1114,11 @@ def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | Non
     commitment_penalty, steering, money_scale = _penalties(data)
     lp, model = _build(data, commitment_penalty, steering, money_scale)
     built = time.perf_counter()
-    chosen = {**HIGHS_OPTIONS, "solver": "ipm" if model.n_col > _INTERIOR_POINT_ABOVE else "simplex",
-              "run_crossover": "on", **(options or {})}
-    basis = warm_start.basis if warm_start is not None else None
-    x, row_dual, objective, iterations, final_basis = _run(lp, scenario, chosen, basis)
-    row_dual = _money_duals(lp, model, x, row_dual, final_basis, scenario, chosen, money_scale)
+    chosen = {**HIGHS_OPTIONS, "run_crossover": "on", **(options or {})}
+    basis = warm_start.basis if warm_start is not None and isinstance(warm_start.basis, _BlockBases) else None
+    warm_columns = np.inf if warm_start is None or warm_start.scenario == scenario else _WARM_SCENARIO_COLUMNS
+    x, row_dual, objective, iterations, solver, n_blocks, final_basis = _solve_blocks(
+        lp, model, scenario, chosen, basis, money_scale, warm_columns)
     solved = time.perf_counter()
     solution = _report(data, model, x, row_dual * money_scale, -objective * money_scale, scenario)
     solution.statistics = {
@@ -934,7 +1126,7 @@ def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | Non
         "build seconds": built - started, "solve seconds": solved - built,
         "report seconds": time.perf_counter() - solved, "iterations": iterations,
         "commitment penalty": commitment_penalty, "largest steering penalty": float(np.max(steering, initial=0.0)),
-        "solver": "simplex" if basis is not None else str(chosen["solver"]),
+        "solver": solver, "blocks": n_blocks,
     }
     solution.basis = final_basis
     return solution
@@ -943,9 +1135,13 @@ def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | Non
 def solve_all(inputs: Inputs) -> dict[str, Solution]:
     """Make the plan of every scenario in the forecast.
 
-    Each scenario is solved from scratch: warm-starting Upside or Downside from the Base basis was tried and is
-    much slower on large models (their demand differs everywhere; on 5,000 SKUs the warm-started simplex had
-    not finished after 10 minutes where interior point from scratch takes about 2).
+    Base is solved from scratch; Upside and Downside start, block by block, from Base's optimal basis where the
+    block is small. Warm-starting a whole large model was much slower than solving it from scratch (on 5,000
+    SKUs all linked by shared resources the simplex had not finished after 10 minutes where interior point took
+    about 2), but a block of one site is small enough for the simplex to walk from Base's plan to the scenario's
+    in a few hundred iterations: on 5,000 SKUs a block of 29,000 columns takes 0.6 s warm instead of 3.2 s. The
+    plan is optimal either way; where several plans are optimal the one found may depend on the starting basis,
+    and it is the same on every run.
 
     Args:
         inputs: The validated inputs.
@@ -956,7 +1152,10 @@ def solve_all(inputs: Inputs) -> dict[str, Solution]:
     Raises:
         PlanError: when a scenario's plan cannot be made.
     """
-    return {scenario: solve(inputs, scenario) for scenario in inputs.scenarios}
+    solutions: dict[str, Solution] = {}
+    for scenario in inputs.scenarios:
+        solutions[scenario] = solve(inputs, scenario, warm_start=solutions.get("Base"))
+    return solutions
 
 
 # ----------------------------------------------------------------------------------------------------------

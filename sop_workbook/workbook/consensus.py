@@ -31,22 +31,37 @@ COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract c
 FIRST_MONTH_COL = 3
 
 
-def _sku_figures(pack: Pack, sku_plan: pd.DataFrame, sku_margin: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The plan's figures of one SKU, measure → one value per month (NaN where the plan has none)."""
-    months = pack.months
-    plan = sku_plan.set_index(pd.to_datetime(sku_plan["Month"])).reindex(months)
-    money = sku_margin.set_index(pd.to_datetime(sku_margin["Month"])).reindex(months)
-    figures = {}
+def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
+    """The plan's figures of every SKU, SKU → measure → one value per month (NaN where the plan has none).
+
+    One pivot per measure over all SKUs: a per-SKU filter of the plan costs ~10 ms a SKU, a minute at 5,000.
+    """
+    months = pd.DatetimeIndex(pack.months)
+    skus = list(dict.fromkeys(plan["SKU"].astype(str)))
+
+    def wide(frame: pd.DataFrame, column: str | None, fill: bool) -> np.ndarray:
+        """SKUs × months of one column (or of the sum of the present cost columns)."""
+        keys = pd.DataFrame({"SKU": frame["SKU"].astype(str).to_numpy(dtype=object),
+                             "Month": pd.to_datetime(frame["Month"]).to_numpy()})
+        if column is None:
+            present = [c for c in COSTS if c in frame.columns]
+            values = sum((pd.to_numeric(frame[c], errors="coerce").fillna(0).to_numpy(dtype=float)
+                          for c in present), np.zeros(len(frame)))
+        else:
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        table = keys.assign(value=values).pivot(index="SKU", columns="Month", values="value")
+        table = table.reindex(index=skus, columns=months).to_numpy(dtype=float)
+        return np.nan_to_num(table, nan=0.0) if fill else table
+
+    by_measure = {}
     for measure in MEASURES:
         if measure == "Variable costs":
-            present = [c for c in COSTS if c in money.columns]
-            figures[measure] = money[present].apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1)
+            by_measure[measure] = wide(margin, None, True)
         elif measure in ("Revenue", "Contribution margin"):
-            figures[measure] = pd.to_numeric(money[measure], errors="coerce").fillna(0)
+            by_measure[measure] = wide(margin, measure, True)
         else:
-            figures[measure] = pd.to_numeric(plan[measure], errors="coerce")
-        figures[measure] = figures[measure].to_numpy(dtype=float)
-    return figures
+            by_measure[measure] = wide(plan, measure, False)
+    return {sku: {m: by_measure[m][i] for m in MEASURES} for i, sku in enumerate(skus)}
 
 
 def write(pack: Pack, ws: Worksheet) -> None:
@@ -82,8 +97,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
     ws.set_row(header, 30)
 
     families = list(dict.fromkeys(plan["Family"].astype(str)))
-    skus_of = {family: list(dict.fromkeys(plan.loc[plan["Family"].astype(str) == family, "SKU"].astype(str)))
-               for family in families}
+    skus_of = {family: list(dict.fromkeys(rows.astype(str)))
+               for family, rows in plan["SKU"].groupby(plan["Family"].astype(str), sort=False)}
     # Rows are laid out first, so the All families and family formulas can name rows written after them.
     row = header + 1
     all_rows = {m: row + i for i, m in enumerate(FAMILY_MEASURES)}
@@ -99,15 +114,14 @@ def write(pack: Pack, ws: Worksheet) -> None:
         layout.append((family, family_rows, sku_blocks))
         row += 1
 
-    plans = {str(sku): rows for sku, rows in plan.groupby(plan["SKU"].astype(str), sort=False)}
-    money = {str(sku): rows for sku, rows in margin.groupby(margin["SKU"].astype(str), sort=False)}
+    figures_of = _sku_figures(pack, plan, margin)
     family_values: dict[str, dict[str, np.ndarray]] = {}
     for family, family_rows, sku_blocks in layout:
         totals = {m: np.zeros(len(months)) for m in FAMILY_MEASURES}
         first_sku_row = sku_blocks[0][1][MEASURES[0]]
         last_sku_row = sku_blocks[-1][1][MEASURES[-1]]
         for sku, rows in sku_blocks:
-            figures = _sku_figures(pack, plans[sku], money.get(sku, margin.iloc[0:0]))
+            figures = figures_of[sku]
             _write_sku(pack, ws, family, sku, rows, figures)
             for m in FAMILY_MEASURES:
                 totals[m] += np.nan_to_num(figures[m])

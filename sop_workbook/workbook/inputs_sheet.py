@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
@@ -110,11 +111,19 @@ def _wide(frame: pd.DataFrame, sheet: schema.Sheet, columns) -> tuple[list[tuple
     months = sorted(pd.to_datetime(frame[MONTH]).dropna().unique())
     months = [pd.Timestamp(m) for m in months]
     keys = [c.header for c in columns] + [SOURCE_ROW]
-    rows = []
     frame = frame.assign(**{MONTH: pd.to_datetime(frame[MONTH])})
-    for _, group in frame.groupby(keys, dropna=False, sort=False):
-        record = group.iloc[0].to_dict()
-        rows.append((record, dict(zip(group[MONTH], group[sheet.month_value]))))
+    # One pass over the rows in group order, not a sub-frame per template row (seconds at 5,000 SKUs).
+    group = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]]) if len(order) else order
+    ends = np.r_[starts[1:], len(order)]
+    first_rows = frame.iloc[order[starts]]
+    month_values = frame[MONTH].to_numpy(dtype=object)[order]
+    values = frame[sheet.month_value].to_numpy(dtype=object)[order]
+    rows = []
+    for position, (start, end) in enumerate(zip(starts, ends)):
+        record = first_rows.iloc[position].to_dict()
+        rows.append((record, dict(zip(month_values[start:end], values[start:end]))))
     rows.sort(key=lambda item: (_number(item[0].get(SOURCE_ROW))))
     return rows, months
 

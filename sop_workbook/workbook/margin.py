@@ -132,6 +132,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
                 for label in money}
     _write_row(pack, ws, total_row, money, formulas, float(by_sku["Contribution margin"].sum()), "total")
 
+    # Each SKU's months, grouped once: filtering the whole frame per SKU grows with the square of the SKUs.
+    months_of = {str(sku): rows for sku, rows in margin.groupby(margin["SKU"].astype(str), sort=False)}
     for index, item in enumerate(by_sku.itertuples(index=False)):
         r = sku_first + index
         record = dict(zip(by_sku.columns, item))
@@ -141,7 +143,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
         figures = {label: float(record[label]) for label in numeric}
         money = {label: value for label, value in figures.items() if label != "Contribution margin"}
         _write_row(pack, ws, r, money, {}, figures["Contribution margin"], None)
-        _write_floor(pack, ws, r, sku, figures, margin[margin["SKU"].astype(str) == sku])
+        _write_floor(pack, ws, r, sku, figures, months_of.get(sku, margin.iloc[0:0]))
 
     pack.anchors["margin"] = {"first": family_first, "last": family_last, "name_col": 0,
                               "revenue_col": COL["Revenue"], "margin_col": COL["Contribution margin"]}
