@@ -14,9 +14,8 @@ each a re-solve of the same model with one change applied.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -1103,7 +1102,7 @@ def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver,
             confirmed = orders.copy()
             confirmed.loc[confirmed["Order ref"] == order["Order ref"], "Status"] = "Confirmed"
             try:
-                solution = resolver.solve(key, dataclasses.replace(ctx.inputs, commitments=confirmed), "Base",
+                solution = resolver.solve(key, replace(ctx.inputs, commitments=confirmed), "Base",
                                           None)
             except SopError as error:
                 row["Note"] = f"The plan could not be re-solved with this order confirmed: {error}"
@@ -1284,21 +1283,7 @@ def _normalised(solution):
         if "Month" in frame.columns:
             frame["Month"] = pd.to_datetime(frame["Month"]).astype("datetime64[ns]")
         frames[name] = frame
-    return _Solution(scenario=solution.scenario, contribution_margin=float(solution.contribution_margin), **frames)
-
-
-@dataclass
-class _Solution:
-    """The fields of planner.Solution the analyses read."""
-
-    scenario: str
-    contribution_margin: float
-    sku_month: pd.DataFrame
-    customer_month: pd.DataFrame
-    subcontract: pd.DataFrame
-    resource_month: pd.DataFrame
-    material_month: pd.DataFrame
-    commitment_shortfall: pd.DataFrame
+    return replace(solution, contribution_margin=float(solution.contribution_margin), **frames)
 
 
 def _num(values) -> pd.Series:
