@@ -37,8 +37,11 @@ RESOLVED_GAPS = 15
 # Each Requested order is checked by re-solving the Base plan with the order confirmed.
 CHECKED_ORDERS = 20
 # How many re-solves a model may have: RESOLVE_WORK / nonzeros^1.5, because the solve time grows faster than the
-# model (0.1 s at 7,600 nonzeros, 3 s at 73,000, 45 s at 147,000 on the reference machine). A count, unlike a time
-# limit, keeps the results the same from run to run. The sample company gets 59; 500 SKUs get 2; 1,000 none.
+# model (0.1 s at 7,600 nonzeros, 3 s at 73,000, 45 s at 147,000 on the reference machine). A re-solve solves
+# only the independent blocks of the LP a change touches (planner.solve with a warm start), so the nonzeros are
+# those of the largest block: the sample company (one block) gets 59; 500 SKUs (blocks of up to 43,000 nonzeros)
+# get 4; 5,000 SKUs (up to 57,000) get 2. A count, unlike a time limit, keeps the results the same from run to
+# run. A block re-solve from the plan's basis took 0.05-0.3 s at 500 SKUs, well under this cold-solve estimate.
 RESOLVE_WORK = 40e6
 # The first months of a launch whose demand must be covered for the launch to be green; amber when some of it is
 # unmet, red from this share on (the launch would mostly miss its market).
@@ -205,8 +208,9 @@ def plan(inputs: Inputs) -> Results:
     solutions = solve_all(inputs)
 
     def resolve(inputs: Inputs, scenario: str, adjustments):
-        # A lever or an order changes one limit or one line: the simplex starts from the scenario's own plan.
-        return solve(inputs, scenario, adjustments, warm_start=solutions.get(scenario))
+        # A lever or an order changes one limit or one line: only the blocks of the LP it touches are solved
+        # again, from the scenario's own plan. The analyses read no shadow price of a re-solve.
+        return solve(inputs, scenario, adjustments, warm_start=solutions.get(scenario), money_duals=False)
 
     return analyse(inputs, solutions, solver=resolve)
 
@@ -226,7 +230,8 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
             0 prices every lever by estimate and never re-solves for them.
         checked_orders: How many Requested orders are checked by re-solving; 0 checks none.
         resolve_limit: The most re-solves in all (orders first, then levers); default from the Base model's
-            size (Solution.statistics["nonzeros"]; see RESOLVE_WORK), unlimited when the size is unknown.
+            size (Solution.statistics["largest block nonzeros"], else "nonzeros"; see RESOLVE_WORK), unlimited
+            when the size is unknown.
 
     Returns:
         The Results.
@@ -241,6 +246,9 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
     plans, customer_plans, capacities, materials, margins, customer_margins, gaps = [], [], [], [], [], [], []
     statistics = getattr(solutions["Base"], "statistics", None)
     solutions = {scenario: _normalised(solutions[scenario]) for scenario in scenarios}
+    # For the gaps and their levers, once per scenario.
+    duals = {scenario: _Duals(solutions[scenario]) for scenario in scenarios}
+    unmet = {scenario: _unmet(ctx, solutions[scenario].customer_month) for scenario in scenarios}
     for scenario in scenarios:
         solution = solutions[scenario]
         plans.append(_plan(ctx, scenario, solution))
@@ -251,18 +259,18 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
         margin = _margin(ctx, scenario, solution, absorbed)
         margins.append(margin)
         customer_margins.append(_customer_margin(ctx, scenario, solution, margin))
-        gaps.append(_gaps(ctx, scenario, solution))
+        gaps.append(_gaps(ctx, scenario, unmet[scenario], duals[scenario]))
 
     plan_frame = _concat(plans, PLAN_COLUMNS)
     capacity_frame = _concat(capacities, CAPACITY_COLUMNS)
     gap_frame = _concat(gaps, GAP_COLUMNS)
     margin_frame = _concat(margins, MARGIN_COLUMNS)
     if resolve_limit is None:
-        nonzeros = (statistics or {}).get("nonzeros")
+        nonzeros = (statistics or {}).get("largest block nonzeros") or (statistics or {}).get("nonzeros")
         resolve_limit = int(RESOLVE_WORK / float(nonzeros) ** 1.5) if nonzeros else None
     resolver = _Resolver(solver, resolve_limit)
     commitments = _commitments(ctx, solutions["Base"], gap_frame, resolver, checked_orders)
-    levers = _levers(ctx, solutions, gap_frame, resolver, resolved_gaps)
+    levers = _levers(ctx, solutions, duals, unmet, gap_frame, resolver, resolved_gaps)
     launches = _launches(ctx, solutions["Base"], gap_frame)
     scenarios_summary = _scenarios_summary(scenarios, plan_frame, margin_frame, gap_frame, capacity_frame)
     budget = _budget(ctx, plan_frame, margin_frame)
@@ -411,7 +419,7 @@ def _plan(ctx: _Context, scenario: str, solution) -> pd.DataFrame:
 def _days_of_supply(frame: pd.DataFrame) -> pd.Series:
     """Closing inventory / average daily demand of the next months, per row of a frame sorted by SKU, Month."""
     demand = _num(frame["Demand"])
-    days = pd.Series([pd.Timestamp(m).days_in_month for m in frame["Month"]], index=frame.index, dtype=float)
+    days = pd.Series(pd.DatetimeIndex(frame["Month"]).days_in_month, index=frame.index, dtype=float)
     by_sku = frame["SKU"].to_numpy()
     ahead_demand = pd.Series(0.0, index=frame.index)
     ahead_days = pd.Series(0.0, index=frame.index)
@@ -519,15 +527,15 @@ def _margin(ctx: _Context, scenario: str, solution, absorbed: pd.DataFrame) -> p
         frame[column] = frame[column].fillna(0.0)
     sku = frame["SKU"]
     # Material and other variable cost fall on units made, not on subcontracted ones (their price is all-in).
-    frame["Material cost"] = frame["Production"] * sku.map(ctx.material_cost).fillna(0.0)
-    frame["Other variable cost"] = frame["Production"] * sku.map(ctx.other_cost).fillna(0.0)
-    frame["Holding cost"] = frame["Closing inventory"] * sku.map(ctx.holding_cost).fillna(0.0)
-    frame["Backlog cost"] = frame["Backlog"] * sku.map(ctx.backlog_cost).fillna(0.0)
+    frame["Material cost"] = frame["Production"] * _map(sku, ctx.material_cost).fillna(0.0)
+    frame["Other variable cost"] = frame["Production"] * _map(sku, ctx.other_cost).fillna(0.0)
+    frame["Holding cost"] = frame["Closing inventory"] * _map(sku, ctx.holding_cost).fillna(0.0)
+    frame["Backlog cost"] = frame["Backlog"] * _map(sku, ctx.backlog_cost).fillna(0.0)
     # Contribution margin = Revenue − (Material + Other variable + Overtime + Subcontract + Holding + Backlog).
     frame["Contribution margin"] = frame["Revenue"] - frame[COST_COLUMNS].sum(axis=1)
     frame["Contribution margin %"] = _ratio(frame["Contribution margin"], frame["Revenue"])
     frame["Margin after labour"] = frame["Contribution margin"] - frame["Regular labour cost"]
-    frame["Margin floor %"] = sku.map(ctx.floor).astype(float)
+    frame["Margin floor %"] = _map(sku, ctx.floor).astype(float)
 
     # The floor is a horizon-level promise per SKU: (Σ revenue − Σ costs) / Σ revenue ≥ floor. The price that
     # meets it with the same shipments and costs solves (S·p − C) / (S·p) = floor: p = C / (S · (1 − floor)).
@@ -541,9 +549,9 @@ def _margin(ctx: _Context, scenario: str, solution, absorbed: pd.DataFrame) -> p
     can_price = totals["below"] & (totals["shipments"] > EPS) & (totals["floor"] < 1)
     totals["price"] = (totals["costs"] / (totals["shipments"].where(can_price)
                                           * (1 - totals["floor"].where(can_price)))).where(can_price)
-    frame["Horizon margin %"] = sku.map(totals["percent"]).astype(float)
-    frame["Below floor"] = sku.map(totals["below"]).astype(bool)
-    frame["Price to meet floor"] = sku.map(totals["price"]).astype(float)
+    frame["Horizon margin %"] = _map(sku, totals["percent"]).astype(float)
+    frame["Below floor"] = _map(sku, totals["below"]).astype(bool)
+    frame["Price to meet floor"] = _map(sku, totals["price"]).astype(float)
     frame.insert(0, "Scenario", scenario)
     frame["Family"] = _families(ctx, sku)
     frame = frame.sort_values(["SKU", "Month"], kind="stable").reset_index(drop=True)
@@ -600,7 +608,7 @@ def _unmet(ctx: _Context, customer_month: pd.DataFrame) -> pd.DataFrame:
     frame = frame.sort_values(["SKU", "Customer", "Month"], kind="stable").reset_index(drop=True)
     lines = frame.groupby(["SKU", "Customer"], sort=False)
     is_last = lines.cumcount(ascending=False).to_numpy() == 0
-    waits = frame["SKU"].map(ctx.unmet_kind).fillna("Backlog").to_numpy() != "Lost"
+    waits = _map(frame["SKU"], ctx.unmet_kind).fillna("Backlog").to_numpy() != "Lost"
     # The planner may report the horizon-end remainder as Backlog, as Lost sales, or both.
     backlog = np.clip(frame["Backlog"].to_numpy(), 0.0, None)
     backlog = np.where(is_last, np.maximum(backlog, frame["Lost sales"].to_numpy()), backlog)
@@ -618,16 +626,15 @@ def _unmet(ctx: _Context, customer_month: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _gaps(ctx: _Context, scenario: str, solution) -> pd.DataFrame:
-    frame = _unmet(ctx, solution.customer_month)
-    frame = frame[frame["Unmet units"] > EPS].copy()
+def _gaps(ctx: _Context, scenario: str, unmet: pd.DataFrame, duals: _Duals) -> pd.DataFrame:
+    """The scenario's gaps from its unmet units (`_unmet`), each with what binds it (`_binding`)."""
+    frame = unmet[unmet["Unmet units"] > EPS].copy()
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in GAP_COLUMNS})
     frame["Revenue at risk"] = frame["Unmet units"] * frame["Unit price"]
     frame["Revenue lost"] = frame["Units lost"] * frame["Unit price"]
-    duals = _Duals(solution)
-    found = [_binding(ctx, duals, row["SKU"], row["Customer"], row["Month"], row["Unit price"])
-             for _, row in frame.iterrows()]
+    found = [_binding(ctx, duals, sku, customer, month, price) for sku, customer, month, price in
+             zip(frame["SKU"], frame["Customer"], frame["Month"], frame["Unit price"])]
     frame["Binding constraint"] = [f[0] for f in found]
     frame["Constraint"] = [f[1] for f in found]
     frame["Constraint month"] = [f[2] for f in found]
@@ -643,39 +650,51 @@ def _gaps(ctx: _Context, scenario: str, solution) -> pd.DataFrame:
 
 
 class _Duals:
-    """A solution's shadow prices and loads as dictionaries keyed by (name, month)."""
+    """A solution's shadow prices and loads as dictionaries keyed by (name, month), built once per scenario and
+    shared by the gaps and their levers."""
 
     def __init__(self, solution):
         resources = solution.resource_month
-        self.hour_value = dict(zip(zip(resources["Resource"], resources["Month"]), _num(resources["Shadow price"])))
-        self.resource = dict(zip(zip(resources["Resource"], resources["Month"]), resources.to_dict("records")))
+        keys = list(zip(resources["Resource"].tolist(), _stamps(resources["Month"])))
+        self.hour_value = dict(zip(keys, _num(resources["Shadow price"])))
+        self.resource = _records(keys, resources, ["Available hours", "Overtime limit", "Overtime hours",
+                                                   "Used hours"])
+        # Idle regular hours = available − regular hours used (used less overtime).
+        regular_used = np.maximum(0.0, _num(resources["Used hours"]).to_numpy()
+                                  - _num(resources["Overtime hours"]).to_numpy())
+        self.idle_hours = dict(zip(keys, np.maximum(0.0, _num(resources["Available hours"]).to_numpy()
+                                                    - regular_used).tolist()))
         materials = solution.material_month
-        self.unit_value = dict(zip(zip(materials["Material"], materials["Month"]), _num(materials["Shadow price"])))
-        self.material = dict(zip(zip(materials["Material"], materials["Month"]), materials.to_dict("records")))
+        keys = list(zip(materials["Material"].tolist(), _stamps(materials["Month"])))
+        self.unit_value = dict(zip(keys, _num(materials["Shadow price"])))
+        self.material = _records(keys, materials, ["Supplier", "Available", "Used"])
+        self.unused_material = dict(zip(keys, np.maximum(0.0, _num(materials["Available"]).to_numpy()
+                                                         - _num(materials["Used"]).to_numpy()).tolist()))
+        # What each SKU makes in a month, where it makes anything (`_reallocate` looks at no other).
         sku_month = solution.sku_month
-        self.production = dict(zip(zip(sku_month["SKU"], sku_month["Month"]), _num(sku_month["Production"])))
+        made = _num(sku_month["Production"]).to_numpy()
+        making = sku_month[made > EPS]
+        self.production = dict(zip(zip(making["SKU"].tolist(), _stamps(making["Month"])), made[made > EPS]))
         self.prices = _sku_prices(solution)
         customers = solution.customer_month
         self.shipped = _num(customers["Shipments"]).groupby(customers["SKU"].to_numpy()).sum().to_dict()
         self.revenue = _num(customers["Revenue"]).groupby(customers["SKU"].to_numpy()).sum().to_dict()
+        # A subcontractor explains a gap only when it delivers its most (`_binding`): keep those rows only.
         subcontract = solution.subcontract
-        self.subcontract = {}
-        for row in subcontract.to_dict("records"):
-            self.subcontract.setdefault((row["SKU"], row["Month"]), []).append(row)
+        full = subcontract[_num(subcontract["Units"]).to_numpy() >= _num(subcontract["Max units"]).to_numpy() - EPS]
+        self.full_subcontract: dict[tuple, list] = {}
+        for key, row in zip(zip(full["SKU"].tolist(), _stamps(full["Month"])),
+                            _records(range(len(full)), full, ["Subcontractor", "Max units"]).values()):
+            self.full_subcontract.setdefault(key, []).append(row)
         self.cheapest_users: dict[tuple, list] = {}  # filled by _reallocate, per constraint and month
 
     def spare_hours(self, resource: str, month) -> float:
         """Idle regular hours of a resource in a month."""
-        row = self.resource.get((resource, month))
-        if row is None:
-            return 0.0
-        regular_used = max(0.0, float(row["Used hours"]) - float(row["Overtime hours"]))
-        return max(0.0, float(row["Available hours"]) - regular_used)
+        return self.idle_hours.get((resource, month), 0.0)
 
     def spare_material(self, material: str, month) -> float:
         """Unused units of a material in a month."""
-        row = self.material.get((material, month))
-        return 0.0 if row is None else max(0.0, float(row["Available"]) - float(row["Used"]))
+        return self.unused_material.get((material, month), 0.0)
 
 
 def _binding(ctx: _Context, duals: _Duals, sku: str, customer: str, month, price: float):
@@ -734,12 +753,11 @@ def _binding(ctx: _Context, duals: _Duals, sku: str, customer: str, month, price
                         f"{worth or 'one more unit is worth ' + ctx.money(value)}")
         return kind, name, when, value, sentence
 
-    for row in duals.subcontract.get((sku, month), []):
-        if float(row["Units"]) >= float(row["Max units"]) - EPS:
-            reason = "" if routing else f" and {sku} has no routing to make it in-house"
-            return (SUBCONTRACT, str(row["Subcontractor"]), month, 0.0,
-                    f"{row['Subcontractor']} delivers its most of {float(row['Max units']):,.0f} units of {sku} in "
-                    f"{ctx.label(month)}{reason}")
+    for row in duals.full_subcontract.get((sku, month), []):
+        reason = "" if routing else f" and {sku} has no routing to make it in-house"
+        return (SUBCONTRACT, str(row["Subcontractor"]), month, 0.0,
+                f"{row['Subcontractor']} delivers its most of {float(row['Max units']):,.0f} units of {sku} in "
+                f"{ctx.label(month)}{reason}")
     return (MARGIN, sku, month, 0.0,
             f"Supplying more {sku} in {ctx.label(month)} would cost more than it earns (overtime, subcontract "
             f"and holding costs included)")
@@ -776,17 +794,17 @@ class _Resolver:
         return answer
 
 
-def _levers(ctx: _Context, solutions: dict, gaps: pd.DataFrame, resolver: _Resolver,
-            resolved_gaps: int) -> pd.DataFrame:
+def _levers(ctx: _Context, solutions: dict, duals_of: dict, unmet_of: dict, gaps: pd.DataFrame,
+            resolver: _Resolver, resolved_gaps: int) -> pd.DataFrame:
     """The priced menu of levers for every gap; the largest Base gaps are priced by re-solving."""
     rows: list[dict] = []
     if gaps.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LEVER_COLUMNS})
     for scenario, scenario_gaps in gaps.groupby("Scenario", sort=False):
         solution = solutions[scenario]
-        duals = _Duals(solution)
-        base_unmet = _sku_month_unmet(ctx, solution)
-        for position, (_, gap) in enumerate(scenario_gaps.iterrows()):
+        duals = duals_of[scenario]
+        base_unmet = _sku_month_totals(unmet_of[scenario])
+        for position, gap in enumerate(scenario_gaps.to_dict("records")):
             wanted = scenario == "Base" and position < resolved_gaps and resolver.solver is not None
             for lever in _lever_menu(ctx, duals, gap):
                 row = {"Scenario": scenario, "Gap id": gap["Gap id"], "Lever": lever["lever"],
@@ -809,11 +827,10 @@ def _levers(ctx: _Context, solutions: dict, gaps: pd.DataFrame, resolver: _Resol
     return pd.DataFrame(rows, columns=LEVER_COLUMNS)
 
 
-def _sku_month_unmet(ctx: _Context, solution) -> dict:
-    """Unmet units per (SKU, Month), all customers."""
-    unmet = _unmet(ctx, solution.customer_month)
-    return {key: value for key, value in
-            unmet.groupby(["SKU", "Month"])["Unmet units"].sum().items()}
+def _sku_month_totals(unmet: pd.DataFrame) -> dict:
+    """Unmet units per (SKU, Month), all customers, from `_unmet`'s frame."""
+    totals = unmet.groupby(["SKU", "Month"])["Unmet units"].sum()
+    return dict(zip(_keys(totals.index), totals.tolist()))
 
 
 def _total_costs(solution) -> dict:
@@ -839,7 +856,9 @@ def _resolved(ctx: _Context, resolver: _Resolver, key: tuple, solution, base_unm
                 "Priced by": "Estimate", "Description": f"{lever['description']} (estimate: the re-solve failed: "
                                                         f"{error})"}
     sku_month = (gap["SKU"], gap["Month"])
-    new_unmet = _sku_month_unmet(ctx, new).get(sku_month, 0.0)
+    # Unmet units are worked out line by line, so the gap's SKU alone gives its figure.
+    customers = new.customer_month
+    new_unmet = _sku_month_totals(_unmet(ctx, customers[customers["SKU"] == gap["SKU"]])).get(sku_month, 0.0)
     closed = min(float(gap["Unmet units"]), max(0.0, base_unmet.get(sku_month, 0.0) - new_unmet))
     before, after = _total_costs(solution), _total_costs(new)
     # Cost = what the lever itself spends: the added overtime or subcontract bill; for a price change, the
@@ -930,7 +949,8 @@ def _build_ahead(ctx: _Context, duals: _Duals, gap, routing, value, months_betwe
     """Build in the latest earlier month whose routing resources and materials have slack; holding is the cost."""
     sku, month, units = gap["SKU"], pd.Timestamp(gap["Month"]), float(gap["Unmet units"])
     ready = ctx.ready.get(sku)
-    for earlier in reversed([m for m in ctx.months if m < pd.Timestamp(gap["Constraint month"])]):
+    constraint_month = pd.Timestamp(gap["Constraint month"])
+    for earlier in reversed([m for m in ctx.months if m < constraint_month]):
         if ready is not None and not pd.isna(ready) and earlier < ready:
             break
         room = min((duals.spare_hours(r, earlier) / h for r, h in routing if h > 0), default=0.0)
@@ -1035,7 +1055,7 @@ def _sku_prices(solution) -> dict:
                                                   listed=("price", "mean"))
     average = np.where(grouped["shipped"] > EPS, grouped["revenue"] / grouped["shipped"].where(
         grouped["shipped"] > EPS, 1.0), grouped["listed"])
-    return dict(zip(grouped.index, average))
+    return dict(zip(_keys(grouped.index), average.tolist()))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1074,9 +1094,11 @@ def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver,
     base_gaps = gaps[gaps["Scenario"] == "Base"] if len(gaps) else gaps
     first, last = ctx.months[0], ctx.months[-1]
     rows, checked = [], 0
-    for _, order in orders.iterrows():
-        quantity = float(_num([order["Quantity"]]).iloc[0])
-        requested = pd.to_datetime(order["Requested date"], errors="coerce")
+    quantities = _num(orders["Quantity"]).tolist()
+    dates = orders["Requested date"]
+    requested_dates = (list(dates) if pd.api.types.is_datetime64_any_dtype(dates.dtype)
+                       else [pd.to_datetime(value, errors="coerce") for value in dates])
+    for order, quantity, requested in zip(orders.to_dict("records"), quantities, requested_dates):
         row = {c: order.get(c) for c in ("Order ref", "Customer", "SKU", "Status")}
         row.update({"Quantity": quantity, "Requested date": requested, "Planned on time": np.nan,
                     "Check": AT_RISK, "Promise date": pd.NaT, "Days late": np.nan, "Note": ""})
@@ -1099,11 +1121,9 @@ def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver,
                 rows.append(row)
                 continue
             checked += 1
-            confirmed = orders.copy()
-            confirmed.loc[confirmed["Order ref"] == order["Order ref"], "Status"] = "Confirmed"
             try:
-                solution = resolver.solve(key, replace(ctx.inputs, commitments=confirmed), "Base",
-                                          None)
+                solution = resolver.solve(key, ctx.inputs, "Base",
+                                          _adjustments(confirm_orders={str(order["Order ref"]).strip()}))
             except SopError as error:
                 row["Note"] = f"The plan could not be re-solved with this order confirmed: {error}"
                 rows.append(row)
@@ -1148,6 +1168,7 @@ def _launches(ctx: _Context, base, gaps: pd.DataFrame) -> pd.DataFrame:
     if launches.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LAUNCH_COLUMNS})
     demand = base.sku_month[["SKU", "Month", "Demand"]]
+    demand = demand[demand["SKU"].isin(launches["SKU"])]  # the launches' own rows, searched once per launch
     base_gaps = gaps[gaps["Scenario"] == "Base"] if len(gaps) else gaps
     rows = []
     for _, launch in launches.iterrows():
@@ -1286,6 +1307,33 @@ def _normalised(solution):
     return replace(solution, contribution_margin=float(solution.contribution_margin), **frames)
 
 
+def _map(keys: pd.Series, mapping) -> pd.Series:
+    """keys.map(mapping) (a dict or a Series; NaN where absent), looking up each distinct key once."""
+    codes, distinct = pd.factorize(keys)
+    if (codes < 0).any():  # blank keys: no shortcut
+        return keys.map(mapping)
+    values = pd.Series(distinct).map(mapping)
+    return pd.Series(values.to_numpy()[codes], index=keys.index, dtype=values.dtype)
+
+
+def _stamps(months: pd.Series) -> list:
+    """A Month column as a list of Timestamps, each distinct month converted once (dictionary keys)."""
+    codes, distinct = pd.factorize(pd.DatetimeIndex(months))
+    distinct = list(distinct) + [pd.NaT]
+    return [distinct[code] for code in codes]
+
+
+def _keys(index: pd.MultiIndex) -> list[tuple]:
+    """The (name, Month) tuples of a two-level index, as dictionary keys."""
+    return list(zip(index.get_level_values(0).tolist(), _stamps(index.get_level_values(1))))
+
+
+def _records(keys, frame: pd.DataFrame, columns: list[str]) -> dict:
+    """{key: {column: value}} for the rows of `frame`, with only the columns asked for."""
+    values = [frame[column].tolist() for column in columns]
+    return {key: dict(zip(columns, row)) for key, row in zip(keys, zip(*values))}
+
+
 def _num(values) -> pd.Series:
     """Numbers as floats, blanks as 0."""
     return pd.to_numeric(pd.Series(values), errors="coerce").fillna(0.0).astype(float)
@@ -1310,7 +1358,7 @@ def _family_map(products: pd.DataFrame) -> dict:
 
 
 def _families(ctx: _Context, skus: pd.Series) -> pd.Series:
-    return skus.map(ctx.family).fillna("").astype(str)
+    return _map(skus, ctx.family).fillna("").astype(str)
 
 
 def _month_start(value) -> pd.Timestamp:

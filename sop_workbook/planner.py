@@ -24,10 +24,11 @@ Priorities: confirmed orders, then stock policy (safety stock, closing target), 
 As solved, the model is smaller but equivalent: the soft rows become split columns (see `_build`), and the
 customers of a SKU that share a price path and have no confirmed orders share one shipment column per month,
 split back over customers afterwards (`_split_shipments`). SKUs that share no resource or material (the sites of
-a company, say) are independent blocks of the LP, solved one by one and on every core (`_solve_blocks`). The
-constraint matrix is built from index arrays (one numpy operation per block of variables), never one Python call
-per variable. HiGHS runs single-threaded with a fixed seed, so the same inputs give the same plan to the last
-digit.
+a company, say) are independent blocks of the LP, solved one by one and on every core (`_solve_tasks`); a
+re-solve of a small change solves only the blocks it touches (`_resolve`). The inputs are read into arrays once
+for all scenarios and re-solves (`_common`). The constraint matrix is built from index arrays (one numpy
+operation per block of variables), never one Python call per variable. HiGHS runs single-threaded with a fixed
+seed, so the same inputs give the same plan to the last digit.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import ctypes
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -65,7 +66,7 @@ HIGHS_OPTIONS: dict[str, object] = {
 # (see `_blocks`); on a 29,000-column block of 5,000 SKUs simplex takes 1.9 s, interior point 2.7 s.
 _INTERIOR_POINT_ABOVE = 40_000
 # SKUs that share no resource and no material (directly or through other SKUs) form independent blocks of the LP;
-# each block is solved on its own (`_solve_blocks`), which is exact and, the solve time growing faster than the
+# each block is solved on its own (`_solve_tasks`), which is exact and, the solve time growing faster than the
 # model, much quicker than one solve of the whole. Blocks smaller than this many columns are solved together,
 # several to one solver call, so that thousands of one-SKU blocks do not cost thousands of calls.
 _BLOCK_COLUMNS = 4_000
@@ -100,6 +101,8 @@ class Adjustments:
         extra_demand: {(SKU, Customer, Month): units of extra demand on top of the scenario's demand, treated
             as a confirmed order (it is added to both Demand and Confirmed orders)}.
         price_change: {SKU: new unit price for all customers and months}.
+        confirm_orders: Order refs of commitments to plan as Confirmed whatever their status (a Requested order
+            checked against the plan).
     """
 
     extra_hours: dict[tuple[str, pd.Timestamp], float] = field(default_factory=dict)
@@ -108,6 +111,7 @@ class Adjustments:
     extra_subcontract: dict[tuple[str, pd.Timestamp], float] = field(default_factory=dict)
     extra_demand: dict[tuple[str, str, pd.Timestamp], float] = field(default_factory=dict)
     price_change: dict[str, float] = field(default_factory=dict)
+    confirm_orders: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -129,11 +133,15 @@ class Solution:
         material_month: Material, Supplier, Month, Available, Used, Shadow price (currency per extra unit, ≥ 0).
         commitment_shortfall: Order ref, Month, Units short: confirmed orders the plan cannot ship in their
             month (orders due before a launch month included).
-        statistics: The model's size and timings: rows, columns, nonzeros, build seconds, solve seconds,
-            iterations, solver (of the largest block), blocks (independent parts of the LP solved one by one),
-            and the penalties used (commitment penalty, largest steering penalty).
+        statistics: The model's size and timings: rows, columns, nonzeros, build seconds, solve seconds (of
+            Upside and Downside together: `solve_all` solves their blocks side by side), iterations, solver (of
+            the largest block), blocks (independent parts of the LP solved one by one), blocks solved (fewer
+            than blocks in a re-solve that reuses untouched blocks), largest block nonzeros, and the penalties
+            used (commitment penalty, largest steering penalty).
         basis: The solver's optimal basis of each block, to warm-start the solve of a small change or of another
             scenario (`solve(warm_start=...)`).
+        state: The model as solved and each block's answer, so that a small change re-solves only the blocks it
+            touches (`solve(warm_start=...)`); None on the Solution of such a re-solve.
     """
 
     scenario: str
@@ -147,6 +155,7 @@ class Solution:
     commitment_shortfall: pd.DataFrame
     statistics: dict[str, float | str] = field(default_factory=dict)
     basis: object = field(default=None, repr=False, compare=False)
+    state: object = field(default=None, repr=False, compare=False)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -161,7 +170,13 @@ def _numbers(values, default: float = 0.0) -> np.ndarray:
 
 def _texts(values) -> np.ndarray:
     """Text keys as plain Python strings; blanks become ""."""
-    series = pd.Series(values, dtype=object)
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if isinstance(series.dtype, pd.StringDtype):
+        # A forecast has hundreds of thousands of rows but only thousands of distinct keys: strip each key once.
+        codes, distinct = pd.factorize(series)
+        stripped = np.array([str(key).strip() for key in distinct] + [""], dtype=object)
+        return stripped[codes]  # code -1 (blank) picks the "" at the end
+    series = series.astype(object)
     blank = series.isna().to_numpy()
     text = np.asarray(series.astype(str).str.strip().to_numpy(dtype=object), dtype=object)
     text[blank] = ""
@@ -170,24 +185,33 @@ def _texts(values) -> np.ndarray:
 
 def _month_offsets(values, cycle_month: pd.Timestamp) -> np.ndarray:
     """Months after the cycle month (0 = the cycle month) of dates; NaN where there is no date."""
-    stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+    if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = values  # the reader's dates: no conversion through Python objects
+    else:
+        stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
     number = (stamps.dt.year * 12 + stamps.dt.month).to_numpy(dtype=float, na_value=np.nan)
     return number - (cycle_month.year * 12 + cycle_month.month)
 
 
 def _ordered_unique(*columns) -> list[str]:
     """Distinct non-blank keys in order of first appearance, so the model's order follows the templates."""
-    seen: dict[str, None] = {}
-    for column in columns:
-        for key in _texts(column):
-            if key:
-                seen.setdefault(key, None)
-    return list(seen)
+    keys = pd.unique(np.concatenate([_texts(column) for column in columns] or [np.array([], dtype=object)]))
+    return [key for key in keys if key]
 
 
 def _lookup(keys: list[str], values: np.ndarray) -> np.ndarray:
     """Positions of `values` in `keys`; -1 where absent."""
     return pd.Index(keys, dtype=object).get_indexer(pd.Index(list(values), dtype=object))
+
+
+def _lookup_pairs(keys: tuple[np.ndarray, np.ndarray], values: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Positions of the (first, second) pairs `values` among the distinct pairs `keys`; -1 where absent."""
+    if len(values[0]) == 0:
+        return np.zeros(0, dtype=int)
+    if len(keys[0]) == 0:
+        return np.full(len(values[0]), -1)
+    index = pd.MultiIndex.from_arrays([np.asarray(k, dtype=object) for k in keys])
+    return index.get_indexer(pd.MultiIndex.from_arrays([np.asarray(v, dtype=object) for v in values]))
 
 
 @dataclass
@@ -236,6 +260,27 @@ class _Data:
     orders: pd.DataFrame  # confirmed orders: Order ref, line, t, Quantity, Requested date, plannable
 
 
+@dataclass
+class _Common:
+    """What every scenario and every re-solve of one Inputs share, read from the sheets once (`_common`).
+
+    `data` has every field of `_Data` that no scenario changes; its demand, confirmed orders and orders are
+    empty, and its prices and limits are before any Adjustments. The forecast of every scenario is kept as
+    arrays (line, month offset, value, scenario) and every commitment with its status, for `_prepare`.
+    """
+
+    inputs: Inputs
+    data: _Data
+    line_keys: set[tuple[str, str]]
+    forecast_scenario: np.ndarray
+    forecast_line: np.ndarray
+    forecast_month: np.ndarray
+    forecast_value: np.ndarray
+    sellable: np.ndarray  # l × t: demand allowed (on or after the launch month)
+    commitments: pd.DataFrame  # Order ref, line, t, Quantity, Requested date, Status: every row of the sheet
+    arc_keys: list[str]
+
+
 def _pivot(rows: np.ndarray, months: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Sum long-form values into a rows × months matrix, skipping unknown keys and months off the horizon."""
     out = np.zeros(shape)
@@ -254,57 +299,41 @@ def _month_position(month, months: list[pd.Timestamp], what: str) -> int:
     return months.index(stamp)
 
 
-def _prepare(inputs: Inputs, scenario: str, adjustments: Adjustments) -> _Data:
-    """Turn the Inputs' tables into the arrays of one scenario's model."""
+def _common(inputs: Inputs, extra_lines: list[tuple[str, str]] = ()) -> _Common:
+    """Read the Inputs' tables into the arrays every scenario shares (see `_Common`).
+
+    Args:
+        inputs: The validated inputs.
+        extra_lines: (SKU, Customer) lines to plan besides those of the forecast and commitments: the lines of
+            extra demand (`Adjustments.extra_demand`), whose SKUs are known.
+    """
     cycle = inputs.cycle.cycle_month
     months = inputs.months
     n_t = len(months)
     forecast = inputs.forecast
     commitments = inputs.commitments
-    scenario_names = _texts(forecast["Scenario"])
-    if scenario != "Base" and scenario not in set(scenario_names):
-        raise PlanError(f"There is no {scenario} scenario in the Forecast sheet of the demand template.")
-
-    extra_demand_keys = list(adjustments.extra_demand)
+    forecast_sku, forecast_customer = _texts(forecast["SKU"]), _texts(forecast["Customer"])
+    commitment_sku, commitment_customer = _texts(commitments["SKU"]), _texts(commitments["Customer"])
     skus = _ordered_unique(inputs.products["SKU"], inputs.inventory["SKU"], inputs.costs["SKU"],
                            forecast["SKU"], commitments["SKU"])
-    for key in extra_demand_keys:
-        _known(skus, key[0], "Extra demand")
     n_s = len(skus)
+    for sku, _ in extra_lines:
+        _known(skus, sku, "Extra demand")
 
     # Lines: every SKU × customer with a forecast in any scenario, a commitment or extra demand, so that the
     # customer tables of all scenarios have the same rows.
     line_frame = pd.DataFrame({
-        "SKU": np.concatenate([_texts(forecast["SKU"]), _texts(commitments["SKU"]),
-                               np.array([k[0] for k in extra_demand_keys], dtype=object)]),
-        "Customer": np.concatenate([_texts(forecast["Customer"]), _texts(commitments["Customer"]),
-                                    np.array([str(k[1]) for k in extra_demand_keys], dtype=object)]),
+        "SKU": np.concatenate([forecast_sku, commitment_sku, np.array([k[0] for k in extra_lines], dtype=object)]),
+        "Customer": np.concatenate([forecast_customer, commitment_customer,
+                                    np.array([str(k[1]) for k in extra_lines], dtype=object)]),
     }, dtype=object).drop_duplicates()
     line_frame = line_frame[line_frame["SKU"] != ""]
     line_frame["s"] = _lookup(skus, line_frame["SKU"].to_numpy())
     line_frame = line_frame.sort_values("s", kind="stable")
     line_sku = line_frame["s"].to_numpy(dtype=int)
     line_customer = list(line_frame["Customer"])
-    line_keys = [f"{skus[s]}\x1f{c}" for s, c in zip(line_sku, line_customer)]
-    n_l = len(line_keys)
-
-    def line_of(sku_values, customer_values) -> np.ndarray:
-        keys = [f"{s}\x1f{c}" for s, c in zip(_texts(sku_values), _texts(customer_values))]
-        return _lookup(line_keys, np.array(keys, dtype=object))
-
-    # Forecast of the scenario; a line without a row in a non-Base scenario keeps its Base forecast.
-    f_line = line_of(forecast["SKU"], forecast["Customer"])
-    f_month = _month_offsets(forecast["Month"], cycle)
-    f_value = _numbers(forecast["Forecast"])
-    base_rows = scenario_names == "Base"
-    demand = _pivot(f_line[base_rows], f_month[base_rows], f_value[base_rows], (n_l, n_t))
-    if scenario != "Base":
-        own_rows = scenario_names == scenario
-        own = _pivot(f_line[own_rows], f_month[own_rows], f_value[own_rows], (n_l, n_t))
-        has_own = np.zeros(n_l, dtype=bool)
-        has_own[f_line[own_rows][f_line[own_rows] >= 0]] = True
-        demand[has_own] = own[has_own]
-    demand = np.maximum(demand, 0.0)  # the reader rejects negative forecasts; never plan negative demand
+    line_pairs = (np.array([skus[s] for s in line_sku], dtype=object), np.array(line_customer, dtype=object))
+    n_l = len(line_sku)
 
     # Launches: nothing can be sold before the launch month.
     launch_t = np.full(n_s, -np.inf)
@@ -313,32 +342,17 @@ def _prepare(inputs: Inputs, scenario: str, adjustments: Adjustments) -> _Data:
     ok = (launch_s >= 0) & ~np.isnan(launch_m)
     launch_t[launch_s[ok]] = launch_m[ok]
     sellable = np.arange(n_t)[None, :] >= launch_t[line_sku][:, None]  # l × t
-    demand = np.where(sellable, demand, 0.0)
 
-    # Confirmed orders: the month of the Requested date; earlier ones are due now, later ones are ignored.
-    status = _texts(commitments["Status"])
+    # Every commitment; `_prepare` keeps the confirmed ones that can be planned.
     orders = pd.DataFrame({
         "Order ref": _texts(commitments["Order ref"]),
-        "line": line_of(commitments["SKU"], commitments["Customer"]),
+        "line": _lookup_pairs(line_pairs, (commitment_sku, commitment_customer)),
         "t": _month_offsets(commitments["Requested date"], cycle),
         "Quantity": _numbers(commitments["Quantity"]),
         "Requested date": pd.to_datetime(pd.Series(commitments["Requested date"], dtype=object),
                                          errors="coerce").to_numpy(),
+        "Status": _texts(commitments["Status"]),
     })
-    orders = orders[(status == "Confirmed") & (orders["line"].to_numpy() >= 0) & orders["t"].notna()
-                    & (orders["t"] < n_t) & (orders["Quantity"] > 0)].copy()
-    orders["t"] = orders["t"].clip(lower=0).astype(int)
-    orders["plannable"] = sellable[orders["line"].to_numpy(dtype=int), orders["t"].to_numpy(dtype=int)]
-    plannable = orders[orders["plannable"]]
-    confirmed = _pivot(plannable["line"].to_numpy(dtype=int), plannable["t"].to_numpy(dtype=float),
-                       plannable["Quantity"].to_numpy(dtype=float), (n_l, n_t))
-    for (sku, customer, month), units in adjustments.extra_demand.items():
-        t = _month_position(month, months, f"Extra demand for {sku} / {customer}")
-        line = line_keys.index(f"{sku}\x1f{customer}")
-        confirmed[line, t] += float(units)
-        demand[line, t] += float(units)
-    confirmed = np.maximum(confirmed, 0.0)
-    demand = np.maximum(np.maximum(demand, 0.0), confirmed)
 
     # Prices: SKU & customer first, else SKU & all customers; the latest Valid from on or before the month.
     prices = inputs.prices
@@ -357,14 +371,11 @@ def _prepare(inputs: Inputs, scenario: str, adjustments: Adjustments) -> _Data:
         p_table["price"].to_numpy()
     price_matrix = pd.DataFrame(price_matrix).ffill(axis=1).to_numpy()
     price_matrix = np.vstack([price_matrix, np.full((1, n_t), np.nan)])  # row -1: no price
-    own_price = price_matrix[_lookup(price_keys, np.array(line_keys, dtype=object))]
+    line_keys = np.array([f"{s}\x1f{c}" for s, c in zip(*line_pairs)], dtype=object)
+    own_price = price_matrix[_lookup(price_keys, line_keys)]
     all_price = price_matrix[_lookup(price_keys, np.array([f"{skus[s]}\x1f" for s in line_sku], dtype=object))]
     price = np.where(np.isnan(own_price), all_price, own_price)
     price = np.nan_to_num(price, nan=0.0)
-    for sku, new_price in adjustments.price_change.items():
-        if sku not in skus:
-            raise PlanError(f"Price change for {sku}: no such SKU in the inputs.")
-        price[line_sku == skus.index(sku)] = float(new_price)
 
     # Inventory policy.
     inv = inputs.inventory
@@ -415,11 +426,6 @@ def _prepare(inputs: Inputs, scenario: str, adjustments: Adjustments) -> _Data:
     kind = _texts(cap["Kind"])
     regular = _pivot(np.where(kind == "Regular", cap_r, -1), cap_m, cap_h, (n_r, n_t))
     overtime_limit = _pivot(np.where(kind == "Overtime", cap_r, -1), cap_m, cap_h, (n_r, n_t))
-    for (resource, month), hours in adjustments.extra_hours.items():
-        regular[_known(resources, resource, "Extra hours"), _month_position(month, months, resource)] += hours
-    for (resource, month), hours in adjustments.extra_overtime.items():
-        overtime_limit[_known(resources, resource, "Extra overtime"),
-                       _month_position(month, months, resource)] += hours
 
     rt = inputs.routings
     routing_sku = _lookup(skus, _texts(rt["SKU"]))
@@ -439,8 +445,6 @@ def _prepare(inputs: Inputs, scenario: str, adjustments: Adjustments) -> _Data:
     for m, supplier in zip(mat_m, _texts(mat["Supplier"])):
         suppliers[m] = suppliers[m] or supplier
     available = _pivot(mat_m, _month_offsets(mat["Month"], cycle), _numbers(mat["Available"]), (n_m, n_t))
-    for (material, month), units in adjustments.extra_material.items():
-        available[_known(materials, material, "Extra material"), _month_position(month, months, material)] += units
     bom = inputs.bill_of_materials
     bom_sku = _lookup(skus, _texts(bom["SKU"]))
     bom_material = _lookup(materials, _texts(bom["Material"]))
@@ -463,29 +467,109 @@ def _prepare(inputs: Inputs, scenario: str, adjustments: Adjustments) -> _Data:
     sc_arc = _lookup(arc_keys, np.array([f"{s}\x1f{k}" for s, k in zip(sc_frame["SKU"], sc_frame["Subcontractor"])],
                                         dtype=object))
     arc_max = _pivot(sc_arc, _month_offsets(sc["Month"], cycle), _numbers(sc["Max units"]), (len(arc_sku), n_t))
+
+    data = _Data(months=months, skus=skus, line_sku=line_sku, line_customer=line_customer,
+                 demand=np.zeros((n_l, n_t)), confirmed=np.zeros((n_l, n_t)), price=price, opening=opening,
+                 safety=safety, target=target, max_stock=max_stock, unit_cost=material_cost + other_cost,
+                 material_cost=material_cost, other_cost=other_cost, holding=holding, backlog_cost=backlog_cost,
+                 waits=waits, ready=ready, makeable=makeable, resources=resources, sites=sites,
+                 regular_rate=regular_rate, overtime_rate=overtime_rate, regular=regular,
+                 overtime_limit=overtime_limit, routing_sku=routing_sku, routing_resource=routing_resource,
+                 routing_hours=routing_hours, materials=materials, suppliers=suppliers, available=available,
+                 bom_sku=bom_sku, bom_material=bom_material, bom_quantity=bom_quantity, arc_sku=arc_sku,
+                 arc_name=arc_name, arc_cost=arc_cost, arc_max=arc_max, orders=orders.iloc[:0])
+    return _Common(inputs=inputs, data=data, line_keys=set(zip(*line_pairs)),
+                   forecast_scenario=_texts(forecast["Scenario"]),
+                   forecast_line=_lookup_pairs(line_pairs, (forecast_sku, forecast_customer)),
+                   forecast_month=_month_offsets(forecast["Month"], cycle),
+                   forecast_value=_numbers(forecast["Forecast"]),
+                   sellable=sellable, commitments=orders, arc_keys=arc_keys)
+
+
+def _prepare(common: _Common, scenario: str, adjustments: Adjustments) -> _Data:
+    """The arrays of one scenario's model: the shared arrays of `common` with the scenario's demand, the
+    confirmed orders and the adjustments applied (on copies: `common` is never changed)."""
+    base = common.data
+    months, skus, line_sku = base.months, base.skus, base.line_sku
+    n_l, n_t = len(line_sku), len(months)
+    scenario_names = common.forecast_scenario
+    if scenario != "Base" and scenario not in set(scenario_names):
+        raise PlanError(f"There is no {scenario} scenario in the Forecast sheet of the demand template.")
+    for key in adjustments.extra_demand:
+        _known(skus, key[0], "Extra demand")
+
+    # Forecast of the scenario; a line without a row in a non-Base scenario keeps its Base forecast.
+    f_line, f_month, f_value = common.forecast_line, common.forecast_month, common.forecast_value
+    base_rows = scenario_names == "Base"
+    demand = _pivot(f_line[base_rows], f_month[base_rows], f_value[base_rows], (n_l, n_t))
+    if scenario != "Base":
+        own_rows = scenario_names == scenario
+        own = _pivot(f_line[own_rows], f_month[own_rows], f_value[own_rows], (n_l, n_t))
+        has_own = np.zeros(n_l, dtype=bool)
+        has_own[f_line[own_rows][f_line[own_rows] >= 0]] = True
+        demand[has_own] = own[has_own]
+    demand = np.maximum(demand, 0.0)  # the reader rejects negative forecasts; never plan negative demand
+    sellable = common.sellable
+    demand = np.where(sellable, demand, 0.0)
+
+    # Confirmed orders: the month of the Requested date; earlier ones are due now, later ones are ignored.
+    # Orders named in the adjustments are planned as confirmed whatever their status.
+    orders = common.commitments
+    status = orders["Status"].to_numpy()
+    if adjustments.confirm_orders:
+        status = np.where(orders["Order ref"].isin(list(adjustments.confirm_orders)).to_numpy(), "Confirmed", status)
+    orders = orders[(status == "Confirmed") & (orders["line"].to_numpy() >= 0) & orders["t"].notna()
+                    & (orders["t"] < n_t) & (orders["Quantity"] > 0)].drop(columns="Status")
+    orders["t"] = orders["t"].clip(lower=0).astype(int)
+    orders["plannable"] = sellable[orders["line"].to_numpy(dtype=int), orders["t"].to_numpy(dtype=int)]
+    plannable = orders[orders["plannable"]]
+    confirmed = _pivot(plannable["line"].to_numpy(dtype=int), plannable["t"].to_numpy(dtype=float),
+                       plannable["Quantity"].to_numpy(dtype=float), (n_l, n_t))
+    if adjustments.extra_demand:
+        line_index = {(skus[s], c): line for line, (s, c) in enumerate(zip(line_sku, base.line_customer))}
+    for (sku, customer, month), units in adjustments.extra_demand.items():
+        t = _month_position(month, months, f"Extra demand for {sku} / {customer}")
+        line = line_index[(sku, str(customer))]
+        confirmed[line, t] += float(units)
+        demand[line, t] += float(units)
+    confirmed = np.maximum(confirmed, 0.0)
+    demand = np.maximum(np.maximum(demand, 0.0), confirmed)
+
+    price = base.price
+    if adjustments.price_change:
+        price = price.copy()
+    for sku, new_price in adjustments.price_change.items():
+        if sku not in skus:
+            raise PlanError(f"Price change for {sku}: no such SKU in the inputs.")
+        price[line_sku == skus.index(sku)] = float(new_price)
+
+    regular, overtime_limit = base.regular.copy(), base.overtime_limit.copy()
+    resources, materials = base.resources, base.materials
+    for (resource, month), hours in adjustments.extra_hours.items():
+        regular[_known(resources, resource, "Extra hours"), _month_position(month, months, resource)] += hours
+    for (resource, month), hours in adjustments.extra_overtime.items():
+        overtime_limit[_known(resources, resource, "Extra overtime"),
+                       _month_position(month, months, resource)] += hours
+    available = base.available.copy()
+    for (material, month), units in adjustments.extra_material.items():
+        available[_known(materials, material, "Extra material"), _month_position(month, months, material)] += units
+    arc_max = base.arc_max.copy()
     for (sku, month), units in adjustments.extra_subcontract.items():
         s = _known(skus, sku, "Extra subcontract")
-        own_arcs = np.flatnonzero(arc_sku == s)
+        own_arcs = np.flatnonzero(base.arc_sku == s)
         if own_arcs.size == 0:
             raise PlanError(f"Extra subcontract for {sku}: the SKU has no subcontractor on the Subcontract sheet, "
                             "so there is no cost per unit to price it at.")
-        cheapest = own_arcs[np.argmin(arc_cost[own_arcs])]
+        cheapest = own_arcs[np.argmin(base.arc_cost[own_arcs])]
         arc_max[cheapest, _month_position(month, months, sku)] += units
 
-    unit_costs = {"material cost per unit": material_cost, "other variable cost per unit": other_cost,
-                  "holding cost per unit-month": holding, "backlog cost per unit-month": backlog_cost}
-    _check_signs(skus, resources, materials, arc_keys, months, regular, overtime_limit, available, arc_max,
-                 opening, max_stock, unit_costs)
-    return _Data(months=months, skus=skus, line_sku=line_sku, line_customer=line_customer, demand=demand,
-                 confirmed=confirmed, price=price, opening=opening, safety=safety, target=target,
-                 max_stock=max_stock, unit_cost=material_cost + other_cost, material_cost=material_cost,
-                 other_cost=other_cost, holding=holding, backlog_cost=backlog_cost, waits=waits, ready=ready,
-                 makeable=makeable, resources=resources, sites=sites, regular_rate=regular_rate,
-                 overtime_rate=overtime_rate, regular=regular, overtime_limit=overtime_limit,
-                 routing_sku=routing_sku, routing_resource=routing_resource, routing_hours=routing_hours,
-                 materials=materials, suppliers=suppliers, available=available, bom_sku=bom_sku,
-                 bom_material=bom_material, bom_quantity=bom_quantity, arc_sku=arc_sku, arc_name=arc_name,
-                 arc_cost=arc_cost, arc_max=arc_max, orders=orders)
+    unit_costs = {"material cost per unit": base.material_cost, "other variable cost per unit": base.other_cost,
+                  "holding cost per unit-month": base.holding, "backlog cost per unit-month": base.backlog_cost}
+    _check_signs(skus, resources, materials, common.arc_keys, months, regular, overtime_limit, available, arc_max,
+                 base.opening, base.max_stock, unit_costs)
+    return replace(base, demand=demand, confirmed=confirmed, price=price, regular=regular,
+                   overtime_limit=overtime_limit, available=available, arc_max=arc_max,
+                   orders=orders.reset_index(drop=True))
 
 
 def _known(keys: list[str], key: str, what: str) -> int:
@@ -582,6 +666,18 @@ class _Model:
     keep_at_least: np.ndarray = None
     keep_at_most: np.ndarray = None
     matrix: sparse.csc_matrix = None  # the constraint matrix, for splitting the LP into blocks
+    # The LP as HiGHS gets it, block by block (`_sub_lp`): the objective in units of the money scale.
+    cost: np.ndarray = None
+    lower: np.ndarray = None
+    upper: np.ndarray = None
+    row_lower: np.ndarray = None
+    row_upper: np.ndarray = None
+    offset: float = 0.0
+    # What each column and row stands for, as one integer: kind, item (SKU, line, resource, ...) and month. Two
+    # models of the same inputs give the same key to the same quantity, so a re-solve can tell which blocks a
+    # change touched and start the others' simplex where it was (`_resolve`).
+    col_key: np.ndarray = None
+    row_key: np.ndarray = None
 
 
 def _groups(data: _Data) -> np.ndarray:
@@ -594,15 +690,15 @@ def _groups(data: _Data) -> np.ndarray:
     if n_l == 0:
         return np.zeros(0, dtype=int)
     own = np.where((data.confirmed > 0).any(axis=1), np.arange(n_l), -1)
-    keys = pd.DataFrame(data.price, copy=True)
-    keys.columns = [f"p{t}" for t in range(keys.shape[1])]
-    keys["sku"] = data.line_sku
-    keys["own"] = own
-    return keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+    keys = np.column_stack([data.price, data.line_sku, own]).astype(float)
+    # Distinct rows, numbered in order of first appearance.
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=int)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()]
 
 
-def _build(data: _Data, commitment_penalty: float, steering: np.ndarray,
-           objective_scale: float) -> tuple[highspy.HighsLp, _Model]:
+def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objective_scale: float) -> _Model:
     """Assemble the LP in HiGHS's column-wise form from index arrays; minimise −(profit − penalties).
 
     Two soft constraints are written as split columns rather than rows, which keeps the model small:
@@ -760,29 +856,30 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray,
     matrix.sum_duplicates()
     matrix.sort_indices()
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_col
-    lp.num_row_ = n_row
     # The objective is passed in units of `objective_scale` (the money scale), so that prices are about 1 and
     # the penalties at most ~1e4: HiGHS then sees no "excessively large costs". The plan is the same; the
     # objective and the duals are scaled back in `solve`.
-    lp.col_cost_ = cost / objective_scale
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = np.concatenate(row_lower)
-    lp.row_upper_ = np.concatenate(row_upper)
-    lp.offset_ = offset_value / objective_scale
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n_col
-    lp.a_matrix_.num_row_ = n_row
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data
-    lp.sense_ = highspy.ObjSense.kMinimize
     model = _Model(make=offset["make"], ship=offset["ship"], ship_confirmed=offset["ship_confirmed"],
                    sub=offset["sub"], line_group=line_group, confirmed_group=confirmed_group,
                    confirmed_t=confirmed_t, capacity_row=capacity_row, material_row=material_row, n_col=n_col,
-                   n_row=n_row, nnz=int(matrix.nnz))
+                   n_row=n_row, nnz=int(matrix.nnz), cost=cost / objective_scale, lower=lower, upper=upper,
+                   row_lower=np.concatenate(row_lower), row_upper=np.concatenate(row_upper),
+                   offset=offset_value / objective_scale)
+
+    # Keys: kind × 2^40 + item × 2^10 + month. A shipment group is known by its first line, a safety-stock or
+    # target column by its SKU, a confirmed shipment by its group and month.
+    def key(kind: int, item, t=0) -> np.ndarray:
+        item, t = np.broadcast_arrays(np.asarray(item, dtype=np.int64), np.asarray(t, dtype=np.int64))
+        return (np.int64(kind) << 40) + (item.ravel() << 10) + t.ravel()
+
+    group_line = first_line
+    model.col_key = np.concatenate([
+        key(0, S, T), key(1, S, T), key(2, ss_skus[:, None], T), key(3, group_line[:, None], T),
+        key(4, group_line[confirmed_group], confirmed_t), key(5, K, T), key(6, R, T),
+        key(7, group_line[backlog_groups][:, None], T), key(8, target_skus)])
+    model.row_key = np.concatenate([
+        key(0, S, T), key(1, group_line[backlog_groups][:, None], T), key(2, R, T),
+        key(3, np.arange(n_m)[:, None], T), key(4, target_skus)])
     money_cost = cost.copy()
     money_cost[block("ship_confirmed")] += commitment_penalty
     money_cost[block("inv_low")] += steering[np.repeat(ss_skus, n_t)]
@@ -792,7 +889,7 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray,
                                 np.arange(offset["inv_low"], offset["inv_low"] + sizes["inv_low"])]
     model.keep_at_most = np.arange(offset["short"], offset["short"] + sizes["short"])
     model.matrix = matrix
-    return lp, model
+    return model
 
 
 def _split_shipments(data: _Data, line_group: np.ndarray, group_ship: np.ndarray) -> np.ndarray:
@@ -939,8 +1036,8 @@ def _blocks(model: _Model) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(zip(np.split(col_order, col_split), np.split(row_order, row_split)))
 
 
-def _sub_lp(lp: highspy.HighsLp, model: _Model, cols: np.ndarray, rows: np.ndarray) -> dict:
-    """The LP of one block as plain arrays (they cross to a worker process): its columns and rows of `lp`,
+def _sub_lp(model: _Model, cols: np.ndarray, rows: np.ndarray) -> dict:
+    """The LP of one block as plain arrays (they cross to a worker process): its columns and rows of the model,
     without the objective's offset, and where its money-only columns are (see `_money_duals`)."""
     matrix = model.matrix[:, cols][rows, :].tocsc()
     matrix.sort_indices()
@@ -948,11 +1045,12 @@ def _sub_lp(lp: highspy.HighsLp, model: _Model, cols: np.ndarray, rows: np.ndarr
     position[cols] = np.arange(len(cols))
     at_least = position[model.keep_at_least]
     at_most = position[model.keep_at_most]
-    return {"cost": np.asarray(lp.col_cost_)[cols], "lower": np.asarray(lp.col_lower_)[cols],
-            "upper": np.asarray(lp.col_upper_)[cols], "row_lower": np.asarray(lp.row_lower_)[rows],
-            "row_upper": np.asarray(lp.row_upper_)[rows], "start": matrix.indptr.astype(np.int32),
-            "index": matrix.indices.astype(np.int32), "value": matrix.data, "money_cost": model.money_cost[cols],
-            "keep_at_least": at_least[at_least >= 0], "keep_at_most": at_most[at_most >= 0]}
+    return {"cost": model.cost[cols], "lower": model.lower[cols], "upper": model.upper[cols],
+            "row_lower": model.row_lower[rows], "row_upper": model.row_upper[rows],
+            "start": matrix.indptr.astype(np.int32), "index": matrix.indices.astype(np.int32), "value": matrix.data,
+            "money_cost": model.money_cost[cols], "keep_at_least": at_least[at_least >= 0],
+            "keep_at_most": at_most[at_most >= 0]}
+
 
 
 def _highs_lp(block: dict) -> highspy.HighsLp:
@@ -976,23 +1074,29 @@ def _highs_lp(block: dict) -> highspy.HighsLp:
 
 
 def _solve_block(task: tuple) -> tuple:
-    """Solve one block and its money-only duals; the unit of work of `_solve_blocks`, in this process or a
-    worker. Returns column values, row duals, objective, iterations, the solver and the basis as status codes."""
-    block, scenario, options, basis, money_scale = task
+    """Solve one block and its money-only duals (unless the task says not to); the unit of work of
+    `_solve_tasks`, in this process or a worker. Returns column values, row duals, objective, iterations, the
+    solver and the basis as status codes."""
+    block, scenario, options, basis, money_scale, money_duals = task
     lp = _highs_lp(block)
     x, dual, objective, iterations, final = _run(lp, scenario, options, _basis_from_codes(basis))
-    dual = _money_duals(lp, block["money_cost"], block["keep_at_least"], block["keep_at_most"], x, dual, final,
-                        scenario, options, money_scale)
+    if money_duals:
+        dual = _money_duals(lp, block["money_cost"], block["keep_at_least"], block["keep_at_most"], x, dual, final,
+                            scenario, options, money_scale)
     solver = "simplex" if basis is not None else str(options["solver"])
     return x, dual, objective, iterations, solver, _basis_codes(final)
+
+
+# Every HiGHS basis status by its code: looking one up is much quicker than making it.
+_STATUSES = [highspy.HighsBasisStatus(code) for code in range(5)]
 
 
 def _basis_codes(basis) -> tuple[np.ndarray, np.ndarray] | None:
     """A HiGHS basis as two arrays of status codes (columns, rows), which can cross between processes."""
     if basis is None or not basis.valid:
         return None
-    return (np.array([int(v) for v in basis.col_status], dtype=np.int8),
-            np.array([int(v) for v in basis.row_status], dtype=np.int8))
+    return (np.fromiter(map(int, basis.col_status), dtype=np.int8, count=len(basis.col_status)),
+            np.fromiter(map(int, basis.row_status), dtype=np.int8, count=len(basis.row_status)))
 
 
 def _basis_from_codes(codes):
@@ -1000,8 +1104,8 @@ def _basis_from_codes(codes):
     if codes is None:
         return None
     basis = highspy.HighsBasis()
-    basis.col_status = [highspy.HighsBasisStatus(int(v)) for v in codes[0]]
-    basis.row_status = [highspy.HighsBasisStatus(int(v)) for v in codes[1]]
+    basis.col_status = [_STATUSES[v] for v in codes[0].tolist()]
+    basis.row_status = [_STATUSES[v] for v in codes[1].tolist()]
     basis.valid = True
     return basis
 
@@ -1013,64 +1117,211 @@ _PARALLEL_ABOVE = 30_000
 # A block is warm-started from another scenario's basis only up to this many columns. The demand of another
 # scenario differs in every month of every SKU: from Base's basis the simplex of a 29,000-column block takes
 # 0.6 s instead of 3 s from scratch, but on a 389,000-column model (5,000 SKUs all linked by shared resources)
-# it had not finished after 10 minutes where interior point from scratch takes about 2.
-_WARM_SCENARIO_COLUMNS = 60_000
+# it had not finished after 10 minutes where interior point from scratch takes about 2. The blocks of one site at
+# 20,000 SKUs are up to 81,000 columns: Upside from Base's basis 3.1 s against 11.5 s by interior point from
+# scratch (68,600 columns: 4.5 s against 8.5 s), to the same objective.
+_WARM_SCENARIO_COLUMNS = 100_000
 
 
-def _workers(model: _Model, n_blocks: int) -> int:
-    """How many worker processes to solve the blocks in; 1 = solve in this process."""
+def _workers(n_col: int, n_tasks: int) -> int:
+    """How many worker processes to solve the blocks of an `n_col`-column model in; 1 = in this process."""
     import multiprocessing
 
-    if (model.n_col <= _PARALLEL_ABOVE or n_blocks < 2 or "fork" not in multiprocessing.get_all_start_methods()
+    if (n_col <= _PARALLEL_ABOVE or n_tasks < 2 or "fork" not in multiprocessing.get_all_start_methods()
             or multiprocessing.current_process().daemon):  # a daemonic process may not start workers
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, n_blocks))
+    return max(1, min(cores, n_tasks))
 
 
-def _solve_blocks(lp: highspy.HighsLp, model: _Model, scenario: str, options: dict[str, object],
-                  warm_start: _BlockBases | None, money_scale: float, warm_columns: float = np.inf):
-    """Solve the LP block by block (see `_blocks`) and put the answers together.
+def _solve_tasks(n_col: int, tasks: list[tuple]) -> list[tuple]:
+    """Solve blocks (`_solve_block` tasks) of models of `n_col` columns in all, on every core when that is
+    large; answers in task order.
+
+    Workers take the largest blocks first, so that no core is left with one big block at the end; the answers
+    do not depend on which worker solved what.
+    """
+    workers = _workers(n_col, len(tasks))
+    if workers == 1:
+        return [_solve_block(task) for task in tasks]
+    import multiprocessing
+
+    largest_first = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][0]["cost"]))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        answers = pool.map(_solve_block, [tasks[i] for i in largest_first], chunksize=1)
+    in_order = [None] * len(tasks)
+    for i, answer in zip(largest_first, answers):
+        in_order[i] = answer
+    return in_order
+
+
+def _options(options: dict[str, object], columns: int) -> dict[str, object]:
+    """The HiGHS options of a block of this many columns: its size picks the solver unless `options` names one."""
+    return {"solver": "ipm" if columns > _INTERIOR_POINT_ABOVE else "simplex", **options}
+
+
+def _block_tasks(model: _Model, blocks: list, scenario: str, options: dict[str, object],
+                 warm_start: _BlockBases | None, money_scale: float, warm_columns: float) -> list[tuple]:
+    """The `_solve_block` task of each block of the LP (see `_blocks`).
 
     Each block gets the solver its size calls for (unless `options` names one), the money-only duals of its own
     shortfalls (`_money_duals`: the money LP is block by block too), and the basis of the same block of
-    `warm_start` when the model has the same shape and the block has at most `warm_columns` columns. Large
-    models' blocks are shared out over worker processes (`_workers`); the answers are put together in block
-    order, so they do not depend on which worker ran what.
-
-    Returns:
-        Column values, row duals (money only), the objective (offset included), iterations, the solver used on
-        the largest block, the number of blocks and the blocks' bases.
+    `warm_start` when the model has the same shape and the block has at most `warm_columns` columns.
     """
-    blocks = _blocks(model)
     fits = (warm_start is not None and warm_start.n_col == model.n_col and warm_start.n_row == model.n_row
             and len(warm_start.bases) == len(blocks))
-    tasks = ((_sub_lp(lp, model, cols, rows), scenario,
-              {"solver": "ipm" if len(cols) > _INTERIOR_POINT_ABOVE else "simplex", **options},
-              warm_start.bases[number] if fits and len(cols) <= warm_columns else None, money_scale)
-             for number, (cols, rows) in enumerate(blocks))
-    workers = _workers(model, len(blocks))
-    if workers > 1:
-        import multiprocessing
+    return [(_sub_lp(model, cols, rows), scenario, _options(options, len(cols)),
+             warm_start.bases[number] if fits and len(cols) <= warm_columns else None, money_scale, True)
+            for number, (cols, rows) in enumerate(blocks)]
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            answers = pool.map(_solve_block, tasks, chunksize=1)
-    else:
-        answers = map(_solve_block, tasks)
+
+@dataclass
+class _Solved:
+    """A scenario's model as solved, with each block's answer (`_solve_block`), kept on its Solution so that a
+    small change re-solves only the blocks it touches (`_resolve`)."""
+
+    common: _Common
+    model: _Model
+    blocks: list[tuple[np.ndarray, np.ndarray]]
+    answers: list[tuple]
+
+
+def _merge(model: _Model, blocks: list, answers: list) -> tuple[np.ndarray, np.ndarray, float, int, str]:
+    """Put the blocks' answers together: column values, row duals (money only), the objective (offset
+    included, in the model's units), iterations and the solver used on the largest block."""
     x = np.zeros(model.n_col)
     row_dual = np.zeros(model.n_row)
-    objective = float(lp.offset_)
-    iterations, bases, solver, largest = 0, [], "simplex", -1
-    for (cols, rows), (block_x, block_dual, block_objective, block_iterations, block_solver, basis) in \
+    objective = float(model.offset)
+    iterations, solver, largest = 0, "simplex", -1
+    for (cols, rows), (block_x, block_dual, block_objective, block_iterations, block_solver, _) in \
             zip(blocks, answers):
         x[cols] = block_x
         row_dual[rows] = block_dual
         objective += block_objective
         iterations += block_iterations
-        bases.append(basis)
         if len(cols) > largest:
             largest, solver = len(cols), block_solver
-    return x, row_dual, objective, iterations, solver, len(blocks), _BlockBases(model.n_col, model.n_row, bases)
+    return x, row_dual, objective, iterations, solver
+
+
+def _positions(old_keys: np.ndarray, new_keys: np.ndarray) -> np.ndarray:
+    """Where each of `new_keys` is among `old_keys` (which are distinct); -1 where it is new."""
+    if len(old_keys) == 0:
+        return np.full(len(new_keys), -1)
+    order = np.argsort(old_keys, kind="stable")
+    in_order = old_keys[order]
+    found = np.minimum(np.searchsorted(in_order, new_keys), len(old_keys) - 1)
+    return np.where(in_order[found] == new_keys, order[found], -1)
+
+
+def _changed(old: _Model, new: _Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which columns and rows of `new` differ from `old` (matched by key): new ones, and those whose cost, bounds
+    or matrix entries changed.
+
+    Returns:
+        The old position of each new column and row (-1 = new), and whether each new column and row changed.
+    """
+    col_map, row_map = _positions(old.col_key, new.col_key), _positions(old.row_key, new.row_key)
+    col_changed, row_changed = col_map < 0, row_map < 0
+    kept, oc = np.flatnonzero(~col_changed), col_map[col_map >= 0]
+    col_changed[kept] = ((old.cost[oc] != new.cost[kept]) | (old.lower[oc] != new.lower[kept])
+                         | (old.upper[oc] != new.upper[kept]))
+    kept_rows, orow = np.flatnonzero(~row_changed), row_map[row_map >= 0]
+    row_changed[kept_rows] = ((old.row_lower[orow] != new.row_lower[kept_rows])
+                              | (old.row_upper[orow] != new.row_upper[kept_rows]))
+    # Matrix entries, column by column: the same count, in the same rows (by key, in order), with the same values.
+    new_count, old_count = np.diff(new.matrix.indptr), np.diff(old.matrix.indptr)
+    same = np.flatnonzero(~col_changed)
+    col_changed[same] = new_count[same] != old_count[col_map[same]]
+    same = np.flatnonzero(~col_changed)
+    if len(same):
+        counts = new_count[same]
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        within = np.arange(int(counts.sum())) - first
+        new_entry = np.repeat(new.matrix.indptr[same], counts) + within
+        old_entry = np.repeat(old.matrix.indptr[col_map[same]], counts) + within
+        differs = ((row_map[new.matrix.indices[new_entry]] != old.matrix.indices[old_entry])
+                   | (new.matrix.data[new_entry] != old.matrix.data[old_entry]))
+        col_changed[np.repeat(same, counts)[differs]] = True
+    return col_map, row_map, col_changed, row_changed
+
+
+_PRIMAL_SIMPLEX = 4  # HiGHS's simplex_strategy for the primal simplex
+# HiGHS's basis status codes (`_basis_codes`).
+_AT_LOWER, _BASIC, _AT_UPPER = (int(highspy.HighsBasisStatus.kLower), int(highspy.HighsBasisStatus.kBasic),
+                                int(highspy.HighsBasisStatus.kUpper))
+
+
+def _mapped_basis(status: tuple[np.ndarray, np.ndarray], cols: np.ndarray, rows: np.ndarray, col_map: np.ndarray,
+                  row_map: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A starting basis for a changed block from the old model's (`status`: every column's and row's code), as
+    `_basis_codes` arrays: each column and row keeps its old status; a new column starts at its lower bound (0)
+    and a new row's slack is basic. None when that is not a basis (as many basic variables as rows), as when
+    columns or rows were dropped."""
+    new_cols = np.where(col_map[cols] >= 0, status[0][col_map[cols]], _AT_LOWER).astype(np.int8)
+    new_rows = np.where(row_map[rows] >= 0, status[1][row_map[rows]], _BASIC).astype(np.int8)
+    # A column at an upper bound that is now infinite starts at its lower bound instead.
+    new_cols[(new_cols == _AT_UPPER) & np.isinf(upper)] = _AT_LOWER
+    if int(np.sum(new_cols == _BASIC) + np.sum(new_rows == _BASIC)) != len(rows):
+        return None
+    return new_cols, new_rows
+
+
+def _resolve(old: _Solved, scenario: str, adjustments: Adjustments, options: dict[str, object],
+             money_duals: bool):
+    """Solve the scenario with a change, re-solving only the blocks whose LP the change touched.
+
+    A block whose columns, rows, costs, bounds and matrix entries are all as in `old` has the same optimum, and
+    `old`'s answer is reused; every other block is solved from `old`'s basis (mapped by key, `_mapped_basis`),
+    with its money-only duals when `money_duals`. The result is the optimum of the whole changed LP, as a solve
+    from scratch would find it up to the choice among equally good plans.
+
+    Returns:
+        The data, the model, the blocks, their answers and how many blocks were solved.
+    """
+    data = _prepare(old.common, scenario, adjustments)
+    commitment_penalty, steering, money_scale = _penalties(data)
+    model = _build(data, commitment_penalty, steering, money_scale)
+    blocks = _blocks(model)
+    col_map, row_map, col_changed, row_changed = _changed(old.model, model)
+    old_block_of_col = np.full(old.model.n_col, -1)
+    old_block_of_row = np.full(old.model.n_row, -1)
+    for number, (cols, rows) in enumerate(old.blocks):
+        old_block_of_col[cols] = number
+        old_block_of_row[rows] = number
+    answers: list = [None] * len(blocks)
+    changed = []
+    for number, (cols, rows) in enumerate(blocks):
+        owner = -1
+        if not (col_changed[cols].any() or row_changed[rows].any()):
+            owners = np.concatenate([old_block_of_col[col_map[cols]], old_block_of_row[row_map[rows]]])
+            owner = int(owners[0]) if len(owners) else -1
+        if owner >= 0 and np.array_equal(old.blocks[owner][0], col_map[cols]) and \
+                np.array_equal(old.blocks[owner][1], row_map[rows]):
+            block_x, block_dual, block_objective, _, block_solver, basis = old.answers[owner]
+            answers[number] = (block_x, block_dual, block_objective, 0, block_solver, basis)
+        else:
+            changed.append(number)
+    status = None
+    if all(answer[5] is not None for answer in old.answers):
+        status = (np.zeros(old.model.n_col, dtype=np.int8), np.zeros(old.model.n_row, dtype=np.int8))
+        for (cols, rows), answer in zip(old.blocks, old.answers):
+            status[0][cols], status[1][rows] = answer[5]
+    tasks = []
+    for number in changed:
+        cols, rows = blocks[number]
+        basis = None if status is None else _mapped_basis(status, cols, rows, col_map, row_map, model.upper[cols])
+        chosen = options
+        if basis is not None and ((col_map[cols] < 0).any() or (row_map[rows] < 0).any()):
+            # New columns or rows (a confirmed order's shipments) at zero leave the old plan feasible: the primal
+            # simplex walks on from it. It reached the same optimum as a solve from scratch on every order of the
+            # 500-SKU benchmark, where the dual simplex stopped up to 4e-9 short of it (within its tolerances).
+            chosen = {"simplex_strategy": _PRIMAL_SIMPLEX, **options}
+        tasks.append((_sub_lp(model, cols, rows), scenario, _options(chosen, len(cols)), basis, money_scale,
+                      money_duals))
+    for number, answer in zip(changed, _solve_tasks(model.n_col, tasks)):
+        answers[number] = answer
+    return data, model, blocks, answers, len(changed)
 
 
 def _clean(values: np.ndarray) -> np.ndarray:
@@ -1084,7 +1335,8 @@ def _clean(values: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------------
 
 def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | None = None, *,
-          options: dict[str, object] | None = None, warm_start: Solution | None = None) -> Solution:
+          options: dict[str, object] | None = None, warm_start: Solution | None = None,
+          money_duals: bool = True) -> Solution:
     """Make the cost-optimal plan of one scenario.
 
     Args:
@@ -1093,12 +1345,18 @@ def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | Non
             scenario keeps its Base forecast.
         adjustments: What-if changes (extra hours, material, demand, ...); None plans the inputs as they are.
         options: HiGHS options that override `HIGHS_OPTIONS` (for benchmarks; the defaults are deterministic).
-        warm_start: A Solution of the same inputs before a small change to a limit (extra hours, overtime,
-            material or subcontract), or of another scenario: each block's simplex starts from its basis, which
-            makes re-solving fast (a 29,000-column block of 5,000 SKUs: 0.6 s instead of 3 s). Ignored when the
-            model's shape differs (extra demand for a new customer), and for another scenario's blocks above
-            `_WARM_SCENARIO_COLUMNS` columns. The plan is optimal either way, but where
-            several plans are optimal the one found may depend on the starting basis.
+        warm_start: A Solution of the same inputs before a small change (extra hours, overtime, material,
+            subcontract, a price or an order to confirm), or of another scenario. A Solution of the same
+            scenario and the same, unchanged `inputs` object, solved by `solve` or `solve_all`, re-solves only the
+            independent blocks of the LP that the change touches, each from its basis; the other blocks keep
+            their plan, which is still optimal for them. Otherwise each block's simplex starts from the
+            Solution's basis when the model has the same shape, which makes re-solving fast (a 29,000-column
+            block of 5,000 SKUs: 0.6 s instead of 3 s); for another scenario only in blocks up to
+            `_WARM_SCENARIO_COLUMNS` columns. The plan is optimal either way, but where several plans are
+            optimal the one found may depend on the starting basis.
+        money_duals: False skips, in a re-solve from `warm_start`'s blocks, the second solve that takes the
+            penalties out of the shadow prices (`_money_duals`): for a caller that reads the plan but not its
+            shadow prices, which then carry the penalties of short orders or stock in the blocks re-solved.
 
     Returns:
         The Solution: the plan per SKU, customer, subcontractor, resource and material and month, the shadow
@@ -1109,39 +1367,84 @@ def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | Non
             solver failure), naming the inputs concerned.
     """
     adjustments = adjustments or Adjustments()
-    started = time.perf_counter()
-    data = _prepare(inputs, scenario, adjustments)
-    commitment_penalty, steering, money_scale = _penalties(data)
-    lp, model = _build(data, commitment_penalty, steering, money_scale)
-    built = time.perf_counter()
     chosen = {**HIGHS_OPTIONS, "run_crossover": "on", **(options or {})}
+    state = warm_start.state if warm_start is not None and isinstance(warm_start.state, _Solved) else None
+    extra_lines = [(str(key[0]), str(key[1])) for key in adjustments.extra_demand]
+    # The inputs read into arrays are reused from the warm start when they are the same object and already
+    # have every line of the extra demand.
+    common = state.common if state is not None and state.common.inputs is inputs else None
+    if common is not None and not all(line in common.line_keys for line in extra_lines):
+        common = None
+    if common is None:
+        common = _common(inputs, extra_lines)
+    elif warm_start.scenario == scenario:
+        started = time.perf_counter()
+        data, model, blocks, answers, solved = _resolve(state, scenario, adjustments, chosen, money_duals)
+        return _solution(data, model, blocks, answers, scenario, (started, started, solved), None)
+    return _solve(common, [scenario], adjustments, chosen, warm_start)[0]
+
+
+def _solve(common: _Common, scenarios: list[str], adjustments: Adjustments, options: dict[str, object],
+           warm_start: Solution | None) -> list[Solution]:
+    """`solve` of one or more scenarios on inputs already read into arrays (`_common`): every block solved,
+    from `warm_start`'s basis where it fits. The blocks of all the scenarios are solved together, so that the
+    cores share them out (`_solve_tasks`)."""
+    started = time.perf_counter()
+    models, tasks = [], []
     basis = warm_start.basis if warm_start is not None and isinstance(warm_start.basis, _BlockBases) else None
-    warm_columns = np.inf if warm_start is None or warm_start.scenario == scenario else _WARM_SCENARIO_COLUMNS
-    x, row_dual, objective, iterations, solver, n_blocks, final_basis = _solve_blocks(
-        lp, model, scenario, chosen, basis, money_scale, warm_columns)
+    for scenario in scenarios:
+        data = _prepare(common, scenario, adjustments)
+        commitment_penalty, steering, money_scale = _penalties(data)
+        model = _build(data, commitment_penalty, steering, money_scale)
+        blocks = _blocks(model)
+        warm_columns = np.inf if warm_start is None or warm_start.scenario == scenario else _WARM_SCENARIO_COLUMNS
+        models.append((scenario, data, model, blocks, len(tasks)))
+        tasks += _block_tasks(model, blocks, scenario, options, basis, money_scale, warm_columns)
+    built = time.perf_counter()
+    answers = _solve_tasks(sum(model.n_col for _, _, model, _, _ in models), tasks)
+    solutions = []
+    for scenario, data, model, blocks, first in models:
+        own = answers[first:first + len(blocks)]
+        state = _Solved(common=common, model=model, blocks=blocks, answers=own)
+        solutions.append(_solution(data, model, blocks, own, scenario, (started, built, len(blocks)), state))
+    return solutions
+
+
+def _solution(data: _Data, model: _Model, blocks: list, answers: list, scenario: str, timing: tuple,
+              state: _Solved | None) -> Solution:
+    """The Solution of solved blocks: the tables (`_report`), the statistics and what a re-solve starts from.
+    `timing` is (started, built, how many blocks were solved)."""
+    started, built, solved_blocks = timing
     solved = time.perf_counter()
+    commitment_penalty, steering, money_scale = _penalties(data)
+    x, row_dual, objective, iterations, solver = _merge(model, blocks, answers)
     solution = _report(data, model, x, row_dual * money_scale, -objective * money_scale, scenario)
+    indptr = model.matrix.indptr
     solution.statistics = {
         "rows": model.n_row, "columns": model.n_col, "nonzeros": model.nnz,
         "build seconds": built - started, "solve seconds": solved - built,
         "report seconds": time.perf_counter() - solved, "iterations": iterations,
         "commitment penalty": commitment_penalty, "largest steering penalty": float(np.max(steering, initial=0.0)),
-        "solver": solver, "blocks": n_blocks,
+        "solver": solver, "blocks": len(blocks), "blocks solved": solved_blocks,
+        "largest block nonzeros": max((int(np.sum(indptr[cols + 1] - indptr[cols])) for cols, _ in blocks),
+                                      default=0),
     }
-    solution.basis = final_basis
+    solution.basis = _BlockBases(model.n_col, model.n_row, [answer[5] for answer in answers])
+    solution.state = state
     return solution
 
 
 def solve_all(inputs: Inputs) -> dict[str, Solution]:
     """Make the plan of every scenario in the forecast.
 
-    Base is solved from scratch; Upside and Downside start, block by block, from Base's optimal basis where the
-    block is small. Warm-starting a whole large model was much slower than solving it from scratch (on 5,000
-    SKUs all linked by shared resources the simplex had not finished after 10 minutes where interior point took
-    about 2), but a block of one site is small enough for the simplex to walk from Base's plan to the scenario's
-    in a few hundred iterations: on 5,000 SKUs a block of 29,000 columns takes 0.6 s warm instead of 3.2 s. The
-    plan is optimal either way; where several plans are optimal the one found may depend on the starting basis,
-    and it is the same on every run.
+    The inputs are read into arrays once for all scenarios (`_common`). Base is solved from scratch; Upside and
+    Downside start, block by block, from Base's optimal basis where the block is small. Warm-starting a whole
+    large model was much slower than solving it from scratch (on 5,000 SKUs all linked by shared resources the
+    simplex had not finished after 10 minutes where interior point took about 2), but a block of one site is
+    small enough for the simplex to walk from Base's plan to the scenario's in a few hundred iterations: on 5,000
+    SKUs a block of 29,000 columns takes 0.6 s warm instead of 3.2 s. The plan is optimal either way; where
+    several plans are optimal the one found may depend on the starting basis, and it is the same on every run.
+    Upside's and Downside's blocks are solved side by side, so that each core always has a block to solve.
 
     Args:
         inputs: The validated inputs.
@@ -1152,10 +1455,12 @@ def solve_all(inputs: Inputs) -> dict[str, Solution]:
     Raises:
         PlanError: when a scenario's plan cannot be made.
     """
-    solutions: dict[str, Solution] = {}
-    for scenario in inputs.scenarios:
-        solutions[scenario] = solve(inputs, scenario, warm_start=solutions.get("Base"))
-    return solutions
+    common = _common(inputs)
+    chosen = {**HIGHS_OPTIONS, "run_crossover": "on"}
+    base = _solve(common, ["Base"], Adjustments(), chosen, None)[0]
+    others = [scenario for scenario in inputs.scenarios if scenario != "Base"]
+    solutions = dict(zip(others, _solve(common, others, Adjustments(), chosen, base))) if others else {}
+    return {"Base": base, **solutions}
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -403,8 +403,12 @@ def _normal(text: str) -> str:
 # Files
 
 
-def _file_problem(path: Path, data: bytes) -> str | None:
-    """Why the bytes of `path` are not an .xlsx workbook the reader can open, or None when they look like one."""
+def _file_problem(path: Path, data: bytes, sheets: dict[str, bytes] | None = None) -> str | None:
+    """Why the bytes of `path` are not an .xlsx workbook the reader can open, or None when they look like one.
+
+    `sheets`, when given, receives the worksheet parts' XML as they are unpacked for the checks, so that they
+    need not be unpacked again.
+    """
     suffix = path.suffix.lower()
     if suffix == ".xlsm":
         return ("is a macro-enabled workbook (.xlsm); save it as an Excel Workbook (.xlsx) without macros and "
@@ -426,7 +430,7 @@ def _file_problem(path: Path, data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            problem = _archive_problem(archive)
+            problem = _archive_problem(archive, sheets)
             if problem:
                 return problem
             if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
@@ -444,12 +448,13 @@ def _file_problem(path: Path, data: bytes) -> str | None:
     return None
 
 
-def _archive_problem(archive: zipfile.ZipFile) -> str | None:
+def _archive_problem(archive: zipfile.ZipFile, sheets: dict[str, bytes] | None = None) -> str | None:
     """Why the parts of an .xlsx must not be parsed, from the zip directory and the parts' first bytes.
 
     Checked before calamine or any XML parser sees the file: a part that unpacks to more than MAX_PART_BYTES or
     parts that together pass MAX_TOTAL_BYTES (a "zip bomb"), and an XML part with a document type declaration
-    (entity expansion, "billion laughs"; Excel never writes one).
+    (entity expansion, "billion laughs"; Excel never writes one). The worksheet parts that pass are put in
+    `sheets` (part name → XML) when it is given.
     """
     infos = archive.infolist()
     biggest = max(infos, key=lambda info: info.file_size, default=None)
@@ -472,11 +477,13 @@ def _archive_problem(archive: zipfile.ZipFile) -> str | None:
                     # A DTD must come before the root element, so the first bytes are enough to find one.
                     start = part.read(65536)
                     inflated = len(start)
+                    chunks = [start]
                     while inflated <= info.file_size:
                         chunk = part.read(2**20)
                         if not chunk:
                             break
                         inflated += len(chunk)
+                        chunks.append(chunk)
             except (zipfile.BadZipFile, zlib.error, EOFError):
                 if inflated <= info.file_size:
                     continue  # a damaged part: reported on its own sheet when it is read, the others still are
@@ -488,6 +495,10 @@ def _archive_problem(archive: zipfile.ZipFile) -> str | None:
                 return (f"contains an XML document type declaration (in {info.filename}), which Excel never "
                         f"writes; it was not opened, because its entities could expand to gigabytes ('billion "
                         f"laughs'). Save the template again from Excel")
+            if sheets is not None and info.filename.startswith("xl/worksheets/"):
+                xml = b"".join(chunks)
+                if zlib.crc32(xml) == info.CRC:  # else left to be read, and reported, where the sheet is read
+                    sheets[info.filename] = xml
     return None
 
 
@@ -620,6 +631,55 @@ def _unusable_cells(xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
+def _plain_values(raws: list, column: Column) -> tuple[list, list[bool]]:
+    """The values of one column's cells that need no check, and which cells those are.
+
+    A cell is plain when calamine gives it in the form the column wants: clean text, one of the choices, a
+    non-negative number (whole, or a fraction up to 1, where the column asks), a date. Every other cell, blank
+    ones included, is marked not taken and goes through `parse_cell`; its value here is a placeholder.
+    """
+    kind = column.kind
+    if kind == schema.TEXT:
+        taken = [type(v) is str and v != "" and v == v.strip() and "  " not in v for v in raws]
+        return raws, taken
+    if kind == schema.CHOICE:
+        choices = frozenset(column.choices)
+        return raws, [type(v) is str and v in choices for v in raws]
+    if kind in (schema.NUMBER, schema.INTEGER, schema.PERCENT) and column.minimum == 0.0:
+        taken = [type(v) is float and 0.0 <= v < math.inf for v in raws]
+        if kind == schema.INTEGER:
+            taken = [ok and v.is_integer() for ok, v in zip(taken, raws)]
+            return [int(v) if ok else None for ok, v in zip(taken, raws)], taken
+        if kind == schema.PERCENT:
+            taken = [ok and v <= 1.0 for ok, v in zip(taken, raws)]
+        return raws, taken
+    if kind in (schema.MONTH, schema.DATE):
+        # Dates repeat (a price list's Valid from, an order book's dates): each distinct one is read once.
+        taken = [type(v) is dt.date or type(v) is dt.datetime for v in raws]
+        read_once: dict = {}
+        month = kind == schema.MONTH
+        values = []
+        for ok, v in zip(taken, raws):
+            if ok:
+                if v not in read_once:
+                    read_once[v] = parse_date(v, "", month).value
+                values.append(read_once[v])
+            else:
+                values.append(None)
+        return values, taken
+    return raws, [False] * len(raws)
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """Re-raise Ctrl-C and exits; any other failure of calamine is a finding.
+
+    calamine's Rust panics (a date cell out of range, say) reach Python as pyo3's PanicException, which derives
+    from BaseException rather than Exception, so the reader catches BaseException and lets only these through.
+    """
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
+
+
 def _column_index(letters: str) -> int:
     index = 0
     for letter in letters:
@@ -627,14 +687,17 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-@dataclass
 class _Row:
     """One data row of a sheet as read: values by header (None when blank or wrong), month values in order."""
 
-    number: int
-    values: dict[str, object]
-    months: list[float] = field(default_factory=list)
-    bad: bool = False
+    __slots__ = ("number", "values", "months", "bad")  # one per row of every sheet: made by the ten thousand
+
+    def __init__(self, number: int, values: dict[str, object], months: list[float] | None = None,
+                 bad: bool = False):
+        self.number = number
+        self.values = values
+        self.months = [] if months is None else months
+        self.bad = bad
 
 
 @dataclass
@@ -646,7 +709,15 @@ class _Table:
     columns: dict[str, int] = field(default_factory=dict)  # header → 0-based column index
     months: list[tuple[pd.Timestamp, int]] = field(default_factory=list)  # month → column index, in date order
     rows: list[_Row] = field(default_factory=list)
+    matrix: np.ndarray | None = None  # the rows' month values (rows × months), as in each row's `months`
     _values: dict[str, set] = field(default_factory=dict, repr=False)
+
+    def month_matrix(self) -> np.ndarray:
+        """The rows' month values as one (rows × months) array."""
+        if self.matrix is None or len(self.matrix) != len(self.rows):
+            self.matrix = np.array([row.months for row in self.rows], dtype="float64").reshape(
+                len(self.rows), len(self.months))
+        return self.matrix
 
     @property
     def present(self) -> bool:
@@ -684,6 +755,7 @@ class _File:
         self.sha256 = ""
         self.sheet_names: dict[str, str] = {}  # schema name → name in the file
         self.xml_paths: dict[str, str] = {}
+        self.xml: dict[str, bytes] = {}  # worksheet part → its XML, unpacked once by the checks in `open`
         self.cycle: Cycle | None = None
         self.cycle_cells: dict[str, tuple[object, int]] = {}  # key → (value, Excel row)
         self.sheets: dict[str, _Table] = {}
@@ -730,7 +802,7 @@ class _File:
                                   f"its permissions")
             return
         self.sha256 = hashlib.sha256(self.data).hexdigest()
-        problem = _file_problem(self.path, self.data)
+        problem = _file_problem(self.path, self.data, self.xml)
         if problem:
             self.error("", 0, "", f"{self.name} {problem}")
             return
@@ -738,7 +810,8 @@ class _File:
             self.workbook = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
             with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
                 self.xml_paths = _sheet_xml_paths(archive)
-        except Exception as exc:  # calamine's errors are not one class; any of them means "cannot be read"
+        except BaseException as exc:  # calamine's errors are not one class; any of them means "cannot be read"
+            _reraise_interrupts(exc)
             self.workbook = None
             self.error("", 0, "", f"{self.name} is damaged and cannot be read ({type(exc).__name__}); save it "
                                   f"again from Excel")
@@ -789,7 +862,7 @@ class _File:
                 if not part:
                     continue
                 try:
-                    rows, columns = _sheet_extent(archive.read(part))
+                    rows, columns = _sheet_extent(self._sheet_xml(archive, part))
                 except (zipfile.BadZipFile, zlib.error, EOFError, KeyError):
                     continue  # a damaged or missing part: reported on its sheet when it is read
                 if rows * columns > MAX_GRID_CELLS:
@@ -808,8 +881,16 @@ class _File:
         part = self.xml_paths.get(sheet_name)
         if not part:
             return {}
+        if part in self.xml:
+            return _unusable_cells(self.xml.pop(part))  # the last use of the sheet's XML: free it
         with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
             return _unusable_cells(archive.read(part))
+
+    def _sheet_xml(self, archive: zipfile.ZipFile, part: str) -> bytes:
+        """A worksheet part's XML: as unpacked by the checks in `open`, else from the archive (which may raise)."""
+        if part in self.xml:
+            return self.xml[part]
+        return archive.read(part)
 
     # The Cycle sheet ------------------------------------------------------------------------------------------
 
@@ -821,7 +902,8 @@ class _File:
         try:
             grid = self.grid(name)
             unusable = self.unusable(name)
-        except Exception as exc:  # a sheet calamine cannot parse: say so; the other file may still give the cycle
+        except BaseException as exc:  # a sheet calamine cannot parse: say so; the other file may still give the cycle
+            _reraise_interrupts(exc)
             self.error(name, 0, "", f"the sheet cannot be read ({type(exc).__name__}: {exc}); save the file again "
                                     f"from Excel")
             return
@@ -884,7 +966,8 @@ class _File:
             table.name = self.sheet_names[spec.name]
             try:
                 self._read_table(table, cycle)
-            except Exception as exc:  # a sheet calamine cannot parse: say so, keep reading the others
+            except BaseException as exc:  # a sheet calamine cannot parse: say so, keep reading the others
+                _reraise_interrupts(exc)
                 table.rows = []
                 self.error(table.name, 0, "", f"the sheet cannot be read ({type(exc).__name__}: {exc}); save the "
                                               f"file again from Excel")
@@ -917,32 +1000,44 @@ class _File:
                 if unusable and any((r, i) in unusable for i in used):
                     kept.append((r, raw_row))
         matrix, bad_rows = self._month_values(table, kept, unusable, noun)
-        for k, (r, raw_row) in enumerate(kept):
-            row = _Row(r, {}, matrix[k].tolist() if months else [], k in bad_rows)
-            for header_text, column, i, letters in mapped:
-                raw = raw_row[i]
-                if unusable and (r, i) in unusable:
-                    self.error(name, r, f"{letters}{r}", f"{header_text} {unusable[(r, i)]}")
-                    row.values[header_text], row.bad = None, True
-                elif raw == "" or raw is None or (type(raw) is str and raw.isspace()):
-                    if column.required:
-                        self.error(name, r, f"{letters}{r}", f"{header_text} is blank; fill it in or delete the row")
-                        row.bad = True
-                    row.values[header_text] = None
-                elif column.kind == schema.TEXT and type(raw) is str and raw == raw.strip() and "  " not in raw:
-                    row.values[header_text] = raw  # the common cases, kept fast
-                elif column.kind == schema.CHOICE and raw in column.choices:
-                    row.values[header_text] = raw
-                elif column.kind == schema.NUMBER and type(raw) is float and column.minimum == 0.0 \
-                        and 0.0 <= raw < math.inf:
-                    row.values[header_text] = raw
-                else:
-                    parsed = parse_cell(raw, column)
-                    if parsed.severity:
-                        self.add(parsed.severity, name, r, f"{letters}{r}", parsed.message)
-                    row.values[header_text] = parsed.value
-                    row.bad = row.bad or parsed.value is None
-            table.rows.append(row)
+        numbers = [r for r, _ in kept]
+        # Column by column: the common cells are taken in one comprehension each, and only the others (blank,
+        # unusable, typed as text, wrong) go through the per-cell checks below, in row order as before.
+        columns, slow = [], []
+        kept_rows = [raw_row for _, raw_row in kept]
+        for j, (header_text, column, i, letters) in enumerate(mapped):
+            raws = list(map(operator.itemgetter(i), kept_rows))
+            values, taken = _plain_values(raws, column)
+            columns.append(values)
+            slow.extend((k, j) for k, ok in enumerate(taken) if not ok)
+        if unusable:
+            at = {r: k for k, r in enumerate(numbers)}
+            slow.extend((at[r], j) for j, (_, _, i, _) in enumerate(mapped) for (r, u) in unusable
+                        if u == i and r in at)
+        headers = [header_text for header_text, _, _, _ in mapped]
+        month_rows = matrix.tolist() if months else [[] for _ in kept]
+        table.matrix = matrix if months else None
+        table.rows = [_Row(r, dict(zip(headers, values)), month_values, k in bad_rows)
+                      for k, (r, values, month_values) in enumerate(zip(numbers, zip(*columns) if columns else
+                                                                        [()] * len(kept), month_rows))]
+        for k, j in sorted(set(slow)):
+            header_text, column, i, letters = mapped[j]
+            row, raw = table.rows[k], kept[k][1][i]
+            r = row.number
+            if unusable and (r, i) in unusable:
+                self.error(name, r, f"{letters}{r}", f"{header_text} {unusable[(r, i)]}")
+                row.values[header_text], row.bad = None, True
+            elif raw == "" or raw is None or (type(raw) is str and raw.isspace()):
+                if column.required:
+                    self.error(name, r, f"{letters}{r}", f"{header_text} is blank; fill it in or delete the row")
+                    row.bad = True
+                row.values[header_text] = None
+            else:
+                parsed = parse_cell(raw, column)
+                if parsed.severity:
+                    self.add(parsed.severity, name, r, f"{letters}{r}", parsed.message)
+                row.values[header_text] = parsed.value
+                row.bad = row.bad or parsed.value is None
         used = set(used)
         for i in sorted(set(range(len(header))) - used):
             if not _blank(header[i]):
@@ -1115,10 +1210,9 @@ class _File:
         for table in self.sheets.values():
             optional = [(c.header, _blank_value(c, cycle)) for c in table.spec.columns
                         if not c.required and c.header in table.columns]
-            for row in table.rows:
-                for header, blank in optional:
-                    if row.values[header] is None:
-                        row.values[header] = blank
+            for header, blank in optional:
+                for values in [row.values for row in table.rows if row.values[header] is None]:
+                    values[header] = blank
             self._check_keys(table)
         for table in self.sheets.values():
             for column in table.spec.columns:
@@ -1131,6 +1225,9 @@ class _File:
             return
         seen: dict[tuple, int] = {}
         required = [k for k in key if table.spec.column(k).required]
+        keys = [tuple(map(row.values.get, key)) for row in table.rows]
+        if len(set(keys)) == len(keys):
+            return  # no two rows share a key: the common case, found in one pass
         for row in table.rows:
             values = tuple(row.values.get(k) for k in key)
             if any(row.values.get(k) is None for k in required):
@@ -1198,7 +1295,10 @@ def _frame(table: _Table, cycle: Cycle) -> pd.DataFrame:
     columns = {}
     for column in spec.columns:
         blank = _blank_value(column, cycle)
-        per_row = [row.values.get(column.header, blank) for row in table.rows]
+        if column.header in table.columns:
+            per_row = list(map(operator.itemgetter(column.header), [row.values for row in table.rows]))
+        else:
+            per_row = [blank] * len(table.rows)
         if column.kind in (schema.MONTH, schema.DATE):
             series = pd.Series(pd.to_datetime(pd.Series(per_row, dtype=object)).astype("datetime64[ns]"))
         elif column.kind in (schema.NUMBER, schema.PERCENT):
@@ -1214,8 +1314,7 @@ def _frame(table: _Table, cycle: Cycle) -> pd.DataFrame:
         # Long form: row-major, so row k's month j is at k * len(stamps) + j, as the values are appended below.
         columns[MONTH] = pd.Series(np.tile(np.array(stamps, dtype="datetime64[ns]"), len(table.rows)))
         columns[spec.month_value] = pd.Series(
-            np.fromiter((v for row in table.rows for v in row.months), dtype="float64",
-                        count=len(table.rows) * len(stamps)))
+table.month_matrix().reshape(-1))
     columns[SOURCE_ROW] = pd.Series(np.repeat(np.array(numbers, dtype="int64"), repeat))
     return pd.DataFrame(columns)
 
@@ -1273,7 +1372,8 @@ def _check_across(demand: _File, capacity: _File, cycle: Cycle) -> None:
     _check_budget_families(demand, products)
     _check_capacity_rows(capacity)
 
-    with_demand = {row.values.get(SKU) for row in forecast.rows if any(v > 0 for v in row.months)}
+    positive = (forecast.month_matrix() > 0).any(axis=1) if forecast.months else np.zeros(len(forecast.rows), bool)
+    with_demand = {row.values.get(SKU) for row, some in zip(forecast.rows, positive.tolist()) if some}
     with_demand |= {row.values.get(SKU) for row in commitments.rows if (row.values.get("Quantity") or 0) > 0}
     if capacity.workbook is not None and products.present:
         made = routings.values(SKU) | subcontract.values(SKU)
@@ -1353,13 +1453,17 @@ def _check_prices(demand: _File, forecast: _Table, commitments: _Table, cycle: C
     months = [m for m, _ in forecast.months]
     products = demand.sheets[_PRODUCTS.name]
     known = products.values(SKU) if products.present and SKU in products.columns else None
-    for row in forecast.rows:
+    # Each row's first month with demand, found for all rows at once (-1: none).
+    matrix = forecast.month_matrix() > 0 if months else np.zeros((len(forecast.rows), 0), bool)
+    firsts = np.where(matrix.any(axis=1), matrix.argmax(axis=1), -1).tolist() if matrix.size else \
+        [-1] * len(forecast.rows)
+    for row, first_at in zip(forecast.rows, firsts):
+        if first_at < 0:
+            continue
         sku, customer = row.values.get(SKU), row.values.get(CUSTOMER)
         if sku is None or customer is None or (sku, customer) in reported or (known is not None and sku not in known):
             continue  # an unknown SKU is reported as such; asking for its price too would be noise
-        first = next((m for m, v in zip(months, row.months) if v > 0), None)
-        if first is None:
-            continue
+        first = months[first_at]
         starts = [valid_from[k] for k in ((sku, customer), (sku, "")) if k in valid_from]
         if not starts:
             reported.add((sku, customer))

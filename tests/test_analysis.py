@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builders import month, tiny_inputs
+from sop_workbook import planner
 from sop_workbook.analysis import analyse, forecast_accuracy, plan
 from sop_workbook.planner import solve
 
@@ -344,6 +345,34 @@ def test_commitment_checks(extra, order, check, on_time, promise, days_late):
     assert row["Planned on time"] == pytest.approx(on_time)
     assert (pd.isna(row["Promise date"]) and pd.isna(promise)) or row["Promise date"] == promise
     assert row["Days late"] == pytest.approx(days_late, nan_ok=True)
+
+
+def test_commitment_check_re_solves_only_the_orders_site(monkeypatch):
+    # order_inputs' site and a second one that shares nothing with it: B on L2 (10 h a month, 1 h a unit), 10
+    # wanted a month, all made. Checking R3 re-solves only A's part of the plan and gives the one-site answer.
+    monkeypatch.setattr(planner, "_BLOCK_COLUMNS", 1)  # each site its own block, however small
+    solved = []
+
+    def spy(*args, **kwargs):
+        solution = planner_solve(*args, **kwargs)
+        solved.append(solution.statistics["blocks solved"])
+        return solution
+
+    planner_solve = planner.solve
+    monkeypatch.setattr(planner, "solve", spy)
+    inputs = tiny_inputs(horizon=3, forecast={("A", "X"): [0, 0, 0], ("B", "Y"): [10, 10, 10]},
+                         prices={("A", ""): 20.0, ("B", ""): 15.0}, resources={"L": (10.0, 8.0), "L2": (10.0, 8.0)},
+                         capacity={"L": [60, 60, 60], "L2": [10, 10, 10]}, overtime={"L": [0, 0, 0]},
+                         routings={("A", "L"): 1.0, ("B", "L2"): 1.0},
+                         costs={"A": {"material": 5.0, "unmet": "Backlog", "backlog": 1.0}, "B": {"material": 5.0}},
+                         inventory={"A": {}, "B": {}},
+                         commitments=[("O1", "X", "A", 100, "2027-01-20", "Confirmed"),
+                                      ("R3", "X", "A", 500, "2027-03-10", "Requested")])
+    results = plan(inputs)
+    assert solved[0] == 1  # the order is checked first; the levers of the gaps come after it
+    row = results.commitments.set_index("Order ref").loc["R3"]
+    assert row["Check"] == "At risk"
+    assert row["Planned on time"] == pytest.approx(120.0)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ a greedy plan the optimum must beat, and shadow prices against re-solving with o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from builders import month, tiny_inputs
+from sop_workbook import planner
 from sop_workbook.errors import PlanError
 from sop_workbook.planner import Adjustments, Solution, solve, solve_all
 
@@ -699,3 +702,87 @@ def test_warm_start_reaches_the_same_optimum(inputs, data):
     warm = solve(inputs, adjustments=change, warm_start=solution)
     assert warm.statistics["solver"] == "simplex"
     assert warm.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Re-solving only the blocks a change touches
+# ----------------------------------------------------------------------------------------------------------
+
+# Two sites that share nothing: A (margin 50 − 20 = 30) on L1, 1 h a unit, 10 h a month, 15 wanted (Lost);
+# B (margin 40 − 10 = 30) on L2, 2 h a unit, 10 h a month (5 units), 8 wanted (Lost); holding either costs 1 a
+# unit-month, so nothing is built ahead. Base: 3 × (10 + 5) × 30 = 1,350. C2's Requested order for 3 units of A
+# in Mar-27 displaces 3 of C1's units at the same price.
+TWO_SITES = dict(
+    horizon=3, forecast={("A", "C1"): [15, 15, 15], ("B", "C1"): [8, 8, 8]},
+    prices={("A", ""): 50, ("B", ""): 40}, costs={"A": {"material": 20, "holding": 1},
+                                                   "B": {"material": 10, "holding": 1}},
+    inventory={"A": {}, "B": {}}, resources={"L1": (20.0, 4.0), "L2": (20.0, 4.0)},
+    capacity={"L1": [10, 10, 10], "L2": [10, 10, 10]}, overtime={"L2": [0, 0, 0]},
+    routings={("A", "L1"): 1.0, ("B", "L2"): 2.0}, subcontract={("B", "S1"): (35.0, [0, 0, 0])},
+    materials={"M1": [100, 100, 100]}, bom={("A", "M1"): 1.0},
+    commitments=[("SO-1", "C2", "A", 3.0, M2, "Requested")])
+
+BLOCK_CASES = [
+    # 3 more hours on L1 in Feb-27: 3 more units of A, 3 × 30 (13 of 15 wanted, so L1 is still worth 30 an hour).
+    pytest.param(Adjustments(extra_hours={("L1", M1): 3.0}), 1350.0 + 90.0, 1, id="extra-hours"),
+    # 4 overtime hours on L2 in Jan-27: 2 more units of B at 30 − 2 × 4.
+    pytest.param(Adjustments(extra_overtime={("L2", M0): 4.0}), 1350.0 + 44.0, 1, id="extra-overtime"),
+    # M1 is not short: more of it changes nothing, but the block is re-solved.
+    pytest.param(Adjustments(extra_material={("M1", M0): 5.0}), 1350.0, 1, id="extra-material"),
+    # 2 units of B from S1 in Feb-27 at 40 − 35.
+    pytest.param(Adjustments(extra_subcontract={("B", M1): 2.0}), 1350.0 + 10.0, 1, id="extra-subcontract"),
+    # C2's order ships; C1 gets 3 fewer of A's 10 units in Mar-27 at the same price.
+    pytest.param(Adjustments(confirm_orders={"SO-1"}), 1350.0, 1, id="confirm-order"),
+    # B at 45 earns 35 a unit: 15 × 5 more. The money scale (largest price) is unchanged.
+    pytest.param(Adjustments(price_change={"B": 45.0}), 1350.0 + 75.0, 1, id="price-change"),
+    # B at 60 raises the money scale, which rescales every block's objective: both are re-solved.
+    pytest.param(Adjustments(price_change={"B": 60.0}), 900.0 + 15 * 50.0, 2, id="price-change-rescales"),
+]
+
+
+@pytest.mark.parametrize("change, margin, blocks_solved", BLOCK_CASES)
+def test_block_resolve_agrees_with_solving_the_whole_lp(monkeypatch, change, margin, blocks_solved):
+    monkeypatch.setattr(planner, "_BLOCK_COLUMNS", 1)  # one block per site, however small
+    inputs = tiny_inputs(**TWO_SITES)
+    base = solve(inputs)
+    assert base.statistics["blocks"] == 2
+    assert base.contribution_margin == pytest.approx(1350.0)
+    resolved = solve(inputs, adjustments=change, warm_start=base)
+    if change.confirm_orders:  # the whole LP of the inputs with the order's status changed, from scratch
+        commitments = inputs.commitments.copy()
+        commitments["Status"] = "Confirmed"
+        whole = solve(replace(inputs, commitments=commitments))
+    else:
+        whole = solve(inputs, adjustments=change)
+    assert resolved.statistics["blocks solved"] == blocks_solved
+    assert resolved.contribution_margin == pytest.approx(margin, abs=1e-6)
+    assert whole.contribution_margin == pytest.approx(margin, abs=1e-6)
+    assert resolved.objective == pytest.approx(whole.objective, rel=1e-12)
+    for name in ("sku_month", "customer_month", "subcontract", "resource_month", "material_month",
+                 "commitment_shortfall"):
+        pd.testing.assert_frame_equal(getattr(resolved, name), getattr(whole, name), check_exact=False,
+                                      rtol=1e-9, atol=1e-9)
+
+
+def test_block_resolve_of_an_order_ships_it():
+    inputs = tiny_inputs(**TWO_SITES)
+    resolved = solve(inputs, adjustments=Adjustments(confirm_orders={"SO-1"}), warm_start=solve(inputs))
+    assert column(resolved.customer_month, "Shipments", SKU="A", Customer="C2") == [0.0, 0.0, 3.0]
+    assert column(resolved.customer_month, "Shipments", SKU="A", Customer="C1") == [10.0, 10.0, 7.0]
+    assert resolved.commitment_shortfall.empty
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_inputs(), st.data())
+def test_block_resolve_reaches_the_optimum_of_the_whole_lp(inputs, data):
+    planner._BLOCK_COLUMNS, saved = 1, planner._BLOCK_COLUMNS  # every independent part its own block
+    try:
+        solution = solve(inputs)
+        res = solution.resource_month
+        i = data.draw(st.integers(0, len(res) - 1))
+        change = Adjustments(extra_hours={(res["Resource"].iloc[i], res["Month"].iloc[i]): 2.0})
+        whole = solve(inputs, adjustments=change)
+        resolved = solve(inputs, adjustments=change, warm_start=solution)
+    finally:
+        planner._BLOCK_COLUMNS = saved
+    assert resolved.objective == pytest.approx(whole.objective, rel=1e-9, abs=1e-6)

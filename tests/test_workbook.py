@@ -27,6 +27,7 @@ from sop_workbook.changes import read_previous
 from sop_workbook.reconcile import compare_with_previous
 from sop_workbook.inputs import SourceFile
 from sop_workbook.workbook import SHEET_NAMES, plan_data_frame, write_pack
+from sop_workbook.workbook import layout
 from sop_workbook.workbook import plan_data as plan_data_sheet
 from sop_workbook.workbook import writer
 
@@ -528,9 +529,10 @@ def test_parquet_without_pyarrow_is_a_clear_error(results, tmp_path, monkeypatch
 
 @pytest.fixture(scope="module")
 def small_pack(results, tmp_path_factory) -> Path:
-    """The pack with a row limit of 10 for Plan Data, so that the sheet says it is too big."""
+    """The pack with a row limit of 10 for every sheet of detail, so that Plan Data and the SKU sheets say
+    they are too big."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plan_data_sheet, "MAX_ROWS", 10)
+        patch.setattr(layout, "MAX_ROWS", 10)
         return write_pack(results, tmp_path_factory.mktemp("small") / "pack.xlsx", run_time=RUN_TIME)
 
 
@@ -541,6 +543,144 @@ def test_above_the_row_limit_plan_data_is_one_line_and_the_summary_holds_numbers
     summary = book["Executive Summary"]
     assert not any(isinstance(c.value, str) and "Plan Data" in c.value and c.value.startswith("=")
                    for row in summary.iter_rows() for c in row)
+
+
+def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
+    # The streamed sheets build their rows' XML themselves: every part of the file must be the same as when
+    # xlsxwriter's own row writer runs.
+    from xlsxwriter.worksheet import Worksheet
+
+    def own(self, current_row_num=0):
+        if self.previous_row in self._chart_rows and self.table.get(self.previous_row):
+            self._kept[self.previous_row] = dict(self.table[self.previous_row])
+        Worksheet._write_single_row(self, current_row_num)
+
+    monkeypatch.setattr(writer._StreamedWorksheet, "_write_single_row", own)
+    theirs = write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME)
+    with zipfile.ZipFile(pack) as ours, zipfile.ZipFile(theirs) as reference:
+        assert ours.namelist() == reference.namelist()
+        assert [n for n in ours.namelist() if ours.read(n) != reference.read(n)] == []
+
+
+def test_the_demand_chart_caches_the_consensus_plans_figures(pack, cached, results):
+    # The Consensus Plan is written row by row; its All families rows are kept for the chart's cache.
+    with zipfile.ZipFile(pack) as archive:
+        charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    [chart] = [c for c in charts if "Demand vs shipments" in c]
+    plan = results.plan[results.plan["Scenario"] == "Base"]
+    demand = plan.groupby(pd.to_datetime(plan["Month"]))["Demand"].sum()
+    # The first series' values (its categories are the header's months).
+    cache = re.search(r"<c:val><c:numRef><c:f>'Consensus Plan'!\$D\$\d+:\$\w+\$\d+</c:f><c:numCache>(.*?)"
+                      r"</c:numCache>", chart)
+    points = [float(v) for v in re.findall(r"<c:v>([^<]*)</c:v>", cache.group(1))]
+    assert points == pytest.approx(list(demand))
+
+
+def _texts(ws, needle: str) -> list[str]:
+    return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and needle in c.value]
+
+
+def test_above_the_row_limit_the_consensus_plan_keeps_its_family_rows_and_says_what_it_left_out(results,
+                                                                                                  small_pack):
+    sheet = openpyxl.load_workbook(small_pack, data_only=True)["Consensus Plan"]
+    plan = results.plan[results.plan["Scenario"] == "Base"]
+    skus = plan["SKU"].nunique()
+    # 13 rows per SKU: Demand, Shipments, Backlog, Lost sales, Production, Subcontract, Opening inventory,
+    # Closing inventory, Safety stock, Days of supply, Revenue, Variable costs, Contribution margin.
+    assert _texts(sheet, "left out") == [
+        f"{skus * 13:,} SKU rows (one per SKU and measure) left out: more than the 10 rows a sheet holds; every "
+        "SKU's figures are in Plan Data: sop reconcile ... --plan-data plan.csv (or .parquet) writes them whole."]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert not any(row[1] for row in rows[4:]), "no SKU rows"
+    # Nothing is dropped from the family rows: each is the sum of its SKUs, month by month.
+    months = sorted(pd.to_datetime(plan["Month"]).unique())
+    found = {(row[0], row[2]): row[3:3 + len(months)] for row in rows[4:] if row[0] and row[2]}
+    for measure in ("Demand", "Shipments", "Production", "Closing inventory"):
+        for family, figures in plan.groupby("Family"):
+            by_month = figures.groupby(pd.to_datetime(figures["Month"]))[measure].sum()
+            assert all(_close(found[(family, measure)][i], by_month.get(month, 0.0)) for i, month in
+                       enumerate(months)), (family, measure)
+        total = plan.groupby(pd.to_datetime(plan["Month"]))[measure].sum()
+        assert all(_close(found[("All families", measure)][i], total[month]) for i, month in enumerate(months))
+
+
+def test_above_the_row_limit_inventory_margin_and_gaps_say_how_many_rows_they_left_out(results, small_pack):
+    book = openpyxl.load_workbook(small_pack, data_only=True)
+    base = results.inventory[results.inventory["Scenario"] == "Base"]
+    measures = [m for m in ("Closing inventory", "Safety stock", "Max stock", "Days of supply") if m in base]
+    [line] = _texts(book["Inventory"], "left out")
+    assert line.startswith(f"{base['SKU'].nunique() * len(measures):,} SKU rows (one per SKU and measure) left out")
+    assert "--plan-data" in line
+    assert not any(row[1] for row in book["Inventory"].iter_rows(min_row=5, values_only=True))
+
+    margin = results.margin[results.margin["Scenario"] == "Base"]
+    lines = _texts(book["Margin"], "left out")
+    assert lines[0].startswith(f"{margin['SKU'].nunique():,} SKU rows left out") and "--plan-data" in lines[0]
+    # The family rows (the first rows naming a family) still hold every SKU's revenue.
+    rows = {}
+    for row in book["Margin"].iter_rows(values_only=True):
+        rows.setdefault(row[0], row)
+    for family, figures in margin.groupby("Family"):
+        assert _close(rows[family][2], figures["Revenue"].sum())
+    customers = results.customer_margin[results.customer_margin["Scenario"] == "Base"]
+    if len(customers) > 10:
+        assert any(text.startswith(f"{len(customers):,} rows by sku and customer left out") for text in lines)
+
+
+
+def test_above_the_row_limit_gaps_keep_the_top_of_the_ranking_and_say_how_many_they_left_out(results, tmp_path,
+                                                                                            monkeypatch):
+    gaps = results.gaps
+    assert len(gaps) >= 3
+    monkeypatch.setattr(layout, "MAX_ROWS", 2)
+    sheet = openpyxl.load_workbook(write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME))["Gaps"]
+    [line] = _texts(sheet, "left out")
+    assert line.startswith(f"{len(gaps) - 2:,} gaps at the end of the ranking left out: more than the 2 rows")
+    listed = [row for row in sheet.iter_rows(min_row=5, values_only=True) if row[1]]
+    base = gaps[gaps["Scenario"] == "Base"]
+    largest = sorted(pd.to_numeric(base["Revenue at risk"]), reverse=True)[:2]
+    assert [row[8] for row in listed] == pytest.approx(largest)
+
+
+def test_above_the_row_limit_inputs_name_the_file_that_holds_the_rows_left_out(results, small_pack):
+    from sop_workbook.inputs import SHEET_ATTRIBUTES, SOURCE_ROW
+
+    rows = list(openpyxl.load_workbook(small_pack, data_only=True)["Inputs"].iter_rows(values_only=True))
+    headings = {row[0]: index for index, row in enumerate(rows) if isinstance(row[0], str) and " · " in row[0]}
+    names = {source.kind: source.name for source in results.inputs.sources}
+    checked = 0
+    for (kind, sheet), attribute in SHEET_ATTRIBUTES.items():
+        frame = getattr(results.inputs, attribute)
+        count = frame[SOURCE_ROW].nunique() if len(frame) else 0
+        at = headings[f"{names[kind]} · {sheet}"]
+        assert rows[at][3] == f"{count} row(s)"
+        if count > 10:
+            assert rows[at + 2][0] == (f"{count:,} rows of {names[kind]} · {sheet} left out: more than the 10 rows "
+                                       f"a sheet holds; they are in {names[kind]}, sheet {sheet}, the file named "
+                                       "with its SHA-256 in the Executive Summary's lineage.")
+            checked += 1
+        elif count:
+            # Small sections stay whole: every source row is there.
+            written = [row[2] for row in rows[at + 2:at + 2 + count]]
+            assert sorted(written) == sorted(float(r) for r in frame[SOURCE_ROW].unique())
+    assert checked >= 2
+
+
+def test_plan_data_row_count_is_the_number_of_figures_with_a_value(results):
+    # Counted by hand from the results: every measure the table holds, one row per value, planned scenarios only.
+    expected = 0
+    for attribute, measures in (
+            ("customer_plan", ("Demand", "Shipments", "Backlog", "Lost sales", "Revenue")),
+            ("plan", ("Production", "Subcontract", "Closing inventory")),
+            ("margin", ("Material cost", "Other variable cost", "Regular labour cost", "Overtime cost",
+                        "Subcontract cost", "Holding cost", "Backlog cost", "Contribution margin")),
+            ("capacity", ("Available hours", "Overtime hours", "Used hours", "Required hours", "Shadow price",
+                          "Unabsorbed labour")),
+            ("materials", ("Used", "Available", "Shadow price"))):
+        frame = getattr(results, attribute)
+        frame = frame[frame["Scenario"].isin(results.scenarios)]
+        expected += sum(int(frame[m].notna().sum()) for m in measures if m in frame.columns)
+    assert plan_data_sheet.row_count(results) == expected == len(plan_data_frame(results))
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -11,9 +11,13 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from xlsxwriter.utility import xl_col_to_name
+
+from . import layout
 from .definitions import DEFINITIONS
 from .layout import (
-    Pack, cell, comment, number_style, setup_page, write_header, write_nothing, write_title, write_value,
+    Pack, comment, number_style, setup_page, write_header, write_left_out, write_nothing, write_numbers,
+    write_title,
 )
 
 # The measures shown for each SKU, in order.
@@ -31,8 +35,8 @@ COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract c
 FIRST_MONTH_COL = 3
 
 
-def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
-    """The plan's figures of every SKU, SKU → measure → one value per month (NaN where the plan has none).
+def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The plan's figures of every SKU: the SKUs in plan order, and measure → SKUs × months (NaN where none).
 
     One pivot per measure over all SKUs: a per-SKU filter of the plan costs ~10 ms a SKU, a minute at 5,000.
     """
@@ -61,7 +65,7 @@ def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> dict[s
             by_measure[measure] = wide(margin, measure, True)
         else:
             by_measure[measure] = wide(plan, measure, False)
-    return {sku: {m: by_measure[m][i] for m in MEASURES} for i, sku in enumerate(skus)}
+    return skus, by_measure
 
 
 def write(pack: Pack, ws: Worksheet) -> None:
@@ -71,6 +75,11 @@ def write(pack: Pack, ws: Worksheet) -> None:
     then per family a block of family rows followed by its SKUs' rows, grouped one outline level down so the
     meeting can fold the plan to families. Records `pack.anchors["consensus"]` = {measure: row of the All
     families block} and the month columns, for the Executive Summary's charts.
+
+    Rows are written strictly top to bottom (the sheet is streamed to disk row by row), so every figure,
+    family totals included, is worked out before the first row is written. When the SKU rows would pass
+    `layout.MAX_ROWS`, the sheet keeps the family rows (as figures, there being no SKU rows to add up) and says
+    in one line how many SKU rows it left out: Plan Data (`--plan-data`) has every SKU's figures.
 
     Args:
         pack: The pack.
@@ -84,9 +93,44 @@ def write(pack: Pack, ws: Worksheet) -> None:
     styles = pack.styles
     months = pack.months
     last_col = FIRST_MONTH_COL + len(months)  # the Horizon column
+    letters = [xl_col_to_name(col) for col in range(last_col + 1)]
+
+    skus, figures = _sku_figures(pack, plan, margin)
+    families = list(dict.fromkeys(plan["Family"].astype(str)))
+    family_of = dict(zip(plan["SKU"].astype(str), plan["Family"].astype(str)))
+    skus_of: dict[str, list[int]] = {family: [] for family in families}
+    for index, sku in enumerate(skus):
+        skus_of[family_of[sku]].append(index)
+    sku_rows = len(skus) * len(MEASURES)
+    with_skus = sku_rows <= layout.MAX_ROWS
+    # Family = the sum of its SKUs, month by month (the value cached with each family formula).
+    totals = {family: {m: np.nan_to_num(figures[m][skus_of[family]]).sum(axis=0) for m in FAMILY_MEASURES}
+              for family in families}
+
     top = write_title(pack, ws, "Consensus Plan",
                       "Base scenario; families fold and unfold with the outline buttons on the left")
     header = top
+    # Rows are laid out first, so the All families and family formulas can name rows written after them.
+    row = header + 1
+    all_rows = {m: row + i for i, m in enumerate(FAMILY_MEASURES)}
+    row += len(FAMILY_MEASURES) + 1
+    left_out_row = None
+    if not with_skus:
+        left_out_row = row
+        row += 2
+    layout_rows = []
+    for family in families:
+        family_rows = {m: row + i for i, m in enumerate(FAMILY_MEASURES)}
+        row += len(FAMILY_MEASURES)
+        first_sku_row = row
+        if with_skus:
+            row += len(skus_of[family]) * len(MEASURES)
+        layout_rows.append((family, family_rows, first_sku_row, row - 1))
+        row += 1
+    if hasattr(ws, "keep_rows"):
+        # The Executive Summary's chart shows the All families rows and months of the header.
+        ws.keep_rows([header, *all_rows.values()])
+
     for col, label in enumerate(("Family", "SKU", "Measure")):
         write_header(pack, ws, header, col, label)
     for index, month in enumerate(months):
@@ -96,52 +140,6 @@ def write(pack: Pack, ws: Worksheet) -> None:
                             "and the last month's closing inventory for stocks.")
     ws.set_row(header, 30)
 
-    families = list(dict.fromkeys(plan["Family"].astype(str)))
-    skus_of = {family: list(dict.fromkeys(rows.astype(str)))
-               for family, rows in plan["SKU"].groupby(plan["Family"].astype(str), sort=False)}
-    # Rows are laid out first, so the All families and family formulas can name rows written after them.
-    row = header + 1
-    all_rows = {m: row + i for i, m in enumerate(FAMILY_MEASURES)}
-    row += len(FAMILY_MEASURES) + 1
-    layout = []
-    for family in families:
-        family_rows = {m: row + i for i, m in enumerate(FAMILY_MEASURES)}
-        row += len(FAMILY_MEASURES)
-        sku_blocks = []
-        for sku in skus_of[family]:
-            sku_blocks.append((sku, {m: row + i for i, m in enumerate(MEASURES)}))
-            row += len(MEASURES)
-        layout.append((family, family_rows, sku_blocks))
-        row += 1
-
-    figures_of = _sku_figures(pack, plan, margin)
-    family_values: dict[str, dict[str, np.ndarray]] = {}
-    for family, family_rows, sku_blocks in layout:
-        totals = {m: np.zeros(len(months)) for m in FAMILY_MEASURES}
-        first_sku_row = sku_blocks[0][1][MEASURES[0]]
-        last_sku_row = sku_blocks[-1][1][MEASURES[-1]]
-        for sku, rows in sku_blocks:
-            figures = figures_of[sku]
-            _write_sku(pack, ws, family, sku, rows, figures)
-            for m in FAMILY_MEASURES:
-                totals[m] += np.nan_to_num(figures[m])
-        family_values[family] = totals
-        for m, r in family_rows.items():
-            ws.write_string(r, 0, family, styles("family"))
-            ws.write_blank(r, 1, None, styles("family"))
-            ws.write_string(r, 2, m, styles("family"))
-            for col in range(FIRST_MONTH_COL, last_col + 1):
-                if col == last_col and STOCKS.get(m, "sum") is None:
-                    ws.write_blank(r, col, None, styles(number_style(m), "family"))
-                    continue
-                # Family = the sum of its SKUs' rows of the same measure.
-                formula = (f"=SUMIF({cell(first_sku_row, 2, True, True)}:{cell(last_sku_row, 2, True, True)},"
-                           f"{cell(r, 2, False, True)},"
-                           f"{cell(first_sku_row, col, True)}:{cell(last_sku_row, col, True)})")
-                value = (totals[m][col - FIRST_MONTH_COL] if col < last_col
-                         else _horizon(m, totals[m]))
-                ws.write_formula(r, col, formula, styles(number_style(m), "family"), value)
-
     # All families = the sum of the family rows.
     for m, r in all_rows.items():
         ws.write_string(r, 0, "All families", styles("total"))
@@ -149,16 +147,50 @@ def write(pack: Pack, ws: Worksheet) -> None:
         ws.write_string(r, 2, m, styles("total"))
         if m in DEFINITIONS:
             comment(ws, r, 2, f"{m}: {DEFINITIONS[m]}")
+        number = styles(number_style(m), "total")
         for col in range(FIRST_MONTH_COL, last_col + 1):
             if col == last_col and STOCKS.get(m, "sum") is None:
-                ws.write_blank(r, col, None, styles(number_style(m), "total"))
+                ws.write_blank(r, col, None, number)
                 continue
-            parts = "+".join(cell(family_rows[m], col) for _, family_rows, _ in layout)
+            parts = "+".join(f"{letters[col]}{family_rows[m] + 1}" for _, family_rows, _, _ in layout_rows)
             if col < last_col:
-                value = sum(family_values[f][m][col - FIRST_MONTH_COL] for f in families)
+                value = sum(totals[f][m][col - FIRST_MONTH_COL] for f in families)
             else:
-                value = sum(_horizon(m, family_values[f][m]) for f in families)
-            ws.write_formula(r, col, f"={parts}", styles(number_style(m), "total"), value)
+                value = sum(_horizon(m, totals[f][m]) for f in families)
+            ws._write_formula(r, col, f"={parts}", number, value)
+
+    if left_out_row is not None:
+        write_left_out(pack, ws, left_out_row, sku_rows, "SKU rows (one per SKU and measure)",
+                       "every SKU's figures are in Plan Data: sop reconcile ... --plan-data plan.csv (or "
+                       ".parquet) writes them whole.")
+
+    for family, family_rows, first_sku_row, last_sku_row in layout_rows:
+        for m, r in family_rows.items():
+            ws.write_string(r, 0, family, styles("family"))
+            ws.write_blank(r, 1, None, styles("family"))
+            ws.write_string(r, 2, m, styles("family"))
+            number = styles(number_style(m), "family")
+            values = totals[family][m]
+            if not with_skus:
+                write_numbers(ws, r, FIRST_MONTH_COL, values.tolist(), number)
+                horizon = _horizon(m, values)
+                write_numbers(ws, r, last_col, [horizon], number)
+                continue
+            # Family = the sum of its SKUs' rows of the same measure.
+            names = f"$C${first_sku_row + 1}:$C${last_sku_row + 1}"
+            for col in range(FIRST_MONTH_COL, last_col + 1):
+                if col == last_col and STOCKS.get(m, "sum") is None:
+                    ws.write_blank(r, col, None, number)
+                    continue
+                letter = letters[col]
+                formula = f"=SUMIF({names},$C{r + 1},{letter}${first_sku_row + 1}:{letter}${last_sku_row + 1})"
+                value = values[col - FIRST_MONTH_COL] if col < last_col else _horizon(m, values)
+                ws._write_formula(r, col, formula, number, value)
+        if with_skus:
+            row = first_sku_row
+            for index in skus_of[family]:
+                _write_sku(pack, ws, family, skus[index], row, {m: figures[m][index] for m in MEASURES}, letters)
+                row += len(MEASURES)
 
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 14)
@@ -183,42 +215,58 @@ def _horizon(measure: str, values: np.ndarray) -> float:
     return float("nan")
 
 
-def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, rows: dict[str, int],
-               figures: dict[str, np.ndarray]) -> None:
-    """Write one SKU's rows, one outline level below its family."""
+def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int, figures: dict[str, np.ndarray],
+               letters: list[str]) -> None:
+    """Write one SKU's rows from `first_row`, one outline level below its family, in row order.
+
+    Formulas are built from precomputed column letters: A1 references from `cell` cost more than the rest of
+    the cell at 5,000 SKUs.
+    """
     styles = pack.styles
-    months = pack.months
-    last_col = FIRST_MONTH_COL + len(months)
+    count = len(pack.months)
+    last_col = FIRST_MONTH_COL + count
+    rows = {m: first_row + i for i, m in enumerate(MEASURES)}
+    # One-based row numbers of the measures a formula refers to.
+    opening, production, subcontract, shipments, closing, revenue, costs = (
+        rows[m] + 1 for m in ("Opening inventory", "Production", "Subcontract", "Shipments", "Closing inventory",
+                              "Revenue", "Variable costs"))
+    month_letters = letters[FIRST_MONTH_COL:last_col]
+    family_style, text = styles("muted"), styles("text")
+    write_string, write_formula = ws._write_string, ws._write_formula
     for m, r in rows.items():
         ws.set_row(r, None, None, {"level": 1})
-        ws.write_string(r, 0, family, styles("muted"))
-        ws.write_string(r, 1, sku, styles("text"))
-        ws.write_string(r, 2, m, styles("text"))
+        write_string(r, 0, family, family_style)
+        write_string(r, 1, sku, text)
+        write_string(r, 2, m, text)
         number = styles(number_style(m))
-        for index in range(len(months)):
-            col = FIRST_MONTH_COL + index
-            value = figures[m][index]
-            c = lambda measure: cell(rows[measure], col)  # noqa: E731
-            if m == "Closing inventory":
-                # Closing inventory = Opening inventory + Production + Subcontract − Shipments.
-                formula = f"={c('Opening inventory')}+{c('Production')}+{c('Subcontract')}-{c('Shipments')}"
-                ws.write_formula(r, col, formula, number, value)
-            elif m == "Opening inventory" and index > 0:
-                # This month opens with last month's closing inventory.
-                ws.write_formula(r, col, f"={cell(rows['Closing inventory'], col - 1)}", number, value)
-            elif m == "Contribution margin":
-                # Contribution margin = Revenue − Variable costs.
-                ws.write_formula(r, col, f"={c('Revenue')}-{c('Variable costs')}", number, value)
-            else:
-                write_value(ws, r, col, value, number)
-        rule = STOCKS.get(m, "sum")
-        first, last = cell(r, FIRST_MONTH_COL), cell(r, last_col - 1)
-        if rule == "sum":
-            ws.write_formula(r, last_col, f"=SUM({first}:{last})", styles(number_style(m), "bold"),
-                             float(np.nansum(figures[m])))
-        elif rule == "first":
-            ws.write_formula(r, last_col, f"={first}", styles(number_style(m), "bold"), float(figures[m][0]))
-        elif rule == "last":
-            ws.write_formula(r, last_col, f"={last}", styles(number_style(m), "bold"), float(figures[m][-1]))
+        values = figures[m].tolist()
+        if m == "Closing inventory":
+            # Closing inventory = Opening inventory + Production + Subcontract − Shipments.
+            for index, letter in enumerate(month_letters):
+                write_formula(r, FIRST_MONTH_COL + index,
+                              f"={letter}{opening}+{letter}{production}+{letter}{subcontract}-{letter}{shipments}",
+                              number, values[index])
+        elif m == "Opening inventory":
+            write_numbers(ws, r, FIRST_MONTH_COL, values[:1], number)
+            # This month opens with last month's closing inventory.
+            for index in range(1, count):
+                write_formula(r, FIRST_MONTH_COL + index, f"={month_letters[index - 1]}{closing}", number,
+                              values[index])
+        elif m == "Contribution margin":
+            # Contribution margin = Revenue − Variable costs.
+            for index, letter in enumerate(month_letters):
+                write_formula(r, FIRST_MONTH_COL + index, f"={letter}{revenue}-{letter}{costs}", number,
+                              values[index])
         else:
-            ws.write_blank(r, last_col, None, styles(number_style(m)))
+            write_numbers(ws, r, FIRST_MONTH_COL, values, number)
+        rule = STOCKS.get(m, "sum")
+        first, last = f"{month_letters[0]}{r + 1}", f"{month_letters[-1]}{r + 1}"
+        bold = styles(number_style(m), "bold")
+        if rule == "sum":
+            write_formula(r, last_col, f"=SUM({first}:{last})", bold, float(np.nansum(figures[m])))
+        elif rule == "first":
+            write_formula(r, last_col, f"={first}", bold, values[0])
+        elif rule == "last":
+            write_formula(r, last_col, f"={last}", bold, values[-1])
+        else:
+            ws.write_blank(r, last_col, None, number)

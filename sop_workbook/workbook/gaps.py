@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from .layout import Pack, setup_page, write_list, write_nothing, write_title
+from . import layout
+from .layout import Pack, setup_page, write_left_out, write_list, write_nothing, write_title
 
 COLUMNS = (
     ("Rank", "count"), ("Gap id", "bold"), ("Scenario", "text"), ("Family", "text"), ("SKU", "text"),
@@ -58,6 +59,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
             return record["Explanation"]
         return None
 
+    left_out = len(frame) - layout.MAX_ROWS
+    if left_out > 0:
+        # The top of the ranking stays; the rest is left out, and the line under the title says how much.
+        frame = frame.iloc[:layout.MAX_ROWS]
+        write_left_out(pack, ws, row - 1, left_out, "gaps at the end of the ranking",
+                       "the unmet demand of every SKU, customer and month (Backlog, Lost sales) is in Plan Data: "
+                       "sop reconcile ... --plan-data plan.csv (or .parquet) writes it whole.")
     write_list(pack, ws, row, frame, COLUMNS, name="GapList", flag=flag, note=note, widths=WIDTHS)
     ws.freeze_panes(row + 1, 2)
     setup_page(pack, ws, (row, row))

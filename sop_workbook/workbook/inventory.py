@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from . import layout
 from .layout import (
-    Pack, comment, is_blank, month_label, number_style, setup_page, write_header, write_nothing, write_title,
-    write_value,
+    Pack, comment, is_blank, month_label, number_style, setup_page, write_header, write_left_out, write_nothing,
+    write_title, write_value,
 )
 
 MEASURES = ("Closing inventory", "Safety stock", "Max stock", "Days of supply")
@@ -39,27 +41,44 @@ def write(pack: Pack, ws: Worksheet) -> None:
         ws.write_datetime(header, FIRST_MONTH_COL + index, month.to_pydatetime(), styles("header", "month"))
     ws.set_row(header, 30)
     row += 1
-    for (family, sku), rows in inventory.groupby(["Family", "SKU"], sort=False):
-        rows = rows.set_index("Month").reindex(months)
-        # Columns as arrays once per SKU: a DataFrame lookup per cell cost ~10 µs, seconds over a large pack.
-        rows = {column: rows[column].to_numpy() for column in rows.columns}
-        for measure in MEASURES:
-            if measure not in rows:
-                continue
+    # Every SKU's months as one SKUs × months array per column, from one pivot: a DataFrame lookup per SKU or
+    # per cell costs seconds over a large pack.
+    keys = inventory[["Family", "SKU"]].drop_duplicates()
+    skus = list(zip(keys["Family"], keys["SKU"]))
+    present = [c for c in (*MEASURES, "Below safety stock") if c in inventory.columns]
+    position = pd.MultiIndex.from_frame(keys).get_indexer(pd.MultiIndex.from_frame(inventory[["Family", "SKU"]]))
+    month_of = pd.DatetimeIndex(months).get_indexer(inventory["Month"])
+    known = month_of >= 0
+    arrays = {}
+    for column in present:
+        table = np.full((len(skus), len(months)), np.nan, dtype=object)
+        table[position[known], month_of[known]] = inventory[column].to_numpy(dtype=object)[known]
+        arrays[column] = table
+    measures = [m for m in MEASURES if m in arrays]
+    if len(skus) * len(measures) > layout.MAX_ROWS:
+        write_left_out(pack, ws, row, len(skus) * len(measures), "SKU rows (one per SKU and measure)",
+                       "closing inventory per SKU and month is in Plan Data: sop reconcile ... --plan-data "
+                       "plan.csv (or .parquet) writes it whole; safety stock and storage limits are in the "
+                       "capacity template.")
+        skus = []
+    for index, (family, sku) in enumerate(skus):
+        rows = {column: arrays[column][index] for column in arrays}
+        for measure in measures:
             emphasis = "bold" if measure == "Closing inventory" else None
             # A line over each SKU's first row keeps the blocks apart on a projector.
             top = "block_top" if measure == MEASURES[0] else None
             ws.write_string(row, 0, str(family), styles("muted", "cell", top))
             ws.write_string(row, 1, str(sku), styles("cell", emphasis, top))
             ws.write_string(row, 2, measure, styles("cell", emphasis, top))
-            for index, month in enumerate(months):
-                value = rows[measure][index]
+            plain = styles(number_style(measure), "cell", emphasis, None, top)
+            for index_month, month in enumerate(months):
+                value = rows[measure][index_month]
                 colour = None
                 text = None
                 if measure == "Closing inventory" and not is_blank(value):
-                    safety = rows["Safety stock"][index] if "Safety stock" in rows else None
-                    limit = rows["Max stock"][index] if "Max stock" in rows else None
-                    below = rows["Below safety stock"][index] if "Below safety stock" in rows \
+                    safety = rows["Safety stock"][index_month] if "Safety stock" in rows else None
+                    limit = rows["Max stock"][index_month] if "Max stock" in rows else None
+                    below = rows["Below safety stock"][index_month] if "Below safety stock" in rows \
                         else None
                     if bool(below) and not is_blank(below):
                         colour = "red"
@@ -69,10 +88,10 @@ def write(pack: Pack, ws: Worksheet) -> None:
                         colour = "amber"
                         text = (f"{sku}, {month_label(month)}: closing inventory {value:,.0f} is above the "
                                 f"storage limit of {float(limit):,.0f} units.")
-                write_value(ws, row, FIRST_MONTH_COL + index, value,
-                            styles(number_style(measure), "cell", emphasis, colour, top))
+                write_value(ws, row, FIRST_MONTH_COL + index_month, value,
+                            styles(number_style(measure), "cell", emphasis, colour, top) if colour else plain)
                 if text:
-                    comment(ws, row, FIRST_MONTH_COL + index, text)
+                    comment(ws, row, FIRST_MONTH_COL + index_month, text)
             row += 1
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 14)

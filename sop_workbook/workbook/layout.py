@@ -8,6 +8,7 @@ the value's type and never xlsxwriter's type-guessing `write`: text from the inp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -24,6 +25,11 @@ from .styles import Styles
 
 BASE = "Base"
 AUTHOR = "sop-workbook"
+
+# The most rows of detail (one per SKU and measure, per input row, ...) a sheet holds. Beyond it Excel slows to
+# a crawl and nobody reads the sheet: a sheet keeps its family rows and says in one line how many rows were left
+# out and where the whole data is (SPEC: the Plan Data rule, applied to every sheet of SKU detail).
+MAX_ROWS = 200_000
 
 # The number format of each kind of figure, by the label it is shown under; labels not listed are units.
 MONEY_LABELS = {
@@ -71,8 +77,10 @@ class Pack:
         results: What the pack shows.
         run_time: The run's time (UTC), shown in the lineage and used as the file's creation time.
         version: The tool's version, for the lineage.
-        plan_data: The Plan Data table (every figure once, at its grain).
+        plan_data: The Plan Data table (every figure once, at its grain); None when nothing shows it (above
+            the row limit without --plan-data).
         plan_data_in_sheet: Whether the Plan Data sheet holds the table (False above the row limit).
+        plan_data_rows: The number of rows of the Plan Data table.
         anchors: Cell ranges one sheet writes and another refers to (charts, formulas), by name.
     """
 
@@ -81,8 +89,9 @@ class Pack:
     results: Results
     run_time: dt.datetime
     version: str
-    plan_data: pd.DataFrame
+    plan_data: pd.DataFrame | None
     plan_data_in_sheet: bool
+    plan_data_rows: int = 0
     anchors: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -105,9 +114,9 @@ class Pack:
         """The cycle currency code."""
         return str(self.cycle.currency)
 
-    @property
+    @functools.cached_property
     def months(self) -> list[pd.Timestamp]:
-        """The months of the horizon."""
+        """The months of the horizon (worked out once: sheets ask for them per SKU)."""
         return [pd.Timestamp(m) for m in self.cycle.months]
 
     def base(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +142,14 @@ def is_blank(value) -> bool:
     Returns:
         True when the cell should be left blank.
     """
+    kind = type(value)
+    # The exact types of nearly every cell first: the ABC checks below cost more than writing the cell.
+    if kind is float or kind is np.float64:
+        return not math.isfinite(value)
+    if kind is str:
+        return value == ""
+    if kind is int:
+        return False
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, str):
@@ -176,6 +193,25 @@ def write_value(ws: Worksheet, row: int, col: int, value, cell_format=None, *, t
         cell_format: The format, also given to blank cells so borders and fills stay continuous.
         text: Write any non-blank value as text (identifiers such as order references typed as numbers).
     """
+    kind = type(value)
+    # Floats and text are nearly every cell of a large pack: they go straight to the worksheet's own
+    # typed writers (the public ones only add an A1-notation check), without the ABC checks below.
+    if not text:
+        if kind is float or kind is np.float64:
+            if math.isfinite(value):
+                ws._write_number(row, col, float(value), cell_format)
+            else:
+                ws._write_blank(row, col, None, cell_format)
+            return
+        if kind is int:
+            ws._write_number(row, col, float(value), cell_format)
+            return
+    if kind is str:
+        if value:
+            ws._write_string(row, col, value, cell_format)
+        else:
+            ws._write_blank(row, col, None, cell_format)
+        return
     if is_blank(value):
         ws.write_blank(row, col, None, cell_format)
     elif text or isinstance(value, str):
@@ -188,6 +224,24 @@ def write_value(ws: Worksheet, row: int, col: int, value, cell_format=None, *, t
         ws.write_number(row, col, float(value), cell_format)
     else:
         ws.write_string(row, col, str(value), cell_format)
+
+
+def write_numbers(ws: Worksheet, row: int, col: int, values, cell_format=None) -> None:
+    """Write a run of figures along a row from `col`; NaN and infinities leave the cell blank (formatted).
+
+    Args:
+        ws: The worksheet.
+        row: Zero-based row.
+        col: Zero-based first column.
+        values: Floats (a list, e.g. from `ndarray.tolist()`, which gives plain floats at once).
+        cell_format: The format of every cell.
+    """
+    number, blank, finite = ws._write_number, ws._write_blank, math.isfinite
+    for offset, value in enumerate(values):
+        if finite(value):
+            number(row, col + offset, value, cell_format)
+        else:
+            blank(row, col + offset, None, cell_format)
 
 
 def comment(ws: Worksheet, row: int, col: int, text: str) -> None:
@@ -240,6 +294,25 @@ def write_title(pack: Pack, ws: Worksheet, title: str, note: str = "") -> int:
     subtitle = f"{pack.company} · S&OP cycle {pack.cycle_label} · money in {pack.currency}"
     ws.write_string(1, 0, f"{subtitle} · {note}" if note else subtitle, pack.styles("subtitle"))
     return 3
+
+
+def write_left_out(pack: Pack, ws: Worksheet, row: int, left_out: int, what: str, where: str) -> int:
+    """Write the one line that says how many rows of detail a sheet left out, and where the whole data is.
+
+    Args:
+        pack: The pack.
+        ws: The worksheet.
+        row: Zero-based row of the line.
+        left_out: How many rows the sheet would have had.
+        what: What the rows are, e.g. "SKU rows".
+        where: Where the whole data is, e.g. "write it with: sop reconcile ... --plan-data plan.csv".
+
+    Returns:
+        The row after the line.
+    """
+    ws.write_string(row, 0, f"{left_out:,} {what} left out: more than the {MAX_ROWS:,} rows a sheet holds; "
+                            f"{where}", pack.styles("italic"))
+    return row + 1
 
 
 def write_nothing(pack: Pack, ws: Worksheet, title: str, line: str) -> None:

@@ -7,16 +7,16 @@ pivot table over the table sums correctly.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from ..analysis import Results
+from . import layout
 from .layout import Pack, comment, is_blank, setup_page, write_nothing
 from .definitions import DEFINITIONS
 
 COLUMNS = ("Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Month", "Measure", "Value")
-# Beyond this many rows the table is not put in the sheet (Excel slows down); --plan-data writes it whole.
-MAX_ROWS = 200_000
 
 # (Results attribute, the key columns that give the grain, [(source column, measure)]), in table order.
 GRAINS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = (
@@ -44,6 +44,33 @@ GRAINS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = (
 )
 
 MEASURE_GRAINS = {measure: attribute for attribute, _, pairs in GRAINS for _, measure in pairs}
+
+
+def row_count(results: Results) -> int:
+    """The number of rows `frame` would have, without building it (a large plan's table takes seconds).
+
+    Args:
+        results: The plan and its analyses.
+
+    Returns:
+        The count of figures: one per present measure and source row with a value, in a planned scenario.
+    """
+    count = 0
+    scenarios = set(results.scenarios)
+    for attribute, _, pairs in GRAINS:
+        source = getattr(results, attribute)
+        if source is None or not len(source):
+            continue
+        present = [column for column, _ in pairs if column in source.columns]
+        if not present:
+            continue
+        if "Scenario" in source.columns:
+            planned = source["Scenario"].astype(object).isin(scenarios).to_numpy()
+        else:
+            planned = np.full(len(source), "Base" in scenarios)
+        for column in present:
+            count += int((pd.to_numeric(source[column], errors="coerce").notna().to_numpy() & planned).sum())
+    return count
 
 
 def frame(results: Results) -> pd.DataFrame:
@@ -105,8 +132,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
     table = pack.plan_data
     if not pack.plan_data_in_sheet:
         write_nothing(pack, ws, "Plan Data",
-                      f"The plan has {len(table):,} figures, more than the {MAX_ROWS:,} rows this sheet holds; "
-                      f"write the whole table with: sop reconcile ... --plan-data plan.csv (or .parquet).")
+                      f"The plan has {pack.plan_data_rows:,} figures, more than the {layout.MAX_ROWS:,} rows this "
+                      f"sheet holds; write the whole table with: sop reconcile ... --plan-data plan.csv "
+                      f"(or .parquet).")
         return
     if not len(table):
         write_nothing(pack, ws, "Plan Data", "The plan has no figures.")

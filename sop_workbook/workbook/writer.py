@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxWriterException
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ..analysis import Results
@@ -21,6 +22,7 @@ from . import (
     margin, risks, scenarios, summary,
 )
 from . import plan_data as plan_data_sheet
+from . import layout
 from .layout import Pack
 from .styles import Styles
 
@@ -46,6 +48,10 @@ SHEET_NAMES = tuple(name for name, _ in SHEETS)
 
 # Sheets whose figures others refer to (charts, formulas) are written first; the tab order stays as above.
 WRITE_ORDER = ("Plan Data", "Capacity", "Margin", "Consensus Plan")
+# The sheets of SKU and input detail, written strictly row by row: xlsxwriter writes each row to disk as soon as
+# the next one starts (its constant_memory mode, per sheet), so the pack's cells are never all held in memory
+# and close() has little left to do. Sheets with an Excel table (Gaps, Plan Data) cannot be written so.
+STREAMED = frozenset({"Consensus Plan", "Inventory", "Inputs"})
 
 
 def resolve_run_time(run_time: dt.datetime | None = None) -> dt.datetime:
@@ -196,7 +202,10 @@ def write_pack(results: Results, path: str | os.PathLike, *, run_time: dt.dateti
     data_target = plan_data_target(plan_data, force=force)
     when = resolve_run_time(run_time)
     version = version or _tool_version()
-    frame = plan_data_sheet.frame(results)
+    # The table is built only when something shows it: above the row limit the sheet gives its size alone.
+    rows = plan_data_sheet.row_count(results)
+    in_sheet = rows <= layout.MAX_ROWS
+    frame = plan_data_sheet.frame(results) if in_sheet or data_target is not None else None
 
     def build(temporary: str) -> None:
         workbook = xlsxwriter.Workbook(temporary, {
@@ -204,7 +213,7 @@ def write_pack(results: Results, path: str | os.PathLike, *, run_time: dt.dateti
             "default_date_format": "dd-mmm-yy",
         })
         try:
-            _fill(workbook, results, when, version, frame)
+            _fill(workbook, results, when, version, frame, rows, in_sheet)
         finally:
             workbook.close()
 
@@ -242,7 +251,128 @@ class _Worksheet(Worksheet):
         return formula
 
 
-def _fill(workbook, results: Results, when: dt.datetime, version: str, frame: pd.DataFrame) -> None:
+# The cells `_StreamedWorksheet` writes itself; xlsxwriter writes the others.
+_FAST_CELLS = frozenset({"Number", "Datetime", "Blank", "String", "Formula"})
+
+
+class _StreamedWorksheet(_Worksheet):
+    """A worksheet written row by row: each row goes to a temporary file once a later row is written.
+
+    This is xlsxwriter's constant_memory mode for this sheet alone (other sheets keep Excel tables and shared
+    strings). Its rules: rows are written in order, a row once left cannot be written again (xlsxwriter ignores
+    such writes), and strings are written in the cells rather than shared. A chart reads its cached figures from
+    the worksheet at close(), after the rows are gone: rows named with `keep_rows` are kept for that.
+    """
+
+    def _initialize(self, init_data):
+        super()._initialize({**init_data, "constant_memory": True})
+        self._chart_rows: set[int] = set()
+        self._kept: dict[int, dict] = {}
+        self._letters: dict[int, str] = {}
+        self._texts: dict[str, str | bool] = {}
+
+    def keep_rows(self, rows) -> None:
+        """Keep these rows' cells in memory after they are written, for the charts that show them.
+
+        Args:
+            rows: Zero-based rows.
+        """
+        self._chart_rows.update(rows)
+
+    def _write_single_row(self, current_row_num=0):
+        """Write the finished row's XML: xlsxwriter's own bytes, built as one string per row.
+
+        xlsxwriter writes each cell through several calls (~10 µs a cell, the larger part of a big pack's time).
+        Numbers, blanks, text and formulas with a number are built here directly, and each distinct text is
+        escaped once; any other cell goes through xlsxwriter's `_write_cell`. The XML is byte for byte what
+        xlsxwriter writes (tests/test_workbook.py compares the two).
+        """
+        row = self.previous_row
+        cells = self.table.get(row)
+        if row in self._chart_rows and cells:
+            self._kept[row] = dict(cells)
+        if not cells:
+            super()._write_single_row(current_row_num)
+            return
+        self.previous_row = current_row_num
+        if row in self.row_info:
+            self._write_row(row, None, self.row_info[row])
+        else:
+            self._write_row(row, None)
+        number = str(row + 1)
+        letters, texts, escape, write = self._letters, self._texts, self._escape_data, self.fh.write
+        parts = []
+        for col in sorted(cells):
+            cell = cells[col]
+            kind = cell.__class__.__name__
+            if not cell.format or kind not in _FAST_CELLS:
+                # Formats from the row or column, and rarer cells, as xlsxwriter writes them.
+                write("".join(parts))
+                parts.clear()
+                self._write_cell(row, col, cell)
+                continue
+            letter = letters.get(col) or letters.setdefault(col, xl_col_to_name(col))
+            start = f'<c r="{letter}{number}" s="{cell.format._get_xf_index()}"'
+            if kind == "Number" or kind == "Datetime":
+                parts.append(f"{start}><v>{cell.number:.16G}</v></c>")
+            elif kind == "Blank":
+                parts.append(f"{start}/>")
+            elif kind == "String":
+                text = texts.get(cell.string)
+                if text is None:
+                    text = texts[cell.string] = self._inline(cell.string)
+                if text is False:
+                    write("".join(parts))
+                    parts.clear()
+                    self._write_cell(row, col, cell)
+                    continue
+                parts.append(start + text)
+            else:
+                value = cell.value
+                if value.__class__ is not float and value.__class__ is not int:
+                    write("".join(parts))
+                    parts.clear()
+                    self._write_cell(row, col, cell)
+                    continue
+                parts.append(f"{start}><f>{escape(cell.formula)}</f><v>{value}</v></c>")
+        write("".join(parts))
+        self._xml_end_tag("row")
+        self.table.clear()
+
+    def _inline(self, string: str):
+        """The XML of an in-line text cell after its attributes, as xlsxwriter writes it; False for rich text."""
+        string = self._escape_control_characters(string)
+        if string.startswith("<r>") and string.endswith("</r>"):
+            return False
+        preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+        return f' t="inlineStr"><is><t{preserve}>{self._escape_data(string)}</t></is></c>'
+
+    def _get_range_data(self, row_start, col_start, row_end, col_end):
+        # As xlsxwriter's own (Worksheet._get_range_data), from the kept rows; strings are in the cells here.
+        data = []
+        for row in range(row_start, row_end + 1):
+            cells = self._kept.get(row)
+            if cells is None:
+                data.append(None)
+                continue
+            for col in range(col_start, col_end + 1):
+                value = cells.get(col)
+                kind = value.__class__.__name__
+                if value is None:
+                    data.append(None)
+                elif kind in ("Number", "Datetime"):
+                    data.append(f"{value.number:.16g}")
+                elif kind in ("String", "RichString"):
+                    data.append(value.string)
+                elif kind in ("Formula", "ArrayFormula"):
+                    data.append(0 if value.value is None else value.value)
+                else:
+                    data.append("")
+        return data
+
+
+def _fill(workbook, results: Results, when: dt.datetime, version: str, frame: pd.DataFrame | None,
+          plan_data_rows: int, plan_data_in_sheet: bool) -> None:
     cycle = results.inputs.cycle
     workbook.set_properties({
         "title": f"S&OP meeting pack {pd.Timestamp(cycle.cycle_month):%b-%y}",
@@ -253,8 +383,9 @@ def _fill(workbook, results: Results, when: dt.datetime, version: str, frame: pd
         "created": when,
     })
     pack = Pack(workbook=workbook, styles=Styles(workbook), results=results, run_time=when, version=version,
-                plan_data=frame, plan_data_in_sheet=len(frame) <= plan_data_sheet.MAX_ROWS)
-    sheets = {name: workbook.add_worksheet(name, worksheet_class=_Worksheet) for name in SHEET_NAMES}
+                plan_data=frame, plan_data_in_sheet=plan_data_in_sheet, plan_data_rows=plan_data_rows)
+    sheets = {name: workbook.add_worksheet(
+        name, worksheet_class=_StreamedWorksheet if name in STREAMED else _Worksheet) for name in SHEET_NAMES}
     writers = dict(SHEETS)
     order = list(WRITE_ORDER) + [name for name in SHEET_NAMES if name not in WRITE_ORDER]
     for name in order:
