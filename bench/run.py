@@ -41,8 +41,9 @@ def peak():
 def mark(label, begun):
     stages.append({"stage": label, "seconds": round(time.perf_counter() - begun, 2), "peak MB": peak()})
 
-import sop_workbook.reconcile as job
+import sop_workbook.reconcile
 from sop_workbook.cli import main
+job = sys.modules["sop_workbook.reconcile"]  # the module: the package's name `reconcile` is the function
 mark("imports (sop_workbook, pandas, scipy, highspy, xlsxwriter)", start)
 
 def timed(label, function):
