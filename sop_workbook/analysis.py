@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from . import parallel
 from .errors import InputError, SopError
 from .inputs import Inputs
 
@@ -43,6 +44,9 @@ CHECKED_ORDERS = 20
 # get 4; 5,000 SKUs (up to 57,000) get 2. A count, unlike a time limit, keeps the results the same from run to
 # run. A block re-solve from the plan's basis took 0.05-0.3 s at 500 SKUs, well under this cold-solve estimate.
 RESOLVE_WORK = 40e6
+# Above this many columns in the Base model (500 SKUs: 53,000) Upside's and Downside's analyses are made in child
+# processes beside Base's (`parallel.Forked`); below it they are quicker made one after the other.
+PARALLEL_ANALYSIS_ABOVE = 30_000
 # The first months of a launch whose demand must be covered for the launch to be green; amber when some of it is
 # unmet, red from this share on (the launch would mostly miss its market).
 LAUNCH_MONTHS = 3
@@ -243,23 +247,25 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
         from .planner import solve as solver
     ctx = _Context(inputs)
 
-    plans, customer_plans, capacities, materials, margins, customer_margins, gaps = [], [], [], [], [], [], []
     statistics = getattr(solutions["Base"], "statistics", None)
     solutions = {scenario: _normalised(solutions[scenario]) for scenario in scenarios}
-    # For the gaps and their levers, once per scenario.
-    duals = {scenario: _Duals(solutions[scenario]) for scenario in scenarios}
-    unmet = {scenario: _unmet(ctx, solutions[scenario].customer_month) for scenario in scenarios}
-    for scenario in scenarios:
-        solution = solutions[scenario]
-        plans.append(_plan(ctx, scenario, solution))
-        customer_plans.append(_customer_plan(ctx, scenario, solution))
-        capacity, absorbed = _capacity(ctx, scenario, solution)
-        capacities.append(capacity)
-        materials.append(_materials(ctx, scenario, solution))
-        margin = _margin(ctx, scenario, solution, absorbed)
-        margins.append(margin)
-        customer_margins.append(_customer_margin(ctx, scenario, solution, margin))
-        gaps.append(_gaps(ctx, scenario, unmet[scenario], duals[scenario]))
+    # Upside's and Downside's analyses, levers included (theirs are estimates, with no re-solve), are made in
+    # child processes while this one makes Base's, when the plan is large enough to be worth it.
+    size = (statistics or {}).get("columns", 0)
+    children = {scenario: parallel.Forked(_other_scenario, ctx, scenario, solutions[scenario])
+                for scenario in scenarios[1:]} if size > PARALLEL_ANALYSIS_ABOVE and parallel.possible() else {}
+    try:
+        duals = _Duals(solutions["Base"])
+        unmet = _unmet(ctx, solutions["Base"].customer_month)
+        analysed = {"Base": (_scenario_frames(ctx, "Base", solutions["Base"], duals, unmet), None)}
+        for scenario in scenarios[1:]:
+            done, answer = children[scenario].result() if scenario in children else (False, None)
+            analysed[scenario] = answer if done else _other_scenario(ctx, scenario, solutions[scenario])
+    finally:
+        for child in children.values():
+            child.cancel()
+    plans, customer_plans, capacities, materials, margins, customer_margins, gaps = (
+        list(frames) for frames in zip(*(analysed[scenario][0] for scenario in scenarios)))
 
     plan_frame = _concat(plans, PLAN_COLUMNS)
     capacity_frame = _concat(capacities, CAPACITY_COLUMNS)
@@ -270,7 +276,12 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
         resolve_limit = int(RESOLVE_WORK / float(nonzeros) ** 1.5) if nonzeros else None
     resolver = _Resolver(solver, resolve_limit)
     commitments = _commitments(ctx, solutions["Base"], gap_frame, resolver, checked_orders)
-    levers = _levers(ctx, solutions, duals, unmet, gap_frame, resolver, resolved_gaps)
+    base_gaps = gaps[0]
+    lever_rows = _scenario_levers(ctx, "Base", solutions["Base"], duals, unmet, base_gaps, resolver, resolved_gaps)
+    for scenario in scenarios[1:]:
+        lever_rows += analysed[scenario][1]
+    levers = (pd.DataFrame(lever_rows, columns=LEVER_COLUMNS) if len(gap_frame)
+              else pd.DataFrame({c: pd.Series(dtype=object) for c in LEVER_COLUMNS}))
     launches = _launches(ctx, solutions["Base"], gap_frame)
     scenarios_summary = _scenarios_summary(scenarios, plan_frame, margin_frame, gap_frame, capacity_frame)
     budget = _budget(ctx, plan_frame, margin_frame)
@@ -794,37 +805,53 @@ class _Resolver:
         return answer
 
 
-def _levers(ctx: _Context, solutions: dict, duals_of: dict, unmet_of: dict, gaps: pd.DataFrame,
-            resolver: _Resolver, resolved_gaps: int) -> pd.DataFrame:
-    """The priced menu of levers for every gap; the largest Base gaps are priced by re-solving."""
+def _scenario_frames(ctx: _Context, scenario: str, solution, duals: _Duals, unmet: pd.DataFrame) -> tuple:
+    """One scenario's plan, customer plan, capacity, materials, margin, customer margin and gaps."""
+    capacity, absorbed = _capacity(ctx, scenario, solution)
+    margin = _margin(ctx, scenario, solution, absorbed)
+    return (_plan(ctx, scenario, solution), _customer_plan(ctx, scenario, solution), capacity,
+            _materials(ctx, scenario, solution), margin, _customer_margin(ctx, scenario, solution, margin),
+            _gaps(ctx, scenario, unmet, duals))
+
+
+def _other_scenario(ctx: _Context, scenario: str, solution) -> tuple[tuple, list[dict]]:
+    """A scenario other than Base: its frames (`_scenario_frames`) and its levers, all estimates."""
+    duals = _Duals(solution)
+    unmet = _unmet(ctx, solution.customer_month)
+    frames = _scenario_frames(ctx, scenario, solution, duals, unmet)
+    return frames, _scenario_levers(ctx, scenario, solution, duals, unmet, frames[-1], None, 0)
+
+
+def _scenario_levers(ctx: _Context, scenario: str, solution, duals: _Duals, unmet: pd.DataFrame,
+                     gaps: pd.DataFrame, resolver: _Resolver | None, resolved_gaps: int) -> list[dict]:
+    """The priced menu of levers for every gap of one scenario (rows of LEVER_COLUMNS); the largest Base gaps
+    are priced by re-solving when a resolver is given."""
     rows: list[dict] = []
     if gaps.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in LEVER_COLUMNS})
-    for scenario, scenario_gaps in gaps.groupby("Scenario", sort=False):
-        solution = solutions[scenario]
-        duals = duals_of[scenario]
-        base_unmet = _sku_month_totals(unmet_of[scenario])
-        for position, gap in enumerate(scenario_gaps.to_dict("records")):
-            wanted = scenario == "Base" and position < resolved_gaps and resolver.solver is not None
-            for lever in _lever_menu(ctx, duals, gap):
-                row = {"Scenario": scenario, "Gap id": gap["Gap id"], "Lever": lever["lever"],
-                       "Description": lever["description"]}
-                key = (scenario, repr(lever["adjustments"]))
-                if wanted and lever["adjustments"] is not None and resolver.can(key):
-                    row.update(_resolved(ctx, resolver, key, solution, base_unmet, gap, lever))
-                    rows.append(row)
-                    continue
-                row.update({"Units closed": lever["units"], "Cost": lever["cost"],
-                            "Margin effect": lever["margin"], "Priced by": "Estimate"})
-                if wanted and lever["adjustments"] is None:
-                    row["Description"] += " (estimate from the plan's unit costs; no re-solve can force it)"
-                elif wanted:
-                    row["Description"] += (" (estimate from shadow prices and unit costs: the re-solves allowed "
-                                           "for a model this size are used up)")
-                else:
-                    row["Description"] += " (estimate from shadow prices and unit costs)"
+        return rows
+    base_unmet = _sku_month_totals(unmet)
+    for position, gap in enumerate(gaps.to_dict("records")):
+        wanted = (scenario == "Base" and position < resolved_gaps and resolver is not None
+                  and resolver.solver is not None)
+        for lever in _lever_menu(ctx, duals, gap):
+            row = {"Scenario": scenario, "Gap id": gap["Gap id"], "Lever": lever["lever"],
+                   "Description": lever["description"]}
+            key = (scenario, repr(lever["adjustments"]))
+            if wanted and lever["adjustments"] is not None and resolver.can(key):
+                row.update(_resolved(ctx, resolver, key, solution, base_unmet, gap, lever))
                 rows.append(row)
-    return pd.DataFrame(rows, columns=LEVER_COLUMNS)
+                continue
+            row.update({"Units closed": lever["units"], "Cost": lever["cost"],
+                        "Margin effect": lever["margin"], "Priced by": "Estimate"})
+            if wanted and lever["adjustments"] is None:
+                row["Description"] += " (estimate from the plan's unit costs; no re-solve can force it)"
+            elif wanted:
+                row["Description"] += (" (estimate from shadow prices and unit costs: the re-solves allowed "
+                                       "for a model this size are used up)")
+            else:
+                row["Description"] += " (estimate from shadow prices and unit costs)"
+            rows.append(row)
+    return rows
 
 
 def _sku_month_totals(unmet: pd.DataFrame) -> dict:

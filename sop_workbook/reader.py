@@ -15,10 +15,14 @@ written.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copy
 import datetime as dt
+import functools
+import gc
 import hashlib
 import io
+import itertools
 import math
 import operator
 import re
@@ -64,6 +68,9 @@ DATE_TEXT_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d.%m.%Y", "%d %b %Y",
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# A whole-number column (a horizon, a lead time in days) holds a 64-bit integer; well before that, a float no
+# longer counts every whole number, so anything from here up is refused as a typing slip.
+_LARGEST_WHOLE = 1e15
 
 # The sheets and columns the cross-template checks use, looked up once so that a schema change fails loudly.
 _PRODUCTS = schema.DEMAND.sheet("Products")
@@ -102,7 +109,13 @@ def read(demand_path: str | Path, capacity_path: str | Path) -> Inputs:
         The inputs, with every finding (errors and warnings) sorted by file, sheet and row, and the SHA-256 of
         each file read.
     """
-    files = [_File(Path(demand_path), schema.DEMAND), _File(Path(capacity_path), schema.CAPACITY)]
+    with _cyclic_gc_paused():
+        return _read(Path(demand_path), Path(capacity_path))
+
+
+def _read(demand_path: Path, capacity_path: Path) -> Inputs:
+    """`read`, run with the cycle collector paused."""
+    files = [_File(demand_path, schema.DEMAND), _File(capacity_path, schema.CAPACITY)]
     for file in files:
         file.open()
         file.read_cycle()
@@ -122,6 +135,24 @@ def read(demand_path: str | Path, capacity_path: str | Path) -> Inputs:
     sources = [SourceFile(kind=f.template.kind, path=str(f.path), name=f.path.name, sha256=f.sha256)
                for f in files if f.sha256]
     return build_inputs(cycle, findings=findings, sources=sources, **tables)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Pause Python's cycle collector while the templates are read.
+
+    A large template becomes millions of cell values and hundreds of thousands of lists, dicts and rows, which
+    reference counting frees: hardly any form a cycle. The collector cannot know that, and as the heap grows it
+    walks all of it again and again, which cost a tenth of a 5,000-SKU read. It is switched back on (if it was
+    on) however reading ends, and collects then whatever cycles there are.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def validate(demand_path: str | Path, capacity_path: str | Path) -> list[Finding]:
@@ -253,6 +284,9 @@ def parse_number(raw, noun: str, minimum: float | None = 0.0, whole: bool = Fals
     if whole and not value.is_integer():
         return _Parsed(None, ERROR, f"{_number_text(value)} is not a whole number; type the {noun} as a whole "
                                     f"number")
+    if whole and abs(value) >= _LARGEST_WHOLE:
+        return _Parsed(None, ERROR, f"{_number_text(value)} is too large; type the {noun} as a whole number "
+                                    f"below {_LARGEST_WHOLE:,.0f}")
     if minimum is not None and value < minimum:
         if minimum == 0:
             return _Parsed(None, ERROR, f"{_number_text(value)} is negative; the {noun} cannot be below 0")
@@ -471,35 +505,68 @@ def _archive_problem(archive: zipfile.ZipFile, sheets: dict[str, bytes] | None =
             probe = copy.copy(info)
             probe.file_size = info.file_size + 1
             del probe.CRC  # the checksum of the declared bytes would fail first and hide the extra ones
-            inflated = 0
             try:
                 with archive.open(probe) as part:
-                    # A DTD must come before the root element, so the first bytes are enough to find one.
-                    start = part.read(65536)
-                    inflated = len(start)
-                    chunks = [start]
-                    while inflated <= info.file_size:
-                        chunk = part.read(2**20)
-                        if not chunk:
-                            break
-                        inflated += len(chunk)
-                        chunks.append(chunk)
+                    # In one read: the part's bytes are then one object, neither copied from chunks nor joined.
+                    xml = part.read(probe.file_size)
             except (zipfile.BadZipFile, zlib.error, EOFError):
-                if inflated <= info.file_size:
-                    continue  # a damaged part: reported on its own sheet when it is read, the others still are
-            if inflated > info.file_size:
+                continue  # a damaged part: reported on its own sheet when it is read, the others still are
+            if len(xml) > info.file_size:
                 return (f"is not a sound .xlsx: the part {info.filename} holds more than the {info.file_size:,} "
                         f"bytes its directory declares; it was not opened (it may be a 'zip bomb'). Save the "
                         f"template again from Excel")
+            # A DTD must come before the root element, so the first bytes are enough to find one.
+            start = xml[:65536]
             if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
                 return (f"contains an XML document type declaration (in {info.filename}), which Excel never "
                         f"writes; it was not opened, because its entities could expand to gigabytes ('billion "
                         f"laughs'). Save the template again from Excel")
             if sheets is not None and info.filename.startswith("xl/worksheets/"):
-                xml = b"".join(chunks)
                 if zlib.crc32(xml) == info.CRC:  # else left to be read, and reported, where the sheet is read
                     sheets[info.filename] = xml
     return None
+
+
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]{1,3})(\d+)"')
+
+
+def _fits_grid(xml: bytes) -> bool:
+    """Whether a sheet's grid is surely within MAX_GRID_CELLS, settled in a few fast passes over its XML.
+
+    `_sheet_extent` finds the exact bound, but its passes over every cell reference cost more than calamine's
+    own parse of a large sheet. For a sheet as Excel and the template writer save it, a bound is enough: take the
+    first letter and digit of the `<dimension>`'s last cell (BK29545: columns up to BZ, rows up to 29999); if
+    that grid is within the limit and no cell or row reference lies outside it, `_sheet_extent` could only find
+    a grid as small. The conditions `_sheet_extent` requires for its own quick count are checked too, so that
+    True here means it would find the sheet within the limit; False only means "not proven", and the exact
+    bound is computed.
+
+    Args:
+        xml: The sheet's XML.
+
+    Returns:
+        True when the sheet's grid is surely within MAX_GRID_CELLS.
+    """
+    dimension = _DIMENSION.search(xml[:65536])
+    if dimension is None or len(dimension.group(1)) > 2 or re.search(rb":(?:c|row) ", xml):
+        return False
+    letters, digits = dimension.group(1).decode(), dimension.group(2).decode()
+    if len(letters) == 1:
+        columns, last_column = "[A-Z]", 26
+    else:
+        columns, last_column = f"[A-{letters[0]}]?[A-Z]", 26 * (_column_index(letters[0]) + 2)
+    if len(digits) == 1:
+        rows, last_row = r"\d", 9
+    else:
+        rows = f"[0-{digits[0]}]?\\d{{1,{len(digits) - 1}}}"
+        last_row = (int(digits[0]) + 1) * 10 ** (len(digits) - 1) - 1
+    if last_row * last_column > MAX_GRID_CELLS:
+        return False
+    # Every cell and row element names its place first (as `_sheet_extent`'s quick count needs), inside the grid:
+    # `<c` or `<row`, a space and the reference. Followed by any other letter, they begin another element (<col>).
+    stray_cell = f'<c(?! r="{columns}{rows}"|[^\\s>/])'.encode()
+    stray_row = f'<row(?! r="{rows}"|[^\\s>/])'.encode()
+    return re.search(stray_row, xml) is None and re.search(stray_cell, xml) is None
 
 
 def _sheet_extent(xml: bytes) -> tuple[int, int]:
@@ -519,7 +586,7 @@ def _sheet_extent(xml: bytes) -> tuple[int, int]:
     """
     cells = xml.count(b"<c ") + xml.count(b"<c>")
     rows = xml.count(b"<row ") + xml.count(b"<row>")
-    dimension = re.search(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]{1,3})\d+"', xml[:65536])
+    dimension = _DIMENSION.search(xml[:65536])
     if (dimension is not None and cells == xml.count(b'<c r="') and rows == xml.count(b'<row r="')
             and b":c " not in xml and b":row " not in xml):
         letters = dimension.group(1).decode()
@@ -585,6 +652,8 @@ def _sheet_xml_paths(archive: zipfile.ZipFile) -> dict[str, str]:
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _CELL_VALUE = re.compile(rb"<v>([^<]*)</v>")
 _CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+_FORMULA = re.compile(rb"<f(?:[ >]|/>)")
+_ERROR_TYPE = re.compile(rb't="e"')  # a regular expression scans for it faster than bytes.find does
 
 
 def _unusable_cells(xml: bytes) -> dict[tuple[int, int], str]:
@@ -600,13 +669,9 @@ def _unusable_cells(xml: bytes) -> dict[tuple[int, int], str]:
         (Excel row, 0-based column) → what is wrong, as the start of a sentence.
     """
     found: dict[tuple[int, int], str] = {}
-    # Data validations hold <formula1>, so look for the formula element itself; bytes.find is a fast scan.
-    hits = []
-    for needle in (b"<f>", b"<f ", b"<f/>", b't="e"'):
-        at = xml.find(needle)
-        while at >= 0:
-            hits.append(at)
-            at = xml.find(needle, at + 1)
+    # Data validations hold <formula1>, so look for the formula element itself: one scan for its three forms.
+    hits = [match.start() for match in _FORMULA.finditer(xml)]
+    hits.extend(match.start() for match in _ERROR_TYPE.finditer(xml))
     seen = set()
     for hit in sorted(hits):
         start = xml.rfind(b"<c ", 0, hit)
@@ -648,7 +713,7 @@ def _plain_values(raws: list, column: Column) -> tuple[list, list[bool]]:
     if kind in (schema.NUMBER, schema.INTEGER, schema.PERCENT) and column.minimum == 0.0:
         taken = [type(v) is float and 0.0 <= v < math.inf for v in raws]
         if kind == schema.INTEGER:
-            taken = [ok and v.is_integer() for ok, v in zip(taken, raws)]
+            taken = [ok and v < _LARGEST_WHOLE and v.is_integer() for ok, v in zip(taken, raws)]
             return [int(v) if ok else None for ok, v in zip(taken, raws)], taken
         if kind == schema.PERCENT:
             taken = [ok and v <= 1.0 for ok, v in zip(taken, raws)]
@@ -670,6 +735,16 @@ def _plain_values(raws: list, column: Column) -> tuple[list, list[bool]]:
     return raws, [False] * len(raws)
 
 
+def _filled(raw) -> bool:
+    """Whether a cell as calamine gives it holds something (not blank, not only spaces)."""
+    return raw != "" and raw is not None and not (type(raw) is str and raw.isspace())
+
+
+def _row_holds(r: int, raw_row: list, used: list[int], unusable: dict) -> bool:
+    """Whether Excel row `r` has a cell in the `used` columns that holds something or cannot be read."""
+    return any(_filled(raw_row[i]) for i in used) or any((r, i) in unusable for i in used)
+
+
 def _reraise_interrupts(exc: BaseException) -> None:
     """Re-raise Ctrl-C and exits; any other failure of calamine is a finding.
 
@@ -688,15 +763,16 @@ def _column_index(letters: str) -> int:
 
 
 class _Row:
-    """One data row of a sheet as read: values by header (None when blank or wrong), month values in order."""
+    """One data row of a sheet as read: values by header (None when blank or wrong).
 
-    __slots__ = ("number", "values", "months", "bad")  # one per row of every sheet: made by the ten thousand
+    Its month values are row `k` of the table's `month_matrix()`, `k` its position in the table's rows.
+    """
 
-    def __init__(self, number: int, values: dict[str, object], months: list[float] | None = None,
-                 bad: bool = False):
+    __slots__ = ("number", "values", "bad")  # one per row of every sheet: made by the ten thousand
+
+    def __init__(self, number: int, values: dict[str, object], bad: bool = False):
         self.number = number
         self.values = values
-        self.months = [] if months is None else months
         self.bad = bad
 
 
@@ -709,14 +785,13 @@ class _Table:
     columns: dict[str, int] = field(default_factory=dict)  # header → 0-based column index
     months: list[tuple[pd.Timestamp, int]] = field(default_factory=list)  # month → column index, in date order
     rows: list[_Row] = field(default_factory=list)
-    matrix: np.ndarray | None = None  # the rows' month values (rows × months), as in each row's `months`
+    matrix: np.ndarray | None = None  # the rows' month values (rows × months), in the order of `months`
     _values: dict[str, set] = field(default_factory=dict, repr=False)
 
     def month_matrix(self) -> np.ndarray:
-        """The rows' month values as one (rows × months) array."""
+        """The rows' month values as one (rows × months) array (zeros when none were read)."""
         if self.matrix is None or len(self.matrix) != len(self.rows):
-            self.matrix = np.array([row.months for row in self.rows], dtype="float64").reshape(
-                len(self.rows), len(self.months))
+            self.matrix = np.zeros((len(self.rows), len(self.months)))
         return self.matrix
 
     @property
@@ -856,21 +931,23 @@ class _File:
 
     def _check_sheet_sizes(self) -> None:
         """Refuse the template's sheets whose cells reach so far that calamine's grid would not fit in memory."""
-        with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-            for sheet, name in list(self.sheet_names.items()):
-                part = self.xml_paths.get(name)
-                if not part:
-                    continue
-                try:
-                    rows, columns = _sheet_extent(self._sheet_xml(archive, part))
-                except (zipfile.BadZipFile, zlib.error, EOFError, KeyError):
-                    continue  # a damaged or missing part: reported on its sheet when it is read
-                if rows * columns > MAX_GRID_CELLS:
-                    self.error(name, 0, "", f"the sheet has cells as far as row {rows:,} and column "
-                                            f"{column_letter(max(columns, 1) - 1)} ({rows * columns:,} cells, more "
-                                            f"than the {MAX_GRID_CELLS:,} a template may use); it was not read. "
-                                            f"Delete the rows below and the columns right of the data, and save")
-                    del self.sheet_names[sheet]
+        for sheet, name in list(self.sheet_names.items()):
+            part = self.xml_paths.get(name)
+            if not part:
+                continue
+            try:
+                xml = self._sheet_xml(part)
+            except (zipfile.BadZipFile, zlib.error, EOFError, KeyError):
+                continue  # a damaged or missing part: reported on its sheet when it is read
+            if _fits_grid(xml):
+                continue
+            rows, columns = _sheet_extent(xml)
+            if rows * columns > MAX_GRID_CELLS:
+                self.error(name, 0, "", f"the sheet has cells as far as row {rows:,} and column "
+                                        f"{column_letter(max(columns, 1) - 1)} ({rows * columns:,} cells, more "
+                                        f"than the {MAX_GRID_CELLS:,} a template may use); it was not read. "
+                                        f"Delete the rows below and the columns right of the data, and save")
+                del self.sheet_names[sheet]
 
     def grid(self, sheet_name: str) -> list[list]:
         """The cell values of a sheet from A1, one list per row."""
@@ -886,11 +963,12 @@ class _File:
         with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
             return _unusable_cells(archive.read(part))
 
-    def _sheet_xml(self, archive: zipfile.ZipFile, part: str) -> bytes:
-        """A worksheet part's XML: as unpacked by the checks in `open`, else from the archive (which may raise)."""
+    def _sheet_xml(self, part: str) -> bytes:
+        """A worksheet part's XML: as unpacked by the checks in `open`, else from the file (which may raise)."""
         if part in self.xml:
             return self.xml[part]
-        return archive.read(part)
+        with zipfile.ZipFile(io.BytesIO(self.data)) as archive:  # only then: each opening reads the directory again
+            return archive.read(part)
 
     # The Cycle sheet ------------------------------------------------------------------------------------------
 
@@ -987,18 +1065,18 @@ class _File:
         used = sorted({i for _, _, i, _ in mapped} | {i for _, i, _ in months})
         noun = MONTH_NOUNS.get(spec.month_value or "", "values")
         needed = max(used, default=-1) + 1
-        kept: list[tuple[int, list]] = []
-        for r, raw_row in enumerate(grid[1:], start=2):
-            if len(raw_row) < needed:
-                raw_row = list(raw_row) + [""] * (needed - len(raw_row))
-            for i in used:
-                raw = raw_row[i]
-                if raw != "" and raw is not None and not (type(raw) is str and raw.isspace()):
-                    kept.append((r, raw_row))
-                    break
-            else:
-                if unusable and any((r, i) in unusable for i in used):
-                    kept.append((r, raw_row))
+        rows = grid[1:]
+        if rows and min(map(len, rows)) < needed:
+            rows = [list(raw_row) + [""] * (needed - len(raw_row)) if len(raw_row) < needed else raw_row
+                    for raw_row in rows]
+        # A row is kept when a cell of the template's columns holds something or cannot be read. The first of the
+        # columns settles nearly every row in one pass; only the rows blank there are looked at cell by cell.
+        firsts = list(map(_filled, map(operator.itemgetter(used[0]), rows))) if used else [False] * len(rows)
+        if all(firsts):
+            kept = list(zip(itertools.count(2), rows))
+        else:
+            kept = [(r, raw_row) for r, raw_row, first in zip(itertools.count(2), rows, firsts)
+                    if first or _row_holds(r, raw_row, used, unusable)]
         matrix, bad_rows = self._month_values(table, kept, unusable, noun)
         numbers = [r for r, _ in kept]
         # Column by column: the common cells are taken in one comprehension each, and only the others (blank,
@@ -1009,17 +1087,17 @@ class _File:
             raws = list(map(operator.itemgetter(i), kept_rows))
             values, taken = _plain_values(raws, column)
             columns.append(values)
-            slow.extend((k, j) for k, ok in enumerate(taken) if not ok)
+            not_taken = itertools.compress(range(len(taken)), map(operator.not_, taken))  # positions, in C
+            slow.extend(zip(not_taken, itertools.repeat(j)))
         if unusable:
             at = {r: k for k, r in enumerate(numbers)}
             slow.extend((at[r], j) for j, (_, _, i, _) in enumerate(mapped) for (r, u) in unusable
                         if u == i and r in at)
         headers = [header_text for header_text, _, _, _ in mapped]
-        month_rows = matrix.tolist() if months else [[] for _ in kept]
         table.matrix = matrix if months else None
-        table.rows = [_Row(r, dict(zip(headers, values)), month_values, k in bad_rows)
-                      for k, (r, values, month_values) in enumerate(zip(numbers, zip(*columns) if columns else
-                                                                        [()] * len(kept), month_rows))]
+        by_row = zip(*columns) if columns else [()] * len(kept)
+        bad = [k in bad_rows for k in range(len(kept))] if bad_rows else itertools.repeat(False)
+        table.rows = list(map(_Row, numbers, map(dict, map(zip, itertools.repeat(headers), by_row)), bad))
         for k, j in sorted(set(slow)):
             header_text, column, i, letters = mapped[j]
             row, raw = table.rows[k], kept[k][1][i]
@@ -1061,13 +1139,24 @@ class _File:
         indexes = [i for _, i in table.months]
         if not kept or not indexes:
             return np.zeros((len(kept), len(indexes))), set()
-        pick = operator.itemgetter(*indexes)  # one tuple of month cells per row, whatever the row's width
-        flat = np.array([pick(raw_row) for _, raw_row in kept], dtype=object).reshape(-1)
-        is_float = np.fromiter(map(type, flat), dtype=object, count=flat.size) == float
-        values = np.zeros(flat.size)
-        values[is_float] = flat[is_float].astype("float64")
-        plain = is_float & (values >= 0.0) & np.isfinite(values)  # NaN fails the comparison
-        check = ~plain & ~(flat == "")
+        # The month cells row by row, as one flat list, whatever the rows' widths.
+        rows = [raw_row for _, raw_row in kept]
+        if len(indexes) == 1:
+            flat = list(map(operator.itemgetter(indexes[0]), rows))
+        else:
+            flat = list(itertools.chain.from_iterable(map(operator.itemgetter(*indexes), rows)))
+        types = list(map(type, flat))
+        if types.count(float) == len(flat):
+            # Every cell a number, the common case: numpy takes the list as it is.
+            values = np.array(flat, dtype="float64")
+            check = ~((values >= 0.0) & np.isfinite(values))  # NaN fails the comparison
+        else:
+            cells = np.array(flat, dtype=object)
+            is_float = np.array(types, dtype=object) == float
+            values = np.zeros(len(flat))
+            values[is_float] = cells[is_float].astype("float64")
+            plain = is_float & (values >= 0.0) & np.isfinite(values)
+            check = ~plain & ~(cells == "")
         if unusable:
             numbers = [r for r, _ in kept]
             for (r, i) in unusable:
@@ -1172,7 +1261,7 @@ class _File:
         if cycle is None:
             table.months = sorted(found.items())
             return
-        expected = cycle.months if spec.months == schema.HORIZON else cycle.past_months
+        expected = _cycle_months(cycle.cycle_month, cycle.horizon, spec.months)
         span = (f"the {cycle.horizon}-month horizon {month_label(expected[0])} to {month_label(expected[-1])}"
                 if spec.months == schema.HORIZON else
                 f"the 12 months before the cycle month ({month_label(expected[0])} to {month_label(expected[-1])})")
@@ -1225,7 +1314,8 @@ class _File:
             return
         seen: dict[tuple, int] = {}
         required = [k for k in key if table.spec.column(k).required]
-        keys = [tuple(map(row.values.get, key)) for row in table.rows]
+        # Every row holds every key column (the check above): itemgetter is the fastest way to take them.
+        keys = list(map(operator.itemgetter(*key), [row.values for row in table.rows]))
         if len(set(keys)) == len(keys):
             return  # no two rows share a key: the common case, found in one pass
         for row in table.rows:
@@ -1245,6 +1335,8 @@ class _File:
         if source is None or not source.present or column.lookup[1] not in source.columns:
             return  # the missing sheet or column is reported already; naming every code again would be noise
         defined = source.values(column.lookup[1])
+        if defined.issuperset(map(operator.itemgetter(column.header), [row.values for row in table.rows])):
+            return  # every code is defined (blanks are None, never defined): the common case, in one pass
         # History of a SKU since discontinued is normal; the other sheets plan with the code, so it must exist.
         severity = WARNING if table.spec.months == schema.PAST else ERROR
         for row in table.rows:
@@ -1266,6 +1358,14 @@ class _File:
             attribute = SHEET_ATTRIBUTES[(self.template.kind, spec.name)]
             out[attribute] = _frame(table, cycle)
         return out
+
+
+@functools.lru_cache(maxsize=8)
+def _cycle_months(cycle_month: pd.Timestamp, horizon: int, months: str) -> tuple[pd.Timestamp, ...]:
+    """The months a month sheet's columns are for: the horizon, or the 12 months before it (`months` is the
+    sheet's `schema.HORIZON` or `schema.PAST`). Worked out once per cycle: pandas takes a millisecond each time."""
+    cycle = Cycle(company="", cycle_month=cycle_month, horizon=horizon, currency="")
+    return tuple(cycle.months if months == schema.HORIZON else cycle.past_months)
 
 
 def _blank_value(column: Column, cycle: Cycle):
@@ -1293,30 +1393,32 @@ def _frame(table: _Table, cycle: Cycle) -> pd.DataFrame:
     stamps = [month for month, _ in table.months]
     repeat = len(stamps) if spec.months else 1
     columns = {}
+    values = [row.values for row in table.rows]
     for column in spec.columns:
         blank = _blank_value(column, cycle)
         if column.header in table.columns:
-            per_row = list(map(operator.itemgetter(column.header), [row.values for row in table.rows]))
+            per_row = list(map(operator.itemgetter(column.header), values))
         else:
             per_row = [blank] * len(table.rows)
+        # The frame is made from arrays, not Series: Series would each carry an index that pandas must align,
+        # which for these small tables costs more than the values themselves.
         if column.kind in (schema.MONTH, schema.DATE):
-            series = pd.Series(pd.to_datetime(pd.Series(per_row, dtype=object)).astype("datetime64[ns]"))
+            array = pd.to_datetime(pd.Series(per_row, dtype=object)).astype("datetime64[ns]").array
         elif column.kind in (schema.NUMBER, schema.PERCENT):
-            series = pd.Series([math.nan if v is None else v for v in per_row], dtype="float64")
+            array = np.array([math.nan if v is None else v for v in per_row], dtype="float64")
         elif column.kind == schema.INTEGER:
             series = pd.Series(per_row, dtype=object)
-            series = series.astype("int64") if series.notna().all() else series.astype("float64")
+            array = (series.astype("int64") if series.notna().all() else series.astype("float64")).array
         else:
-            series = pd.Series(["" if v is None else v for v in per_row], dtype="str")
-        columns[column.header] = series.repeat(repeat).reset_index(drop=True) if repeat != 1 else series
+            array = pd.array(["" if v is None else v for v in per_row], dtype="str")
+        columns[column.header] = array.repeat(repeat) if repeat != 1 else array
     numbers = [row.number for row in table.rows]
     if spec.months:
         # Long form: row-major, so row k's month j is at k * len(stamps) + j, as the values are appended below.
-        columns[MONTH] = pd.Series(np.tile(np.array(stamps, dtype="datetime64[ns]"), len(table.rows)))
-        columns[spec.month_value] = pd.Series(
-table.month_matrix().reshape(-1))
-    columns[SOURCE_ROW] = pd.Series(np.repeat(np.array(numbers, dtype="int64"), repeat))
-    return pd.DataFrame(columns)
+        columns[MONTH] = np.tile(np.array(stamps, dtype="datetime64[ns]"), len(table.rows))
+        columns[spec.month_value] = table.month_matrix().reshape(-1)
+    columns[SOURCE_ROW] = np.repeat(np.array(numbers, dtype="int64"), repeat)
+    return pd.DataFrame(columns, copy=False)  # nothing else keeps these arrays once reading ends
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1381,14 +1483,19 @@ def _check_across(demand: _File, capacity: _File, cycle: Cycle) -> None:
             sku = row.values.get(SKU)
             if sku is None or sku not in with_demand:
                 continue
+            no_inventory = inventory.present and sku not in inventory.values(SKU)
+            no_costs = costs.present and sku not in costs.values(SKU)
+            not_made = routings.present and sku not in made
+            if not (no_inventory or no_costs or not_made):
+                continue
             ref = products.cell(SKU, row.number)
-            if inventory.present and sku not in inventory.values(SKU):
+            if no_inventory:
                 demand.error(products.name, row.number, ref, f"SKU '{sku}' has demand but no row on Inventory in "
                                                              f"{capacity.name}; add one")
-            if costs.present and sku not in costs.values(SKU):
+            if no_costs:
                 demand.error(products.name, row.number, ref, f"SKU '{sku}' has demand but no row on Costs in "
                                                              f"{capacity.name}; add one")
-            if routings.present and sku not in made:
+            if not_made:
                 demand.error(products.name, row.number, ref, f"SKU '{sku}' has demand but no routing and no "
                                                              f"subcontractor in {capacity.name}; add a row on "
                                                              f"Routings or Subcontract")
@@ -1399,13 +1506,12 @@ def _check_across(demand: _File, capacity: _File, cycle: Cycle) -> None:
             sku = row.values.get(SKU)
             if sku is None:
                 continue
-            ref = inventory.cell(SKU, row.number)
             if sku not in known:
-                capacity.warning(inventory.name, row.number, ref, f"SKU '{sku}' is not on Products in "
-                                                                  f"{demand.name}; it has no demand and no family")
+                capacity.warning(inventory.name, row.number, inventory.cell(SKU, row.number),
+                                 f"SKU '{sku}' is not on Products in {demand.name}; it has no demand and no family")
             elif sku not in with_demand and costs.present and sku not in priced:
-                capacity.warning(inventory.name, row.number, ref, f"SKU '{sku}' has no row on Costs; add one "
-                                                                  f"before it is planned")
+                capacity.warning(inventory.name, row.number, inventory.cell(SKU, row.number),
+                                 f"SKU '{sku}' has no row on Costs; add one before it is planned")
 
 
 def _check_base_scenario(demand: _File, forecast: _Table) -> None:
@@ -1418,18 +1524,19 @@ def _check_base_scenario(demand: _File, forecast: _Table) -> None:
 
 def _check_order_dates(demand: _File, commitments: _Table, cycle: Cycle) -> None:
     """Orders dated outside the horizon are planned differently from what the date says: tell the planner."""
-    first, last = cycle.months[0], cycle.months[-1]
+    months = _cycle_months(cycle.cycle_month, cycle.horizon, schema.HORIZON)
+    first, last = months[0], months[-1]
+    after = last + pd.DateOffset(months=1)  # worked out once: date arithmetic is slow next to a comparison
     for row in commitments.rows:
         date = row.values.get("Requested date")
         if date is None:
             continue
-        ref = commitments.cell("Requested date", row.number)
         if date < first:
-            demand.warning(commitments.name, row.number, ref,
+            demand.warning(commitments.name, row.number, commitments.cell("Requested date", row.number),
                            f"the order was requested for {date:%Y-%m-%d}, before the cycle month "
                            f"{month_label(first)}; it is planned as overdue, due in {month_label(first)}")
-        elif date >= last + pd.DateOffset(months=1):
-            demand.warning(commitments.name, row.number, ref,
+        elif date >= after:
+            demand.warning(commitments.name, row.number, commitments.cell("Requested date", row.number),
                            f"the order is requested for {date:%Y-%m-%d}, after the horizon ends in "
                            f"{month_label(last)}; it is left out of the plan")
 
@@ -1457,6 +1564,7 @@ def _check_prices(demand: _File, forecast: _Table, commitments: _Table, cycle: C
     matrix = forecast.month_matrix() > 0 if months else np.zeros((len(forecast.rows), 0), bool)
     firsts = np.where(matrix.any(axis=1), matrix.argmax(axis=1), -1).tolist() if matrix.size else \
         [-1] * len(forecast.rows)
+    earliest: dict[tuple[str, str], pd.Timestamp | None] = {}  # (SKU, customer) → its first price (None: none)
     for row, first_at in zip(forecast.rows, firsts):
         if first_at < 0:
             continue
@@ -1464,16 +1572,20 @@ def _check_prices(demand: _File, forecast: _Table, commitments: _Table, cycle: C
         if sku is None or customer is None or (sku, customer) in reported or (known is not None and sku not in known):
             continue  # an unknown SKU is reported as such; asking for its price too would be noise
         first = months[first_at]
-        starts = [valid_from[k] for k in ((sku, customer), (sku, "")) if k in valid_from]
-        if not starts:
+        if (sku, customer) not in earliest:
+            # The same SKU and customer come once per scenario: their prices are looked up once.
+            starts = [valid_from[k] for k in ((sku, customer), (sku, "")) if k in valid_from]
+            earliest[(sku, customer)] = min(starts) if starts else None
+        start = earliest[(sku, customer)]
+        if start is None:
             reported.add((sku, customer))
             demand.error(forecast.name, row.number, forecast.cell(SKU, row.number),
                          f"SKU '{sku}' has forecast for customer '{customer}' but no price; add a row on Prices")
-        elif min(starts) > first:
+        elif start > first:
             reported.add((sku, customer))
             demand.error(forecast.name, row.number, forecast.month_cell(first, row.number),
                          f"SKU '{sku}' has forecast for customer '{customer}' in {month_label(first)} but no price "
-                         f"valid before {month_label(min(starts))}; add a price valid from {month_label(first)}")
+                         f"valid before {month_label(start)}; add a price valid from {month_label(first)}")
     for row in commitments.rows:
         sku, customer = row.values.get(SKU), row.values.get(CUSTOMER)
         if sku is None or customer is None or (sku, customer) in reported or (known is not None and sku not in known):
@@ -1493,11 +1605,12 @@ def _check_launches(demand: _File, products: _Table, forecast: _Table, commitmen
         sku, month = row.values.get(SKU), row.values.get("Launch month")
         if sku is not None and month is not None and sku not in launch_month:
             launch_month[sku], launch_row[sku] = month, row.number
-    for row in forecast.rows:
+    matrix = forecast.month_matrix()
+    for k, row in enumerate(forecast.rows):
         sku = row.values.get(SKU)
         if sku not in launch_month:
             continue
-        for (month, i), value in zip(forecast.months, row.months):
+        for (month, i), value in zip(forecast.months, matrix[k].tolist()):
             if value > 0 and month < launch_month[sku]:
                 demand.error(forecast.name, row.number, f"{column_letter(i)}{row.number}",
                              f"forecast of {_number_text(value)} in {month_label(month)} is before SKU '{sku}' "

@@ -3,6 +3,7 @@ a greedy plan the optimum must beat, and shadow prices against re-solving with o
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -779,3 +780,30 @@ def test_block_resolve_of_an_order_ships_it():
     assert resolved.commitment_shortfall.empty
 
 
+
+
+def test_scenarios_solved_on_every_core_as_soon_as_base_blocks_are_give_the_serial_plans(monkeypatch):
+    # Upside's and Downside's blocks start from Base's same block as soon as it is solved, in worker processes;
+    # the plans must be those of solving every block in turn in this process.
+    spec = dict(TWO_SITES)
+    spec["forecast"] = {**{(sku, customer, "Base"): units for (sku, customer), units in TWO_SITES["forecast"].items()},
+                        ("A", "C1", "Upside"): [18, 20, 22], ("B", "C1", "Upside"): [9, 9, 12],
+                        ("A", "C1", "Downside"): [10, 9, 8], ("B", "C1", "Downside"): [5, 5, 5]}
+    inputs = tiny_inputs(**spec)
+    monkeypatch.setattr(planner, "_BLOCK_COLUMNS", 1)  # one block per site
+    serial = solve_all(inputs)
+    pools = []
+    workers = planner._workers
+    monkeypatch.setattr(planner, "_workers", lambda *args: pools.append(workers(*args)) or pools[-1])
+    monkeypatch.setattr(planner, "_PARALLEL_ABOVE", 0)
+    on_every_core = solve_all(inputs)
+    assert pools == [min(2, len(os.sched_getaffinity(0)))]  # one pool for the 6 blocks of the 3 scenarios
+    assert list(on_every_core) == list(serial) == ["Base", "Upside", "Downside"]
+    for scenario, solution in on_every_core.items():
+        assert solution.statistics["blocks"] == 2
+        assert solution.objective == serial[scenario].objective
+        for name in ("sku_month", "customer_month", "resource_month", "material_month"):
+            pd.testing.assert_frame_equal(getattr(solution, name), getattr(serial[scenario], name), check_exact=True)
+    # L1 and L2 are full in Base, so Upside can sell no more; Downside sells less.
+    assert on_every_core["Upside"].contribution_margin == on_every_core["Base"].contribution_margin
+    assert on_every_core["Downside"].contribution_margin < on_every_core["Base"].contribution_margin

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import shutil
 import zipfile
@@ -17,7 +18,8 @@ from hypothesis import strategies as st
 from sop_workbook import schema
 from sop_workbook.errors import ERROR, WARNING
 from sop_workbook.inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW, Cycle, build_inputs
-from sop_workbook.reader import _sheet_xml_paths, column_letter, parse_cell, parse_number, read, validate
+from sop_workbook.reader import (MAX_GRID_CELLS, _fits_grid, _sheet_extent, _sheet_xml_paths, column_letter,
+                                 parse_cell, parse_number, read, validate)
 from sop_workbook.templates import write_filled, write_templates
 
 CYCLE = Cycle("Acme", pd.Timestamp("2027-01-01"), 6, "EUR", {"demand": "Sam Sales", "capacity": "Olga Ops"})
@@ -390,6 +392,9 @@ CASES = [
      ("capacity.xlsx", "Routings", "C2", ERROR, "'half' is not a number; type the hours per unit as a number")),
     ("fractional lead time", put("capacity", "Inventory", "F2", 2.5),
      ("capacity.xlsx", "Inventory", "F2", ERROR, "2.5 is not a whole number")),
+    ("lead time too large to hold", put("capacity", "Inventory", "F2", 1e300),
+     ("capacity.xlsx", "Inventory", "F2", ERROR, "1e+300 is too large; type the lead time (days) as a whole number "
+                                                 "below 1,000,000,000,000,000")),
     ("percent over 100", put("demand", "Products", "F2", 150),
      ("demand.xlsx", "Products", "F2", ERROR, "more than 100%")),
     ("percent typed as 35", put("demand", "Products", "F2", 35),
@@ -634,6 +639,50 @@ def test_parse_cell_by_kind(kind, raw, value, severity):
     parsed = parse_cell(raw, schema.Column("X", kind))
     assert parsed.severity == severity
     assert parsed.value == pytest.approx(value) if isinstance(value, float) else parsed.value == value
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_reading_leaves_the_cycle_collector_as_it_was(base_pair, tmp_path, collecting):
+    # The reader pauses it while it reads; a caller's choice holds afterwards, a file that fails to read included.
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        read(*base_pair)
+        assert gc.isenabled() is collecting
+        read(tmp_path / "missing.xlsx", base_pair[1])
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def _sheet(dimension: str, rows: str) -> bytes:
+    return (f'<worksheet><dimension ref="{dimension}"/><sheetData>{rows}</sheetData></worksheet>').encode()
+
+
+@pytest.mark.parametrize("xml, fits", [
+    # As Excel and the template writer save a sheet: every cell inside the dimension's first letter and digit.
+    (_sheet("A1:U29545", '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="29545"><c r="U29545" s="12" t="n">'
+                         '<v>5</v></c></row>'), True),
+    (_sheet("A1:BK2995", '<row r="2"><c r="BZ2999"><v>1</v></c></row>'), True),
+    (_sheet("A1:F3", '<row r="1"><c r="A1"/><c r="F3"/></row>'), True),
+    # A cell or row beyond that bound, or one the quick bound cannot place: left to the exact extent.
+    (_sheet("A1:F3", '<row r="1"><c r="AA1"><v>1</v></c></row>'), False),
+    (_sheet("A1:BK2995", '<row r="2"><c r="CA2"><v>1</v></c></row>'), False),
+    (_sheet("A1:U29545", '<row r="2"><c r="A30000"><v>1</v></c></row>'), False),
+    (_sheet("A1:U29545", '<row r="2"><c r="A123456"><v>1</v></c></row>'), False),
+    (_sheet("A1:F3", '<row r="1048576"/>'), False),
+    (_sheet("A1:F3", '<row r="1"><c><v>1</v></c></row>'), False),
+    (_sheet("A1:F3", '<row r="1"><c t="n" r="A1"><v>1</v></c></row>'), False),
+    (_sheet("A1:F3", '<row><c r="A1"><v>1</v></c></row>'), False),
+    (_sheet("A1:F3", '<row r="1"><x:c r="A1"><v>1</v></x:c></row>'), False),
+    (_sheet("A1:XFD1048576", '<row r="1"><c r="A1"><v>1</v></c></row>'), False),
+    (b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>', False),
+])
+def test_the_quick_grid_bound_holds_only_for_sheets_within_it(xml, fits):
+    assert _fits_grid(xml) is fits
+    if fits:  # the exact extent, which the quick bound stands in for, agrees
+        rows, columns = _sheet_extent(xml)
+        assert rows * columns <= MAX_GRID_CELLS
 
 
 @pytest.mark.parametrize("index, letters", [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")])

@@ -552,7 +552,7 @@ def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, p
 
     def own(self, current_row_num=0):
         if self.previous_row in self._chart_rows and self.table.get(self.previous_row):
-            self._kept[self.previous_row] = dict(self.table[self.previous_row])
+            self._keep(self.previous_row, self.table[self.previous_row])
         Worksheet._write_single_row(self, current_row_num)
 
     monkeypatch.setattr(writer._StreamedWorksheet, "_write_single_row", own)
@@ -560,6 +560,82 @@ def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, p
     with zipfile.ZipFile(pack) as ours, zipfile.ZipFile(theirs) as reference:
         assert ours.namelist() == reference.namelist()
         assert [n for n in ours.namelist() if ours.read(n) != reference.read(n)] == []
+
+
+def _pack_written(results, path: Path, monkeypatch, *, beside: bool) -> bytes:
+    # beside: every BESIDE sheet is written by a second process, whatever its size; else none is.
+    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1 if beside else 10**12)
+    return write_pack(results, path, run_time=RUN_TIME).read_bytes()
+
+
+def test_a_sheet_written_by_a_second_process_gives_the_same_bytes(results, pack, tmp_path, monkeypatch):
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(writer.os, "fork", lambda: forks.append(1) or real_fork())
+    written = _pack_written(results, tmp_path / "beside.xlsx", monkeypatch, beside=True)
+    assert forks == [1] * len(writer.BESIDE)
+    assert written == pack.read_bytes()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the child was waited for
+
+
+def test_a_second_process_that_fails_leaves_the_sheet_to_this_one(results, pack, tmp_path, monkeypatch):
+    parent = os.getpid()
+    failed_in = []
+
+    def only_here(pack_, ws):
+        if os.getpid() != parent:
+            raise OSError("the child cannot write")
+        failed_in.append("here")
+        return inputs_write(pack_, ws)
+
+    inputs_write = dict(writer.SHEETS)["Inputs"]
+    monkeypatch.setattr(writer, "SHEETS", tuple((name, only_here if name == "Inputs" else write)
+                                                for name, write in writer.SHEETS))
+    assert _pack_written(results, tmp_path / "fell-back.xlsx", monkeypatch, beside=True) == pack.read_bytes()
+    assert failed_in == ["here"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fell-back.xlsx"]
+
+
+def test_a_style_missing_from_the_list_makes_this_process_write_the_sheet(results, pack, tmp_path, monkeypatch):
+    # A style the parent did not make before the fork would get another index in the child than in the parent:
+    # the child refuses and the parent writes the sheet, to the same bytes.
+    from sop_workbook.workbook import consensus, inputs_sheet
+
+    missing = ("muted", "cell")  # the Inputs sheet's File and Sheet columns
+    for module in (consensus, inputs_sheet):
+        monkeypatch.setattr(module, "STYLES", tuple(names for names in module.STYLES if names != missing))
+    written_by = []
+    inputs_write = dict(writer.SHEETS)["Inputs"]
+    monkeypatch.setattr(writer, "SHEETS", tuple(
+        (name, (lambda pack_, ws: written_by.append(os.getpid()) or inputs_write(pack_, ws)) if name == "Inputs"
+         else write) for name, write in writer.SHEETS))
+    refused = _pack_written(results, tmp_path / "missing.xlsx", monkeypatch, beside=True)
+    assert written_by == [os.getpid()]  # the child wrote it in vain (its list is its own); this process again
+    assert refused == _pack_written(results, tmp_path / "serial.xlsx", monkeypatch, beside=False)
+
+
+def test_ctrl_c_while_a_second_process_writes_leaves_no_process_and_no_file(results, tmp_path, monkeypatch):
+    def interrupted(pack_, ws):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer, "SHEETS", tuple((name, interrupted if name == "Margin" else write)
+                                                for name, write in writer.SHEETS))
+    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
+    children = []
+    start = writer._Beside.__init__
+
+    def recorded(self, *args):
+        start(self, *args)
+        children.append(Path(self.path))
+
+    monkeypatch.setattr(writer._Beside, "__init__", recorded)
+    with pytest.raises(KeyboardInterrupt):
+        write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert len(children) == len(writer.BESIDE) and not any(path.exists() for path in children)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_demand_chart_caches_the_consensus_plans_figures(pack, cached, results):

@@ -33,6 +33,30 @@ COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract c
          "Backlog cost")
 
 FIRST_MONTH_COL = 3
+# Every style the sheet writes with. The pack makes them all before it writes any sheet, so that this sheet can be
+# written in a second process with the very formats of the first (writer.BESIDE).
+STYLES = (("title",), ("subtitle",), ("italic",), ("header",), ("header", "month"), ("total",), ("family",),
+          ("muted",), ("text",),
+          *((number_style(m), *extra) for m in MEASURES for extra in (("total",), ("family",), (), ("bold",))))
+
+
+def size(pack: Pack) -> int:
+    """How many cells the sheet has, about: a row per Base SKU and measure, a cell per month."""
+    return len(pack.base(pack.results.plan)) * len(MEASURES)
+
+
+def anchor(pack: Pack) -> None:
+    """Record where the All families rows are, `pack.anchors["consensus"]` = {"rows": {measure: row}, "first_col",
+    "last_col"} (the month columns), for the Executive Summary's charts; nothing when the plan has no SKUs.
+
+    The rows are known before the sheet is written, so a sheet written before it, or while another process writes
+    it, can refer to them.
+    """
+    if not len(pack.base(pack.results.plan)):
+        return
+    header = layout.TITLE_ROWS
+    pack.anchors["consensus"] = {"rows": {m: header + 1 + i for i, m in enumerate(FAMILY_MEASURES)},
+                                 "first_col": FIRST_MONTH_COL, "last_col": FIRST_MONTH_COL + len(pack.months) - 1}
 
 
 def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -73,8 +97,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
 
     Layout: a header row (Family, SKU, Measure, one column per month, Horizon); an "All families" block;
     then per family a block of family rows followed by its SKUs' rows, grouped one outline level down so the
-    meeting can fold the plan to families. Records `pack.anchors["consensus"]` = {measure: row of the All
-    families block} and the month columns, for the Executive Summary's charts.
+    meeting can fold the plan to families. Records `pack.anchors["consensus"]` (`anchor`), for the Executive
+    Summary's charts.
 
     Rows are written strictly top to bottom (the sheet is streamed to disk row by row), so every figure,
     family totals included, is worked out before the first row is written. When the SKU rows would pass
@@ -107,13 +131,12 @@ def write(pack: Pack, ws: Worksheet) -> None:
     totals = {family: {m: np.nan_to_num(figures[m][skus_of[family]]).sum(axis=0) for m in FAMILY_MEASURES}
               for family in families}
 
-    top = write_title(pack, ws, "Consensus Plan",
-                      "Base scenario; families fold and unfold with the outline buttons on the left")
-    header = top
+    header = write_title(pack, ws, "Consensus Plan",
+                         "Base scenario; families fold and unfold with the outline buttons on the left")
     # Rows are laid out first, so the All families and family formulas can name rows written after them.
-    row = header + 1
-    all_rows = {m: row + i for i, m in enumerate(FAMILY_MEASURES)}
-    row += len(FAMILY_MEASURES) + 1
+    anchor(pack)
+    all_rows = pack.anchors["consensus"]["rows"]
+    row = header + 1 + len(FAMILY_MEASURES) + 1
     left_out_row = None
     if not with_skus:
         left_out_row = row
@@ -200,7 +223,6 @@ def write(pack: Pack, ws: Worksheet) -> None:
     ws.freeze_panes(header + 1, FIRST_MONTH_COL)
     ws.outline_settings(True, False, True, False)
     setup_page(pack, ws, (header, header))
-    pack.anchors["consensus"] = {"rows": all_rows, "first_col": FIRST_MONTH_COL, "last_col": last_col - 1}
 
 
 def _horizon(measure: str, values: np.ndarray) -> float:

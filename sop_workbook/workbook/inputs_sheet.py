@@ -17,6 +17,17 @@ KIND_STYLES = {
     schema.PERCENT: "percent", schema.MONTH: "month", schema.DATE: "date",
 }
 TEXT_KINDS = {schema.TEXT, schema.CHOICE}
+# Every style the sheet writes with. The pack makes them all before it writes any sheet, so that this sheet can be
+# written in a second process with the very formats of the first (writer.BESIDE).
+STYLES = (("title",), ("subtitle",), ("heading",), ("header",), ("header", "month"), ("bold", "cell"),
+          ("muted", "italic"), ("muted", "cell"), ("italic",),
+          *((style, "cell") for style in sorted({*KIND_STYLES.values(), "units"})))
+
+
+def size(pack: Pack) -> int:
+    """How many cells the sheet has, about: one per row of every template sheet as read (a row per month)."""
+    inputs = pack.results.inputs
+    return sum(len(getattr(inputs, attribute)) for attribute in SHEET_ATTRIBUTES.values())
 
 
 def _file_names(pack: Pack) -> dict[str, str]:

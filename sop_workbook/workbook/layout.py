@@ -30,6 +30,8 @@ AUTHOR = "sop-workbook"
 # a crawl and nobody reads the sheet: a sheet keeps its family rows and says in one line how many rows were left
 # out and where the whole data is (SPEC: the Plan Data rule, applied to every sheet of SKU detail).
 MAX_ROWS = 200_000
+# The rows `write_title` takes (title, subtitle, a blank row): a sheet's first free row.
+TITLE_ROWS = 3
 
 # The number format of each kind of figure, by the label it is shown under; labels not listed are units.
 MONEY_LABELS = {
@@ -293,7 +295,7 @@ def write_title(pack: Pack, ws: Worksheet, title: str, note: str = "") -> int:
     ws.write_string(0, 0, title, pack.styles("title"))
     subtitle = f"{pack.company} · S&OP cycle {pack.cycle_label} · money in {pack.currency}"
     ws.write_string(1, 0, f"{subtitle} · {note}" if note else subtitle, pack.styles("subtitle"))
-    return 3
+    return TITLE_ROWS
 
 
 def write_left_out(pack: Pack, ws: Worksheet, row: int, left_out: int, what: str, where: str) -> int:

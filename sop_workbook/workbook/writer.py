@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import re
 import tempfile
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from xlsxwriter.exceptions import XlsxWriterException
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from .. import parallel
 from ..analysis import Results
 from ..errors import OutputError
 from . import (
@@ -52,6 +54,14 @@ WRITE_ORDER = ("Plan Data", "Capacity", "Margin", "Consensus Plan")
 # the next one starts (its constant_memory mode, per sheet), so the pack's cells are never all held in memory
 # and close() has little left to do. Sheets with an Excel table (Gaps, Plan Data) cannot be written so.
 STREAMED = frozenset({"Consensus Plan", "Inventory", "Inputs"})
+# Sheets written in a child process each while this one writes the others (`_Beside`), by their module, which
+# lists the styles the sheet writes with (STYLES), says how many cells it has, about (size), and records before it
+# is written what other sheets refer to (anchor, if any). The two are streamed sheets of detail and most of a large
+# pack's writing time, and the machine's other core is idle while the pack is written.
+BESIDE = {"Consensus Plan": consensus, "Inputs": inputs_sheet}
+# Below this many cells (the sample's sheets have a few thousand; 500 SKUs over 100,000 each) a child process
+# saves less than it costs to start.
+BESIDE_ABOVE = 20_000
 
 
 def resolve_run_time(run_time: dt.datetime | None = None) -> dt.datetime:
@@ -290,7 +300,7 @@ class _StreamedWorksheet(_Worksheet):
         row = self.previous_row
         cells = self.table.get(row)
         if row in self._chart_rows and cells:
-            self._kept[row] = dict(cells)
+            self._keep(row, cells)
         if not cells:
             super()._write_single_row(current_row_num)
             return
@@ -347,6 +357,22 @@ class _StreamedWorksheet(_Worksheet):
         preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
         return f' t="inlineStr"><is><t{preserve}>{self._escape_data(string)}</t></is></c>'
 
+    def _keep(self, row: int, cells: dict) -> None:
+        """Keep a chart row's figures as a chart's cache shows them (as xlsxwriter's Worksheet._get_range_data
+        gives them): plain values, which can cross to another process (`_Beside`)."""
+        kept = {}
+        for col, cell in cells.items():
+            kind = cell.__class__.__name__
+            if kind in ("Number", "Datetime"):
+                kept[col] = f"{cell.number:.16g}"
+            elif kind in ("String", "RichString"):
+                kept[col] = cell.string
+            elif kind in ("Formula", "ArrayFormula"):
+                kept[col] = 0 if cell.value is None else cell.value
+            else:
+                kept[col] = ""
+        self._kept[row] = kept
+
     def _get_range_data(self, row_start, col_start, row_end, col_end):
         # As xlsxwriter's own (Worksheet._get_range_data), from the kept rows; strings are in the cells here.
         data = []
@@ -356,18 +382,7 @@ class _StreamedWorksheet(_Worksheet):
                 data.append(None)
                 continue
             for col in range(col_start, col_end + 1):
-                value = cells.get(col)
-                kind = value.__class__.__name__
-                if value is None:
-                    data.append(None)
-                elif kind in ("Number", "Datetime"):
-                    data.append(f"{value.number:.16g}")
-                elif kind in ("String", "RichString"):
-                    data.append(value.string)
-                elif kind in ("Formula", "ArrayFormula"):
-                    data.append(0 if value.value is None else value.value)
-                else:
-                    data.append("")
+                data.append(cells.get(col))
         return data
 
 
@@ -387,10 +402,95 @@ def _fill(workbook, results: Results, when: dt.datetime, version: str, frame: pd
     sheets = {name: workbook.add_worksheet(
         name, worksheet_class=_StreamedWorksheet if name in STREAMED else _Worksheet) for name in SHEET_NAMES}
     writers = dict(SHEETS)
-    order = list(WRITE_ORDER) + [name for name in SHEET_NAMES if name not in WRITE_ORDER]
-    for name in order:
-        writers[name](pack, sheets[name])
+    # The formats of the sheets written beside are made first, whether or not a second process writes them, so
+    # that the file is the same byte for byte either way.
+    for module in BESIDE.values():
+        for names in module.STYLES:
+            pack.styles(*names)._get_xf_index()
+    beside = {name: _Beside(writers[name], pack, sheets[name]) for name, module in BESIDE.items()
+              if module.size(pack) > BESIDE_ABOVE and parallel.possible()}
+    for name in beside:
+        if hasattr(BESIDE[name], "anchor"):
+            BESIDE[name].anchor(pack)
+    try:
+        order = list(WRITE_ORDER) + [name for name in SHEET_NAMES if name not in WRITE_ORDER]
+        for name in order:
+            if name not in beside:
+                writers[name](pack, sheets[name])
+        for name, child in beside.items():
+            if not child.adopt():
+                writers[name](pack, sheets[name])
+    finally:
+        for child in beside.values():
+            child.abandon()
     sheets["Executive Summary"].activate()
+
+
+# What a worksheet holds that is not the sheet's own state: files, the workbook's shared objects, the cells of the
+# row being written, and the writer's private caches (names starting with "_").
+_NOT_STATE = frozenset({"fh", "row_data_fh", "row_data_filename", "row_data_fh_closed", "workbook_add_format",
+                        "str_table", "worksheet_meta", "default_url_format", "table"})
+
+
+class _Beside:
+    """One streamed sheet written by a forked child process (`parallel.Forked`) while this process writes the
+    others.
+
+    The child writes the sheet's rows to a file of its own with the workbook's formats (all made, with their
+    indices, before the fork: the sheet module's STYLES), then sends back what else the writer changed on the
+    worksheet (dimensions, columns, comments, page setup: every attribute whose value changed) and the rows it
+    kept for charts. `adopt` makes the file the worksheet's row data and applies the changes, so the pack is byte
+    for byte what writing the sheet here would give (a test compares the two). When the child cannot write the sheet — it failed, or it needed a
+    format the parent does not have — `adopt` says so and the sheet is written here, as if there were no child.
+    """
+
+    def __init__(self, write: Callable, pack: Pack, ws: _StreamedWorksheet):
+        self.ws = ws
+        handle, self.path = tempfile.mkstemp(dir=ws.tmpdir)
+        os.close(handle)
+        self.child = parallel.Forked(self._write, write, pack, ws)
+
+    def _write(self, write: Callable, pack: Pack, ws: _StreamedWorksheet) -> dict | None:
+        """In the child: write the sheet's rows to `self.path`; the worksheet's changed attributes, or None when
+        the sheet needed a format the parent does not have."""
+        workbook = pack.workbook
+        formats = (len(workbook.formats), len(workbook.xf_format_indices))
+        before = {name: pickle.dumps(value) for name, value in vars(ws).items() if name not in _NOT_STATE
+                  and not name.startswith("_")}
+        with open(self.path, "w", encoding="utf-8") as rows:
+            ws.fh = rows
+            write(pack, ws)
+            # The last row goes out now, and the row after every row with a height or comment is left pending, so
+            # that close() has nothing left to write.
+            ws._write_single_row(max([ws.previous_row, *ws.row_info, *ws.comments]) + 1)
+        if formats != (len(workbook.formats), len(workbook.xf_format_indices)):
+            return None
+        return {name: value for name, value in vars(ws).items() if name not in _NOT_STATE
+                and (not name.startswith("_") or name == "_kept") and pickle.dumps(value) != before.get(name)}
+
+    def adopt(self) -> bool:
+        """Wait for the child; make its rows and state the worksheet's. False when the child could not write the
+        sheet (it is then to be written here)."""
+        _, state = self.child.result()
+        if state is None:
+            return False
+        ws = self.ws
+        ws.row_data_fh.close()
+        os.remove(ws.row_data_filename)
+        ws.row_data_filename, self.path = self.path, None
+        ws.row_data_fh = ws.fh = open(ws.row_data_filename, "a+", encoding="utf-8")  # as xlsxwriter's _opt_reopen
+        vars(ws).update(state)
+        return True
+
+    def abandon(self) -> None:
+        """Stop the child if it is still running and remove what it wrote; nothing after `adopt`."""
+        self.child.cancel()
+        if self.path is not None:
+            try:
+                os.remove(self.path)
+            except FileNotFoundError:
+                pass
+            self.path = None
 
 
 def plan_data_target(path, *, force: bool) -> Path | None:
