@@ -28,6 +28,7 @@ import operator
 import re
 import zipfile
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,11 +123,20 @@ def _read(demand_path: Path, capacity_path: Path) -> Inputs:
     demand, capacity = files
     cycle = _agree_cycle(demand, capacity)
     known = demand.cycle is not None or capacity.cycle is not None
-    for file in files:
-        # Both files' month columns are checked against the one agreed cycle: a capacity template with another
-        # cycle month is then one finding on its Cycle sheet, not one per month column.
-        file.read_sheets(cycle if known else None)
-        file.check_keys_and_lookups(cycle)
+    ahead = _Ahead([(file, file.sheet_names[spec.name]) for file in files if file.workbook is not None
+                    for spec in file.template.sheets if not spec.key_value and spec.name in file.sheet_names])
+    finished = False
+    try:
+        for file in files:
+            file.ahead = ahead
+            # Both files' month columns are checked against the one agreed cycle: a capacity template with another
+            # cycle month is then one finding on its Cycle sheet, not one per month column.
+            file.read_sheets(cycle if known else None)
+            file.check_keys_and_lookups(cycle)
+            file.ahead = None
+        finished = True
+    finally:
+        ahead.close(wait=finished)  # on Ctrl-C, not after a sheet still being parsed
     _check_across(demand, capacity, cycle)
     findings = [finding for file in files for finding in file.findings]
     tables = {}
@@ -135,6 +145,55 @@ def _read(demand_path: Path, capacity_path: Path) -> Inputs:
     sources = [SourceFile(kind=f.template.kind, path=str(f.path), name=f.path.name, sha256=f.sha256)
                for f in files if f.sha256]
     return build_inputs(cycle, findings=findings, sources=sources, **tables)
+
+
+def _parse(data: bytes, sheet_name: str) -> list[list]:
+    """A sheet's cell values from A1, one list per row, parsed from the file's bytes by a calamine workbook of
+    its own: one workbook is not to be used by two threads at once."""
+    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet_name).to_python(
+        skip_empty_area=False)
+
+
+class _Ahead:
+    """The sheets to be read, parsed a few ahead on two other threads while this one checks the sheet before.
+
+    calamine parses without holding Python's interpreter lock, so the parse of one sheet (a 5,000-SKU Forecast
+    sheet takes half a second) runs beside the checks of another and beside the parse of a third. At most `AHEAD`
+    grids wait to be taken, so reading holds little more than before. A sheet not parsed ahead (no thread could
+    be started, under a memory limit) is parsed when it is asked for, as it would be without this; a parse that
+    failed raises its error where the grid is taken, as it would have there.
+    """
+
+    AHEAD = 3
+
+    def __init__(self, sheets: list[tuple[_File, str]]):
+        self.sheets = sheets  # (file, sheet name) in the order they are read
+        self.submitted = 0
+        self.futures: dict[tuple[int, str], Future] = {}
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sop-read")
+        for _ in range(self.AHEAD):
+            self._submit_next()
+
+    def _submit_next(self) -> None:
+        if self.submitted == len(self.sheets):
+            return
+        file, name = self.sheets[self.submitted]
+        self.submitted += 1
+        try:
+            self.futures[(id(file), name)] = self.pool.submit(_parse, file.data, name)
+        except RuntimeError:  # "can't start new thread": the sheet is parsed when it is asked for
+            pass
+
+    def take(self, file: _File, sheet_name: str) -> list[list] | None:
+        """The sheet's grid if it was parsed ahead (waiting for it if need be), else None."""
+        future = self.futures.pop((id(file), sheet_name), None)
+        self._submit_next()
+        return None if future is None else future.result()
+
+    def close(self, wait: bool) -> None:
+        """Drop what was not taken; with `wait`, also wait for the threads to end."""
+        self.pool.shutdown(wait=wait, cancel_futures=True)
+        self.futures.clear()
 
 
 @contextlib.contextmanager
@@ -834,6 +893,7 @@ class _File:
         self.cycle: Cycle | None = None
         self.cycle_cells: dict[str, tuple[object, int]] = {}  # key → (value, Excel row)
         self.sheets: dict[str, _Table] = {}
+        self.ahead: _Ahead | None = None  # the sheets parsed ahead, while the table sheets are read
 
     # Findings -------------------------------------------------------------------------------------------------
 
@@ -951,7 +1011,10 @@ class _File:
 
     def grid(self, sheet_name: str) -> list[list]:
         """The cell values of a sheet from A1, one list per row."""
-        return self.workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        grid = self.ahead.take(self, sheet_name) if self.ahead is not None else None
+        if grid is None:
+            grid = self.workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        return grid
 
     def unusable(self, sheet_name: str) -> dict[tuple[int, int], str]:
         """The cells of a sheet whose formula has no saved result or holds an error."""

@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import hashlib
 import shutil
+import threading
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sop_workbook import reader as reader_module
 from sop_workbook import schema
 from sop_workbook.errors import ERROR, WARNING
 from sop_workbook.inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW, Cycle, build_inputs
@@ -772,3 +774,34 @@ def test_two_unreadable_files_give_two_findings_and_empty_inputs(tmp_path):
     inputs = read(demand, capacity)
     assert [(f.file, f.severity) for f in inputs.findings] == [("capacity.xlsx", ERROR), ("demand.xlsx", ERROR)]
     assert inputs.forecast.empty and inputs.sources[0].name == "demand.xlsx" and len(inputs.sources) == 1
+
+
+def test_sheets_parsed_ahead_on_threads_read_the_same_as_one_by_one(pair, monkeypatch):
+    # The reader parses the next sheets on two threads while it checks one; without threads (none may start under
+    # a memory limit) each sheet is parsed when it is read. Both give the same inputs and the same findings.
+    demand, capacity = pair
+    _edit(demand, lambda book: book["Forecast"].cell(row=3, column=5, value="twelve"))
+    _edit(capacity, lambda book: book["Routings"].cell(row=2, column=3, value="half"))
+    parsed_on = []
+    parse = reader_module._parse
+
+    def counted(data, sheet_name):
+        parsed_on.append(threading.current_thread().name)
+        return parse(data, sheet_name)
+
+    monkeypatch.setattr(reader_module, "_parse", counted)
+    ahead = read(demand, capacity)
+    tables = sum(1 for path, template in zip(pair, (schema.DEMAND, schema.CAPACITY))
+                 for sheet in template.sheets
+                 if not sheet.key_value and sheet.name in openpyxl.load_workbook(path, read_only=True).sheetnames)
+    assert len(parsed_on) == tables and all(name.startswith("sop-read") for name in parsed_on)
+
+    def no_thread(*args, **kwargs):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(reader_module.ThreadPoolExecutor, "submit", no_thread)
+    one_by_one = read(demand, capacity)
+    assert {(f.sheet, f.cell) for f in ahead.findings} >= {("Forecast", "E3"), ("Routings", "C2")}
+    assert ahead.findings == one_by_one.findings
+    for attribute in SHEET_ATTRIBUTES.values():
+        pd.testing.assert_frame_equal(getattr(ahead, attribute), getattr(one_by_one, attribute))
