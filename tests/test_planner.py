@@ -780,8 +780,6 @@ def test_block_resolve_of_an_order_ships_it():
     assert resolved.commitment_shortfall.empty
 
 
-
-
 def test_scenarios_solved_on_every_core_as_soon_as_base_blocks_are_give_the_serial_plans(monkeypatch):
     # Upside's and Downside's blocks start from Base's same block as soon as it is solved, in worker processes;
     # the plans must be those of solving every block in turn in this process.
