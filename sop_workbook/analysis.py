@@ -254,10 +254,21 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
     size = (statistics or {}).get("columns", 0)
     children = {scenario: parallel.Forked(_other_scenario, ctx, scenario, solutions[scenario])
                 for scenario in scenarios[1:]} if size > PARALLEL_ANALYSIS_ABOVE and parallel.possible() else {}
+    if resolve_limit is None:
+        nonzeros = (statistics or {}).get("largest block nonzeros") or (statistics or {}).get("nonzeros")
+        resolve_limit = int(RESOLVE_WORK / float(nonzeros) ** 1.5) if nonzeros else None
+    resolver = _Resolver(solver, resolve_limit)
     try:
         duals = _Duals(solutions["Base"])
         unmet = _unmet(ctx, solutions["Base"].customer_month)
         analysed = {"Base": (_scenario_frames(ctx, "Base", solutions["Base"], duals, unmet), None)}
+        # What needs only Base's gaps (the order checks, Base's re-solved levers, the launches) is done before
+        # waiting for the children, so that both cores stay busy.
+        base_gaps = analysed["Base"][0][-1]
+        base_gap_frame = _concat([base_gaps], GAP_COLUMNS)
+        commitments = _commitments(ctx, solutions["Base"], base_gap_frame, resolver, checked_orders)
+        lever_rows = _scenario_levers(ctx, "Base", solutions["Base"], duals, unmet, base_gaps, resolver, resolved_gaps)
+        launches = _launches(ctx, solutions["Base"], base_gap_frame)
         for scenario in scenarios[1:]:
             done, answer = children[scenario].result() if scenario in children else (False, None)
             analysed[scenario] = answer if done else _other_scenario(ctx, scenario, solutions[scenario])
@@ -271,18 +282,10 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
     capacity_frame = _concat(capacities, CAPACITY_COLUMNS)
     gap_frame = _concat(gaps, GAP_COLUMNS)
     margin_frame = _concat(margins, MARGIN_COLUMNS)
-    if resolve_limit is None:
-        nonzeros = (statistics or {}).get("largest block nonzeros") or (statistics or {}).get("nonzeros")
-        resolve_limit = int(RESOLVE_WORK / float(nonzeros) ** 1.5) if nonzeros else None
-    resolver = _Resolver(solver, resolve_limit)
-    commitments = _commitments(ctx, solutions["Base"], gap_frame, resolver, checked_orders)
-    base_gaps = gaps[0]
-    lever_rows = _scenario_levers(ctx, "Base", solutions["Base"], duals, unmet, base_gaps, resolver, resolved_gaps)
     for scenario in scenarios[1:]:
         lever_rows += analysed[scenario][1]
     levers = (pd.DataFrame(lever_rows, columns=LEVER_COLUMNS) if len(gap_frame)
               else pd.DataFrame({c: pd.Series(dtype=object) for c in LEVER_COLUMNS}))
-    launches = _launches(ctx, solutions["Base"], gap_frame)
     scenarios_summary = _scenarios_summary(scenarios, plan_frame, margin_frame, gap_frame, capacity_frame)
     budget = _budget(ctx, plan_frame, margin_frame)
     results = Results(
