@@ -1,5 +1,5 @@
 """`python -m sop_workbook` works as `sop`."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="sop")
+run()

@@ -50,6 +50,35 @@ def test_python_dash_m_runs_the_same_command():
     assert "reconcile" in result.stdout and "Usage: sop" in result.stdout
 
 
+def test_the_program_flushes_its_output_and_exit_code_when_it_ends_without_teardown(tmp_path):
+    # `run` ends the process with os._exit: what it printed must still arrive through a buffered pipe, the pack
+    # must be complete and no temporary file may be left beside it.
+    import os
+    import subprocess
+    import sys
+
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    samples = README.parent / "samples"
+    pack = tmp_path / "pack.xlsx"
+    done = subprocess.run([sys.executable, "-m", "sop_workbook", "reconcile", str(samples / "demand.xlsx"),
+                           str(samples / "capacity.xlsx"), "-o", str(pack)], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"Wrote {pack}"
+    assert "Executive Summary" in openpyxl.load_workbook(pack, read_only=True).sheetnames
+    assert sorted(os.listdir(tmp_path)) == ["pack.xlsx"]
+
+    not_excel = tmp_path / "demand.xlsx"
+    not_excel.write_text("SKU,Customer\n")
+    failed = subprocess.run([sys.executable, "-m", "sop_workbook", "reconcile", str(not_excel),
+                             str(samples / "capacity.xlsx"), "-o", str(tmp_path / "other.xlsx")],
+                            capture_output=True, text=True, env=env)
+    assert failed.returncode == 1
+    assert "is not an Excel workbook" in failed.stdout and "1 error(s), 0 warning(s)." in failed.stdout
+    assert "nothing was written" in failed.stderr
+    assert not (tmp_path / "other.xlsx").exists()
+
+
 def test_the_readme_library_example_runs(tmp_path, monkeypatch):
     # The README's Python block, run as a newcomer would, beside a copy of the sample templates.
     import shutil
