@@ -26,6 +26,7 @@ from . import (
 from . import plan_data as plan_data_sheet
 from . import layout
 from .layout import Pack
+from .package import threaded_zip
 from .styles import Styles
 
 # The sheets of the pack, in order, with the function that writes each.
@@ -225,7 +226,8 @@ def write_pack(results: Results, path: str | os.PathLike, *, run_time: dt.dateti
         try:
             _fill(workbook, results, when, version, frame, rows, in_sheet)
         finally:
-            workbook.close()
+            with threaded_zip():
+                workbook.close()
 
     atomic_write(target, build)
     if data_target is not None:
