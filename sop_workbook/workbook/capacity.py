@@ -76,12 +76,16 @@ def write(pack: Pack, ws: Worksheet) -> None:
     ws.conditional_format(first, 6, row - 1, 7, HEAT_MAP)
     row += 1
 
-    row = _month_block(pack, ws, row, capacity, resources, sites, "Utilisation",
+    # Each resource's months, split once for every block below (filtering the frame per block and resource
+    # was most of this sheet's time at 50 resources).
+    by_resource = {resource: frame.set_index("Month").reindex(months) for resource, frame in
+                   capacity.groupby(capacity["Resource"].astype(str), sort=False)}
+    row = _month_block(pack, ws, row, by_resource, resources, sites, "Utilisation",
                        "Used ÷ available regular hours: green has room, red is full (overtime beyond 100%)")
     ws.conditional_format(row - len(resources) - 1, FIRST_MONTH_COL, row - 2,
                           FIRST_MONTH_COL + len(months) - 1, HEAT_MAP)
     for measure, note in BLOCKS:
-        row = _month_block(pack, ws, row, capacity, resources, sites, measure, note)
+        row = _month_block(pack, ws, row, by_resource, resources, sites, measure, note)
         if measure == "Shadow price":
             # A binding resource stands out: any month with a shadow price above zero.
             ws.conditional_format(row - len(resources) - 1, FIRST_MONTH_COL, row - 2,
@@ -105,9 +109,10 @@ def _month_header(pack: Pack, ws: Worksheet, row: int, labels: tuple[str, ...]) 
         ws.write_datetime(row, len(labels) + index, month.to_pydatetime(), pack.styles("header", "month"))
 
 
-def _month_block(pack: Pack, ws: Worksheet, row: int, capacity: pd.DataFrame, resources: list[str],
+def _month_block(pack: Pack, ws: Worksheet, row: int, by_resource: dict[str, pd.DataFrame], resources: list[str],
                  sites: pd.Series, measure: str, note: str) -> int:
-    """One resource × month block of a measure: a heading, a header row, a row per resource."""
+    """One resource × month block of a measure: a heading, a header row, a row per resource (`by_resource`: each
+    resource's figures indexed by the plan's months)."""
     styles = pack.styles
     ws.write_string(row, 0, measure, styles("heading"))
     ws.write_string(row, 3, note, styles("muted", "italic"))
@@ -118,23 +123,25 @@ def _month_block(pack: Pack, ws: Worksheet, row: int, capacity: pd.DataFrame, re
     row += 1
     number = styles(number_style(measure), "cell")
     for resource in resources:
-        rows = capacity[capacity["Resource"].astype(str) == resource].set_index("Month").reindex(pack.months)
+        rows = by_resource[resource]
         ws.write_string(row, 0, resource, styles("bold", "cell"))
         write_value(ws, row, 1, sites.get(resource), styles("cell"), text=True)
+        explained = rows.reset_index(names="Month").to_dict("records") if measure == "Utilisation" else ()
         for index, value in enumerate(rows[measure].tolist()):
             write_value(ws, row, FIRST_MONTH_COL + index, value, number)
-            if measure == "Utilisation":
-                _explain_binding(pack, ws, row, FIRST_MONTH_COL + index, resource, rows.iloc[index])
+            if explained:
+                _explain_binding(pack, ws, row, FIRST_MONTH_COL + index, resource, explained[index])
         row += 1
     return row + 1
 
 
-def _explain_binding(pack: Pack, ws: Worksheet, row: int, col: int, resource: str, figures: pd.Series) -> None:
-    """Comment a heat-map cell whose resource is full: what one more hour would be worth, and the overtime."""
+def _explain_binding(pack: Pack, ws: Worksheet, row: int, col: int, resource: str, figures: dict) -> None:
+    """Comment a heat-map cell whose resource is full: what one more hour would be worth, and the overtime.
+    `figures` are the resource's in that month, Month included."""
     price = figures.get("Shadow price")
     if is_blank(price) or float(price) <= 0:
         return
-    month = month_label(figures.name)
+    month = month_label(figures["Month"])
     text = (f"{resource} is full in {month}: one more regular hour would add {float(price):,.2f} "
             f"{pack.currency} to contribution margin.")
     overtime, limit = figures.get("Overtime hours"), figures.get("Overtime limit")

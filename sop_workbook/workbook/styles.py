@@ -102,10 +102,15 @@ class Styles:
         Returns:
             The xlsxwriter Format.
         """
+        # Called for nearly every cell of the pack: the names as given are looked up first.
+        found = self._formats.get(names)
+        if found is not None:
+            return found
         key = tuple(name for name in names if name)
         if key not in self._formats:
             properties = dict(NAMED["base"])
             for name in key:
                 properties.update(NAMED[name])
             self._formats[key] = self._workbook.add_format(properties)
+        self._formats[names] = self._formats[key]
         return self._formats[key]
