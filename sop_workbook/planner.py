@@ -37,6 +37,7 @@ import ctypes
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import highspy
@@ -133,8 +134,9 @@ class Solution:
         material_month: Material, Supplier, Month, Available, Used, Shadow price (currency per extra unit, ≥ 0).
         commitment_shortfall: Order ref, Month, Units short: confirmed orders the plan cannot ship in their
             month (orders due before a launch month included).
-        statistics: The model's size and timings: rows, columns, nonzeros, build seconds, solve seconds (of
-            Upside and Downside together: `solve_all` solves their blocks side by side), iterations, solver (of
+        statistics: The model's size and timings: rows, columns, nonzeros, build seconds (of the first
+            scenario's model: `solve_all` builds the others while that one's blocks are solved), solve seconds (of
+            all the scenarios together: `solve_all` solves their blocks side by side), iterations, solver (of
             the largest block), blocks (independent parts of the LP solved one by one), blocks solved (fewer
             than blocks in a re-solve that reuses untouched blocks), largest block nonzeros, and the penalties
             used (commitment penalty, largest steering penalty).
@@ -1139,7 +1141,9 @@ def _workers(n_col: int, n_tasks: int) -> int:
     return max(1, min(cores, n_tasks))
 
 
-def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | None = None) -> list[tuple]:
+def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | None = None,
+                 later: Callable[[], tuple[list[tuple], dict[int, int]]] | None = None,
+                 n_tasks: int | None = None) -> list[tuple]:
     """Solve blocks (`_solve_block` tasks) of models of `n_col` columns in all, on every core when that is
     large; answers in task order.
 
@@ -1147,12 +1151,25 @@ def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | N
     Base's same block): it is solved as soon as that one is, while other blocks are still being solved, so no
     core waits for the slowest block of the first scenario. Workers take the largest blocks first, so that no
     core is left with one big block at the end; the answers do not depend on which worker solved what or when.
+
+    `later`, when given, makes more tasks and their sources (numbered after `tasks`); it is called once the
+    first tasks are with the workers, so that the other scenarios' models are built while Base's blocks are
+    solved. `n_tasks` is then how many tasks there will be in all, for the number of workers.
     """
-    starts_from = starts_from or {}
+    given, given_starts = tasks, starts_from or {}
+    tasks, starts_from, answers = [], {}, []
     waiting: dict[int, list[int]] = {}
-    for task, source in starts_from.items():
-        waiting.setdefault(source, []).append(task)
-    answers: list = [None] * len(tasks)
+
+    def add(new_tasks: list[tuple], new_starts: dict[int, int]) -> list[int]:
+        # Record tasks numbered after those there are; return the ones that start from scratch, largest first.
+        first = len(tasks)
+        tasks.extend(new_tasks)
+        starts_from.update(new_starts)
+        answers.extend([None] * len(new_tasks))
+        for task, source in new_starts.items():
+            waiting.setdefault(source, []).append(task)
+        return sorted((task for task in range(first, len(tasks)) if task not in new_starts),
+                      key=lambda task: -len(tasks[task][0]["cost"]))
 
     def started(task: int) -> tuple:
         # The task with the basis its source ended at.
@@ -1161,8 +1178,11 @@ def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | N
         block, scenario, options, _, money_scale, money_duals = tasks[task]
         return block, scenario, options, answers[starts_from[task]][5], money_scale, money_duals
 
-    workers = _workers(n_col, len(tasks))
+    free = add(given, given_starts)
+    workers = _workers(n_col, n_tasks or len(tasks))
     if workers == 1:
+        if later is not None:
+            add(*later())
         for task in range(len(tasks)):  # a task's source comes before it
             answers[task] = _solve_block(started(task))
         return answers
@@ -1170,8 +1190,6 @@ def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | N
     import queue
 
     done: queue.SimpleQueue = queue.SimpleQueue()
-    free = sorted((task for task in range(len(tasks)) if task not in starts_from),
-                  key=lambda task: -len(tasks[task][0]["cost"]))
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         def submit(task: int) -> None:
             pool.apply_async(_solve_block, (started(task),), callback=lambda answer: done.put((task, answer)),
@@ -1179,6 +1197,9 @@ def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | N
 
         for task in free:
             submit(task)
+        if later is not None:
+            for task in add(*later()):
+                submit(task)
         for _ in range(len(tasks)):
             task, answer = done.get()
             if isinstance(answer, BaseException):
@@ -1426,23 +1447,36 @@ def _solve(common: _Common, scenarios: list[str], adjustments: Adjustments, opti
     The blocks of all the scenarios are solved together, so that the cores share them out (`_solve_tasks`);
     each scenario's solve time is that of the whole."""
     started = time.perf_counter()
-    models, tasks, starts_from = [], [], {}
+    models = []
     basis = warm_start.basis if warm_start is not None and isinstance(warm_start.basis, _BlockBases) else None
-    for scenario in scenarios:
-        data = _prepare(common, scenario, adjustments)
-        commitment_penalty, steering, money_scale = _penalties(data)
-        model = _build(data, commitment_penalty, steering, money_scale)
-        blocks = _blocks(model)
-        warm_columns = np.inf if warm_start is None or warm_start.scenario == scenario else _WARM_SCENARIO_COLUMNS
-        if chain and models:
-            first_model, first_blocks, first_task = models[0][2], models[0][3], models[0][4]
-            if (first_model.n_col, first_model.n_row, len(first_blocks)) == (model.n_col, model.n_row, len(blocks)):
-                starts_from.update({len(tasks) + number: first_task + number for number, (cols, _) in
-                                    enumerate(blocks) if len(cols) <= _WARM_SCENARIO_COLUMNS})
-        models.append((scenario, data, model, blocks, len(tasks)))
-        tasks += _block_tasks(model, blocks, scenario, options, basis, money_scale, warm_columns)
+
+    def build(scenarios: list[str], first_task: int) -> tuple[list[tuple], dict[int, int]]:
+        # The tasks of these scenarios' blocks, numbered from `first_task`, and the tasks they start from.
+        tasks, starts_from = [], {}
+        for scenario in scenarios:
+            data = _prepare(common, scenario, adjustments)
+            commitment_penalty, steering, money_scale = _penalties(data)
+            model = _build(data, commitment_penalty, steering, money_scale)
+            blocks = _blocks(model)
+            warm_columns = (np.inf if warm_start is None or warm_start.scenario == scenario
+                            else _WARM_SCENARIO_COLUMNS)
+            number = first_task + len(tasks)
+            if chain and models:
+                _, _, first_model, first_blocks, first = models[0]
+                if (first_model.n_col, first_model.n_row, len(first_blocks)) == \
+                        (model.n_col, model.n_row, len(blocks)):
+                    starts_from.update({number + block: first + block for block, (cols, _) in enumerate(blocks)
+                                        if len(cols) <= _WARM_SCENARIO_COLUMNS})
+            models.append((scenario, data, model, blocks, number))
+            tasks += _block_tasks(model, blocks, scenario, options, basis, money_scale, warm_columns)
+        return tasks, starts_from
+
+    # The first scenario's blocks go to the workers while the others' models are built.
+    tasks, starts_from = build(scenarios[:1], 0)
     built = time.perf_counter()
-    answers = _solve_tasks(sum(model.n_col for _, _, model, _, _ in models), tasks, starts_from)
+    model, blocks = models[0][2], models[0][3]
+    later = (lambda: build(scenarios[1:], len(tasks))) if len(scenarios) > 1 else None
+    answers = _solve_tasks(model.n_col * len(scenarios), tasks, starts_from, later, len(blocks) * len(scenarios))
     solutions = []
     for scenario, data, model, blocks, first in models:
         own = answers[first:first + len(blocks)]
