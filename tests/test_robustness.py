@@ -26,6 +26,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import zipfile
@@ -50,6 +51,7 @@ from sop_workbook.reader import MAX_PART_BYTES, read
 from sop_workbook.templates import write_filled
 from sop_workbook.workbook import write_pack
 from sop_workbook.workbook import writer as pack_writer
+from sop_workbook.workbook.package import ThreadedZipFile
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "robustness.md"
@@ -630,8 +632,9 @@ def results():
     return _results()
 
 
-class _FailingZip(zipfile.ZipFile):
-    """xlsxwriter's ZipFile, failing after some parts are on disk: a crash half way through the file."""
+class _FailingZip(ThreadedZipFile):
+    """The pack's ZipFile (workbook/package.py's, parts deflated on threads), failing after some parts are on
+    disk and others are being deflated: a crash half way through the file."""
 
     failure: BaseException = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     calls = 0
@@ -695,7 +698,7 @@ def test_a_failure_mid_write_leaves_the_previous_pack_untouched_and_no_partial_f
     if case.where == "zip":
         monkeypatch.setattr(_FailingZip, "calls", 0)
         monkeypatch.setattr(_FailingZip, "failure", case.failure)
-        monkeypatch.setattr("xlsxwriter.workbook.ZipFile", _FailingZip)
+        monkeypatch.setattr("sop_workbook.workbook.package.ThreadedZipFile", _FailingZip)
     else:
         sheets = tuple((name, _fail_in_sheet(case.failure) if name == "Inputs" else write)
                        for name, write in pack_writer.SHEETS)
@@ -708,11 +711,12 @@ def test_a_failure_mid_write_leaves_the_previous_pack_untouched_and_no_partial_f
             write_pack(results, target, force=True)
     assert target.read_bytes() == b"last month's pack"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.xlsx"]
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("sop-deflate")]
 
 
 def test_disk_full_through_the_cli_is_exit_1_with_a_message_and_no_traceback(pair, tmp_path, monkeypatch):
     monkeypatch.setattr(_FailingZip, "calls", 0)
-    monkeypatch.setattr("xlsxwriter.workbook.ZipFile", _FailingZip)
+    monkeypatch.setattr("sop_workbook.workbook.package.ThreadedZipFile", _FailingZip)
     output = tmp_path / "out"
     output.mkdir()
     result = CliRunner().invoke(main, ["reconcile", str(pair[0]), str(pair[1]), "-o", str(output / "pack.xlsx")])

@@ -104,18 +104,35 @@ class ThreadedZipFile(ZipFile):
             self._queued.clear()
             super().close()
 
+    def abandon(self) -> None:
+        """After a failure that skipped `close` (xlsxwriter does not close its zip when a write fails): stop the
+        threads and close the file as it is, writing nothing more to it."""
+        self._threads.shutdown(wait=True)
+        self._queued.clear()
+        if self.fp is not None:
+            fp, self.fp = self.fp, None
+            self._fpclose(fp)
+
 
 @contextmanager
 def threaded_zip():
     """While the body runs, xlsxwriter's workbooks are zipped by `ThreadedZipFile` (on POSIX, where a part may
     be read after xlsxwriter removes it; elsewhere nothing changes). xlsxwriter makes its ZipFile by the name
-    in its workbook module, which is swapped for the body."""
-    if os.name != "posix":
+    in its workbook module, which is swapped for the body, unless something other than zipfile's own stands
+    there already (a test's stand-in is left in place)."""
+    if os.name != "posix" or xlsxwriter.workbook.ZipFile is not ZipFile:
         yield
         return
-    saved = xlsxwriter.workbook.ZipFile
-    xlsxwriter.workbook.ZipFile = ThreadedZipFile
+    made: list[ThreadedZipFile] = []
+
+    def make(*args, **kwargs) -> ThreadedZipFile:
+        made.append(ThreadedZipFile(*args, **kwargs))
+        return made[-1]
+
+    xlsxwriter.workbook.ZipFile = make
     try:
         yield
     finally:
-        xlsxwriter.workbook.ZipFile = saved
+        xlsxwriter.workbook.ZipFile = ZipFile
+        for archive in made:
+            archive.abandon()
