@@ -45,6 +45,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
     capacity = capacity.assign(Month=pd.to_datetime(capacity["Month"]))
     resources = list(dict.fromkeys(capacity["Resource"].astype(str)))
     sites = capacity.groupby(capacity["Resource"].astype(str))["Site"].first()
+    # Each resource's rows, split once for the summary and every block below (filtering the frame per block and
+    # resource was most of this sheet's time at 50 resources).
+    by_resource = dict(tuple(capacity.groupby(capacity["Resource"].astype(str), sort=False)))
     row = write_title(pack, ws, "Capacity", "Base scenario; utilisation = used ÷ available regular hours")
 
     # By resource: the horizon in one line per resource.
@@ -59,7 +62,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
     row += 1
     first = row
     for resource in resources:
-        rows = capacity[capacity["Resource"].astype(str) == resource]
+        rows = by_resource[resource]
         figures = {
             "Available hours": rows["Available hours"].sum(), "Used hours": rows["Used hours"].sum(),
             "Overtime hours": rows["Overtime hours"].sum(), "Required hours": rows["Required hours"].sum(),
@@ -76,16 +79,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
     ws.conditional_format(first, 6, row - 1, 7, HEAT_MAP)
     row += 1
 
-    # Each resource's months, split once for every block below (filtering the frame per block and resource
-    # was most of this sheet's time at 50 resources).
-    by_resource = {resource: frame.set_index("Month").reindex(months) for resource, frame in
-                   capacity.groupby(capacity["Resource"].astype(str), sort=False)}
-    row = _month_block(pack, ws, row, by_resource, resources, sites, "Utilisation",
+    by_month = {resource: frame.set_index("Month").reindex(months) for resource, frame in by_resource.items()}
+    row = _month_block(pack, ws, row, by_month, resources, sites, "Utilisation",
                        "Used ÷ available regular hours: green has room, red is full (overtime beyond 100%)")
     ws.conditional_format(row - len(resources) - 1, FIRST_MONTH_COL, row - 2,
                           FIRST_MONTH_COL + len(months) - 1, HEAT_MAP)
     for measure, note in BLOCKS:
-        row = _month_block(pack, ws, row, by_resource, resources, sites, measure, note)
+        row = _month_block(pack, ws, row, by_month, resources, sites, measure, note)
         if measure == "Shadow price":
             # A binding resource stands out: any month with a shadow price above zero.
             ws.conditional_format(row - len(resources) - 1, FIRST_MONTH_COL, row - 2,
@@ -109,9 +109,9 @@ def _month_header(pack: Pack, ws: Worksheet, row: int, labels: tuple[str, ...]) 
         ws.write_datetime(row, len(labels) + index, month.to_pydatetime(), pack.styles("header", "month"))
 
 
-def _month_block(pack: Pack, ws: Worksheet, row: int, by_resource: dict[str, pd.DataFrame], resources: list[str],
+def _month_block(pack: Pack, ws: Worksheet, row: int, by_month: dict[str, pd.DataFrame], resources: list[str],
                  sites: pd.Series, measure: str, note: str) -> int:
-    """One resource × month block of a measure: a heading, a header row, a row per resource (`by_resource`: each
+    """One resource × month block of a measure: a heading, a header row, a row per resource (`by_month`: each
     resource's figures indexed by the plan's months)."""
     styles = pack.styles
     ws.write_string(row, 0, measure, styles("heading"))
@@ -123,7 +123,7 @@ def _month_block(pack: Pack, ws: Worksheet, row: int, by_resource: dict[str, pd.
     row += 1
     number = styles(number_style(measure), "cell")
     for resource in resources:
-        rows = by_resource[resource]
+        rows = by_month[resource]
         ws.write_string(row, 0, resource, styles("bold", "cell"))
         write_value(ws, row, 1, sites.get(resource), styles("cell"), text=True)
         explained = rows.reset_index(names="Month").to_dict("records") if measure == "Utilisation" else ()
