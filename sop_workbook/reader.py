@@ -61,6 +61,9 @@ MONTH_NOUNS = {"Forecast": "units", "Hours": "hours", "Max units": "units", "Ava
 # far more likely a typing slip than a date, so they are not read as dates.
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 SERIAL_RANGE = (20000.0, 80000.0)
+# The years a date typed as a date may have: a plan's calendar can hold them all (beyond about 2262 it cannot),
+# and a year outside them is a typing slip, not a date the plan could use.
+DATE_YEARS = (1900, 2200)
 
 MONTH_TEXT_FORMATS = ("%b-%y", "%b %y", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y", "%Y-%m", "%Y/%m", "%m/%Y", "%m-%Y",
                       "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
@@ -406,14 +409,19 @@ def parse_date(raw, noun: str, month: bool) -> _Parsed:
     Returns:
         The Timestamp (None on an error), with the problem if any.
     """
+    example = "Mar-27" if month else "2027-03-15"
+    year = raw.year if isinstance(raw, (dt.datetime, dt.date)) else None
+    if isinstance(raw, str):
+        stamp = _text_date(raw.strip(), MONTH_TEXT_FORMATS if month else DATE_TEXT_FORMATS)
+        year = None if stamp is None else stamp.year
+    if year is not None and not DATE_YEARS[0] <= year <= DATE_YEARS[1]:
+        return _Parsed(None, ERROR, f"{_shown(raw)} is not a date the plan can use; type the {noun} as a date "
+                                    f"between {DATE_YEARS[0]} and {DATE_YEARS[1]}, for example {example}")
     if isinstance(raw, (dt.datetime, dt.date)):
         stamp = pd.Timestamp(raw).normalize()
         return _Parsed(_first_of_month(stamp) if month else stamp)
-    formats = MONTH_TEXT_FORMATS if month else DATE_TEXT_FORMATS
     shown_as = "%b-%y" if month else "%Y-%m-%d"
-    example = "Mar-27" if month else "2027-03-15"
     if isinstance(raw, str):
-        stamp = _text_date(raw.strip(), formats)
         if stamp is not None:
             stamp = _first_of_month(stamp) if month else stamp
             return _Parsed(stamp, WARNING, f"{_shown(raw)} is a date typed as text; read as "
@@ -798,7 +806,8 @@ def _plain_values(raws: list, column: Column) -> tuple[list, list[bool]]:
                 values.append(read_once[v])
             else:
                 values.append(None)
-        return values, taken
+        # A date parse_date refuses (a year out of range) goes through the per-cell checks, which report it.
+        return values, [ok and value is not None for ok, value in zip(taken, values)]
     return raws, [False] * len(raws)
 
 

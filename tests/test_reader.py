@@ -518,6 +518,12 @@ CASES = [
      ("demand.xlsx", "Commitments", "E2", WARNING, "after the horizon ends in Jun-27; it is left out of the plan")),
     ("date that is not a date", put("demand", "Commitments", "E2", "next week"),
      ("demand.xlsx", "Commitments", "E2", ERROR, "'next week' is not a date; type the requested date as a date")),
+    ("date in a year no plan holds (fuzz-found: an OutOfBoundsDatetime traceback)",
+     put("demand", "Commitments", "E2", dt.datetime(3132, 7, 29)),
+     ("demand.xlsx", "Commitments", "E2", ERROR, "3132-07-29 is not a date the plan can use; type the requested date "
+                                                 "as a date between 1900 and 2200")),
+    ("such a date typed as text", put("demand", "Commitments", "E2", "3132-07-29"),
+     ("demand.xlsx", "Commitments", "E2", ERROR, "'3132-07-29' is not a date the plan can use")),
     ("month typed as text", put("demand", "Launches", "B2", "2027-03"),
      ("demand.xlsx", "Launches", "B2", WARNING, "'2027-03' is a date typed as text; read as Mar-27")),
     ("budget family unknown", put("demand", "Budget", "A2", "Gizmos"),
