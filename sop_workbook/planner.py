@@ -1133,8 +1133,10 @@ def _basis_codes(basis) -> tuple[np.ndarray, np.ndarray] | None:
     """A HiGHS basis as two arrays of status codes (columns, rows), which can cross between processes."""
     if basis is None or not basis.valid:
         return None
-    return (np.fromiter(map(int, basis.col_status), dtype=np.int8, count=len(basis.col_status)),
-            np.fromiter(map(int, basis.row_status), dtype=np.int8, count=len(basis.row_status)))
+    # Each read of col_status or row_status copies the whole list out of HiGHS: read each once.
+    col_status, row_status = basis.col_status, basis.row_status
+    return (np.fromiter(map(int, col_status), dtype=np.int8, count=len(col_status)),
+            np.fromiter(map(int, row_status), dtype=np.int8, count=len(row_status)))
 
 
 def _basis_from_codes(codes):
