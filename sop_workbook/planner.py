@@ -22,9 +22,9 @@ month; no production or subcontract before the Ready from month. Backlog left at
 Priorities: confirmed orders, then stock policy (safety stock, closing target), then money (see `_penalties`).
 
 As solved, the model is smaller but equivalent: the soft rows become split columns (see `_build`), and the
-customers of a SKU that share a price path and have no confirmed orders share one shipment column per month,
-split back over customers afterwards (`_split_shipments`). SKUs that share no resource or material (the sites of
-a company, say) are independent blocks of the LP, solved one by one and on every core (`_solve_tasks`); a
+customers of a SKU that share a price path share one shipment column per month (and one confirmed-shipment
+column per month with confirmed orders), split back over customers afterwards (`_split_shipments`). SKUs that
+share no resource or material (the sites of a company, say) are independent blocks of the LP, solved one by one and on every core (`_solve_tasks`); a
 re-solve of a small change solves only the blocks it touches (`_resolve`). The inputs are read into arrays once
 for all scenarios and re-solves (`_common`). The constraint matrix is built from index arrays (one numpy
 operation per block of variables), never one Python call per variable. HiGHS runs single-threaded with a fixed
@@ -75,6 +75,11 @@ _INTERIOR_POINT_ABOVE = 40_000
 # model, much quicker than one solve of the whole. Blocks smaller than this many columns are solved together,
 # several to one solver call, so that thousands of one-SKU blocks do not cost thousands of calls.
 _BLOCK_COLUMNS = 4_000
+# Each backlogged unit-month costs this fraction of its unit price on top of the backlog cost, in the LP only, so
+# that among plans of the same money the higher-priced demand waits less (see `_build`). The largest price is 1 in
+# the LP's units, so this is 100 × the solver's dual tolerance there; money moves by at most this fraction of
+# the prices of the units that wait.
+_TIE_BREAK = 1e-5
 
 # Quantities closer to zero than this are solver noise, not a plan; they are reported as exact zeros.
 _NOISE = 1e-7
@@ -649,8 +654,8 @@ def _penalties(data: _Data) -> tuple[float, np.ndarray, float]:
 class _Model:
     """Where the plan's figures are among the LP's columns, and where the reported duals are among its rows.
 
-    Lines of a SKU that share one price in every month and carry no confirmed orders are planned as one
-    shipment group (their customers are interchangeable to the plan); `line_group` maps each line to its group.
+    Lines of a SKU that share one price in every month are planned as one shipment group (their customers are
+    interchangeable to the plan); `line_group` maps each line to its group.
     """
 
     make: int
@@ -684,21 +689,26 @@ class _Model:
     # change touched and start the others' simplex where it was (`_resolve`).
     col_key: np.ndarray = None
     row_key: np.ndarray = None
+    # The tie-break part of `cost` (`_TIE_BREAK`), in the same units, taken out of the reported objective.
+    tie_break: np.ndarray = None
     # Where the simplex starts when no earlier basis fits (`_start_basis`), as `_basis_codes` arrays.
     start: tuple[np.ndarray, np.ndarray] = None
 
 
 def _groups(data: _Data) -> np.ndarray:
-    """Shipment group of each line: one per SKU and price path, except lines with confirmed orders (their own).
+    """Shipment group of each line: one per SKU and price path.
 
     This is exact: a group's shipments can always be split back over its lines within each line's demand and
-    backlog (see `_split_shipments`), and every line of a group earns the same price and backlog cost.
+    backlog, its confirmed shipments within each line's confirmed orders (see `_split_shipments`), and every
+    line of a group earns the same price and backlog cost. It also leaves the plan no choice between customers
+    that the money cannot tell apart: the split decides, in proportion. (When lines with confirmed orders were
+    groups of their own, which of two customers at the same price waited was the solver's pick, and with it the
+    gaps and the revenue at risk the meeting reads.)
     """
     n_l = len(data.line_sku)
     if n_l == 0:
         return np.zeros(0, dtype=int)
-    own = np.where((data.confirmed > 0).any(axis=1), np.arange(n_l), -1)
-    keys = np.column_stack([data.price, data.line_sku, own]).astype(float)
+    keys = np.column_stack([data.price, data.line_sku]).astype(float)
     # Distinct rows, numbered in order of first appearance.
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     rank = np.empty(len(first), dtype=int)
@@ -787,6 +797,13 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
     cost[block("ot")] = np.repeat(data.overtime_rate, n_t)
     upper[block("ot")] = data.overtime_limit.ravel()
     cost[block("bl")] = np.repeat(data.backlog_cost[group_sku[backlog_groups]], n_t)
+    # Which of a SKU's customers waits is a tie when they pay different prices: the margin is the same whoever
+    # ships late, so the solver's path would pick, and with it the gaps and the revenue at risk the meeting reads.
+    # A backlogged unit-month also costs a hair of its price in the LP (`_TIE_BREAK`): the lower-priced demand
+    # waits. It is left out of the objective the solution reports and of the money-only duals.
+    tie_break = np.zeros(n_col)
+    tie_break[block("bl")] = _TIE_BREAK * group_price[backlog_groups].ravel()
+    cost += tie_break
     cost[block("short")] = steering[target_skus]
     upper[block("short")] = data.target[target_skus]
     # The penalties' constants: penalty × safety stock every month, commitment penalty × confirmed units.
@@ -893,7 +910,8 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
     model.row_key = np.concatenate([
         key(0, S, T), key(1, group_line[backlog_groups][:, None], T), key(2, R, T),
         key(3, np.arange(n_m)[:, None], T), key(4, target_skus)])
-    money_cost = cost.copy()
+    money_cost = cost - tie_break
+    model.tie_break = tie_break / objective_scale
     money_cost[block("ship_confirmed")] += commitment_penalty
     money_cost[block("inv_low")] += steering[np.repeat(ss_skus, n_t)]
     money_cost[block("short")] = 0.0
@@ -930,21 +948,33 @@ def _start_basis(cost: np.ndarray, upper: np.ndarray, n_row: int, make: slice, b
     return col_status, row_status
 
 
-def _split_shipments(data: _Data, line_group: np.ndarray, group_ship: np.ndarray) -> np.ndarray:
-    """Share each group's shipments over its lines: Lost lines in proportion to the month's demand, backlogged
-    lines in proportion to what each is owed (backlog + the month's demand), so no line ships more than it is
-    owed and the group's backlog is the sum of its lines'."""
+def _split_shipments(data: _Data, line_group: np.ndarray, group_ship: np.ndarray,
+                     group_confirmed_ship: np.ndarray) -> np.ndarray:
+    """Share each group's shipments over its lines, month by month.
+
+    Confirmed shipments go to the lines in proportion to their confirmed orders (each gets its own orders when
+    the group ships all of them). The other shipments go to what each line is still owed (Lost lines: the
+    month's demand; backlogged lines: backlog + the month's demand; less its confirmed share), in proportion. So
+    no line ships more than it is owed, and the group's backlog is the sum of its lines'.
+    """
     n_l, n_t = data.demand.shape
+    n_g = group_ship.shape[0]
     ship = np.zeros((n_l, n_t))
     owed_before = np.zeros(n_l)
     waits = data.waits[data.line_sku]
+
+    def share(weights: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        # `amount` of each group over its lines in proportion to `weights`.
+        total = np.zeros(n_g)
+        np.add.at(total, line_group, weights)
+        total = total[line_group]
+        return amount[line_group] * np.divide(weights, total, out=np.zeros(n_l), where=total > 0)
+
     for t in range(n_t):
         owed = np.where(waits, owed_before, 0.0) + data.demand[:, t]
-        group_owed = np.zeros(group_ship.shape[0])
-        np.add.at(group_owed, line_group, owed)
-        total = group_owed[line_group]
-        share = np.divide(owed, total, out=np.zeros(n_l), where=total > 0)
-        ship[:, t] = np.minimum(group_ship[line_group, t] * share, owed)
+        confirmed = np.minimum(share(data.confirmed[:, t], group_confirmed_ship[:, t]), owed)
+        rest = owed - confirmed
+        ship[:, t] = confirmed + np.minimum(share(rest, group_ship[:, t]), rest)
         owed_before = owed - ship[:, t]
     return ship
 
@@ -1301,6 +1331,7 @@ def _merge(model: _Model, blocks: list, answers: list) -> tuple[np.ndarray, np.n
         iterations += block_iterations
         if len(cols) > largest:
             largest, solver = len(cols), block_solver
+    objective -= float(model.tie_break @ x)
     return x, row_dual, objective, iterations, solver
 
 
@@ -1599,10 +1630,11 @@ def _report(data: _Data, model: _Model, x: np.ndarray, row_dual: np.ndarray, obj
     make = _clean(x[model.make:model.make + n_s * n_t]).reshape(n_s, n_t)
     sub = _clean(x[model.sub:model.sub + n_k * n_t]).reshape(n_k, n_t)
     n_g = int(model.line_group.max()) + 1 if n_l else 0
-    group_ship = x[model.ship:model.ship + n_g * n_t].reshape(n_g, n_t).copy()
-    np.add.at(group_ship, (model.confirmed_group, model.confirmed_t),
-              x[model.ship_confirmed:model.ship_confirmed + len(model.confirmed_group)])
-    ship = _clean(_split_shipments(data, model.line_group, _clean(group_ship)))
+    group_ship = x[model.ship:model.ship + n_g * n_t].reshape(n_g, n_t)
+    group_confirmed_ship = np.zeros((n_g, n_t))
+    group_confirmed_ship[model.confirmed_group, model.confirmed_t] = \
+        x[model.ship_confirmed:model.ship_confirmed + len(model.confirmed_group)]
+    ship = _clean(_split_shipments(data, model.line_group, _clean(group_ship), _clean(group_confirmed_ship)))
 
     # Balances from the cleaned flows: opening + production + subcontract − shipments = closing.
     sub_by_sku = np.zeros((n_s, n_t))

@@ -805,3 +805,80 @@ def test_scenarios_solved_on_every_core_as_soon_as_base_blocks_are_give_the_seri
     # L1 and L2 are full in Base, so Upside can sell no more; Downside sells less.
     assert on_every_core["Upside"].contribution_margin == on_every_core["Base"].contribution_margin
     assert on_every_core["Downside"].contribution_margin < on_every_core["Base"].contribution_margin
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Who waits: customers the money cannot tell apart, and where the simplex starts
+# ----------------------------------------------------------------------------------------------------------
+
+# A, backlogged at 1 a unit-month, 1 hour a unit; 10 hours in month 1 and 20 in month 2; C1 and C2 want 10 each
+# in month 1. Every unit ships, 10 of them a month late: 20 × price − 10 × 1, whoever waits.
+WAITING = dict(horizon=2, forecast={("A", "C1"): [10, 0], ("A", "C2"): [10, 0]}, costs={"A": {"unmet": "Backlog",
+               "backlog": 1}}, inventory={"A": {}}, capacity={"L1": [10, 20]}, **ONE_LINE)
+
+
+def test_customers_at_one_price_share_the_wait_in_proportion_after_confirmed_orders():
+    # C2 has a confirmed order of 4 in month 1: it ships first. The other 6 units go in proportion to what each
+    # is still owed, C1 10 and C2 6: C1 3.75, C2 2.25. So C1 ships 3.75 then 6.25, C2 6.25 then 3.75.
+    solution = solve(tiny_inputs(**WAITING, prices={("A", ""): 50},
+                                 commitments=[("O1", "C2", "A", 4, "2027-01-15", "Confirmed")]))
+    assert solution.contribution_margin == pytest.approx(20 * 50 - 10 * 1)
+    plan = solution.customer_month
+    assert column(plan, "Shipments", Customer="C1") == pytest.approx([3.75, 6.25])
+    assert column(plan, "Shipments", Customer="C2") == pytest.approx([6.25, 3.75])
+    assert column(plan, "Backlog", Customer="C1") == pytest.approx([6.25, 0])
+    assert solution.commitment_shortfall.empty
+
+
+def test_the_lower_priced_customer_waits():
+    # C1 pays 50, C2 40: the margin is 20 × 45 − 10 either way; C2's 10 units wait.
+    solution = solve(tiny_inputs(**WAITING, prices={("A", "C1"): 50, ("A", "C2"): 40}))
+    assert solution.contribution_margin == pytest.approx(10 * 50 + 10 * 40 - 10 * 1)
+    assert solution.objective == pytest.approx(solution.contribution_margin)
+    plan = solution.customer_month
+    assert column(plan, "Shipments", Customer="C1") == pytest.approx([10, 0])
+    assert column(plan, "Shipments", Customer="C2") == pytest.approx([0, 10])
+
+
+def test_the_plan_does_not_depend_on_where_the_simplex_starts(monkeypatch):
+    # The sample company from the lot-for-lot basis and from the slack basis (HiGHS's own start): the same
+    # shipments and backlog for every customer and month of every scenario.
+    from sop_workbook.sample import sample_inputs
+
+    inputs = sample_inputs()
+    lot_for_lot = solve_all(inputs)
+    monkeypatch.setattr(planner, "_start_basis", lambda *args: None)
+    slack = solve_all(inputs)
+    # Base starts cold (Upside and Downside start from Base's basis either way).
+    assert lot_for_lot["Base"].statistics["iterations"] < slack["Base"].statistics["iterations"]
+    for scenario, solution in lot_for_lot.items():
+        assert solution.contribution_margin == pytest.approx(slack[scenario].contribution_margin, rel=1e-12)
+        for measure in ("Shipments", "Backlog", "Lost sales"):
+            np.testing.assert_allclose(solution.customer_month[measure], slack[scenario].customer_month[measure],
+                                       rtol=1e-9, atol=1e-6, err_msg=f"{scenario} {measure}")
+
+
+def test_lot_for_lot_start_is_a_dual_feasible_basis():
+    # The sample's Base model: as many basic variables as rows, a nonsingular basis, and every nonbasic column at
+    # the bound its reduced cost favours (c − Aᵀy ≥ 0 at lower, ≤ 0 at upper, y from the basic columns).
+    from scipy.sparse.linalg import spsolve
+
+    from sop_workbook.sample import sample_inputs
+
+    data = planner._prepare(planner._common(sample_inputs()), "Base", Adjustments())
+    model = planner._build(data, *planner._penalties(data))
+    col_status, row_status = model.start
+    basic = np.flatnonzero(col_status == planner._BASIC)
+    fixed_rows = np.flatnonzero(row_status != planner._BASIC)  # the balance rows; the others' slacks are basic
+    assert len(basic) + int(np.sum(row_status == planner._BASIC)) == model.n_row
+    assert len(basic) == len(fixed_rows)
+    matrix = model.matrix.tocsc()
+    square = matrix[fixed_rows][:, basic].tocsc()
+    y = np.zeros(model.n_row)
+    y[fixed_rows] = spsolve(square.T.tocsc(), model.cost[basic])
+    assert np.all(np.isfinite(y))
+    reduced = model.cost - matrix.T @ y
+    tolerance = 1e-9
+    assert np.all(reduced[col_status == planner._AT_LOWER] >= -tolerance)
+    assert np.all(reduced[col_status == planner._AT_UPPER] <= tolerance)
+    assert np.allclose(reduced[basic], 0.0, atol=tolerance)
