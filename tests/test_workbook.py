@@ -562,6 +562,56 @@ def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, p
         assert [n for n in ours.namelist() if ours.read(n) != reference.read(n)] == []
 
 
+def test_runs_of_cells_store_what_writing_each_cell_stores(results, pack, tmp_path, monkeypatch):
+    # Without the streamed sheets' run writers, the Consensus Plan and the Inputs go cell by cell through
+    # xlsxwriter's own methods: the pack must be the same, byte for byte.
+    monkeypatch.setattr(writer._StreamedWorksheet, "write_number_run", None)
+    monkeypatch.setattr(writer._StreamedWorksheet, "write_formula_run", None)
+    assert write_pack(results, tmp_path / "cell-by-cell.xlsx", run_time=RUN_TIME).read_bytes() == pack.read_bytes()
+
+
+def test_a_run_of_cells_follows_xlsxwriters_rules(tmp_path):
+    # Edge cases written both ways into two streamed sheets: NaN and infinity (a formatted blank, or nothing
+    # without a format), a dynamic-array function (which xlsxwriter rewrites), a run on a row already written
+    # (ignored), a run past the last column (cell by cell: the cells inside are written).
+    import xlsxwriter
+
+    def book(path, runs: bool):
+        workbook = xlsxwriter.Workbook(str(path))
+        ws = workbook.add_worksheet("S", worksheet_class=writer._StreamedWorksheet)
+        style = workbook.add_format({"num_format": "0.0"})
+        numbers = [1.5, math.nan, math.inf, 2.0]
+        formulas, values = ["=A1+B1", "=SUM(SORT(A1:D1))"], [3.0, 4.5]
+        last = ws.xls_colmax - 2
+        if runs:
+            ws.write_number_run(0, 0, numbers, style)
+            ws.write_number_run(1, 0, numbers)
+            ws.write_number_run(2, 0, numbers, formats=[style, None, style, None])
+            ws.write_formula_run(3, 0, formulas, values, style)
+            ws.write_formula_run(3, 2, ["=A1"], [1.5], style)
+            ws.write_number_run(5, 0, [9.0], style)
+            ws.write_number_run(4, 0, [7.0], style)  # row 4 is behind row 5: ignored
+            ws.write_number_run(6, last, [1.0, 2.0, 3.0], style)
+        else:
+            for row, styles in ((0, [style] * 4), (1, [None] * 4), (2, [style, None, style, None])):
+                for col, (number, cell_style) in enumerate(zip(numbers, styles)):
+                    if math.isfinite(number):
+                        ws._write_number(row, col, number, cell_style)
+                    else:
+                        ws._write_blank(row, col, None, cell_style)
+            for col, (formula, value) in enumerate(zip(formulas + ["=A1"], values + [1.5])):
+                ws._write_formula(3, col, formula, style, value)
+            ws._write_number(5, 0, 9.0, style)
+            ws._write_number(4, 0, 7.0, style)
+            for col, number in enumerate([1.0, 2.0, 3.0]):
+                ws._write_number(6, last + col, number, style)
+        workbook.close()
+        with zipfile.ZipFile(path) as package:
+            return package.read("xl/worksheets/sheet1.xml")
+
+    assert book(tmp_path / "runs.xlsx", True) == book(tmp_path / "cells.xlsx", False)
+
+
 def _pack_written(results, path: Path, monkeypatch, *, beside: bool) -> bytes:
     # beside: every BESIDE sheet is written by a second process, whatever its size; else none is.
     monkeypatch.setattr(writer, "BESIDE_ABOVE", -1 if beside else 10**12)

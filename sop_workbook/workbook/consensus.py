@@ -180,7 +180,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
                 value = sum(totals[f][m][col - FIRST_MONTH_COL] for f in families)
             else:
                 value = sum(_horizon(m, totals[f][m]) for f in families)
-            ws._write_formula(r, col, f"={parts}", number, value)
+            ws._write_formula(r, col, f"={parts}", number, float(value))
 
     if left_out_row is not None:
         write_left_out(pack, ws, left_out_row, sku_rows, "SKU rows (one per SKU and measure)",
@@ -207,7 +207,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
                     continue
                 letter = letters[col]
                 formula = f"=SUMIF({names},$C{r + 1},{letter}${first_sku_row + 1}:{letter}${last_sku_row + 1})"
-                value = values[col - FIRST_MONTH_COL] if col < last_col else _horizon(m, values)
+                # A plain float, which the streamed row writes directly (a numpy float goes the slow way).
+                value = float(values[col - FIRST_MONTH_COL] if col < last_col else _horizon(m, values))
                 ws._write_formula(r, col, formula, number, value)
         if with_skus:
             row = first_sku_row
@@ -255,6 +256,9 @@ def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int,
     month_letters = letters[FIRST_MONTH_COL:last_col]
     family_style, text = styles("muted"), styles("text")
     write_string, write_formula = ws._write_string, ws._write_formula
+    write_formulas = getattr(ws, "write_formula_run", None) or (
+        lambda row, col, formulas, values, style: [write_formula(row, col + offset, formula, style, value)
+                                                   for offset, (formula, value) in enumerate(zip(formulas, values))])
     for m, r in rows.items():
         ws.set_row(r, None, None, {"level": 1})
         write_string(r, 0, family, family_style)
@@ -264,21 +268,18 @@ def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int,
         values = figures[m].tolist()
         if m == "Closing inventory":
             # Closing inventory = Opening inventory + Production + Subcontract − Shipments.
-            for index, letter in enumerate(month_letters):
-                write_formula(r, FIRST_MONTH_COL + index,
-                              f"={letter}{opening}+{letter}{production}+{letter}{subcontract}-{letter}{shipments}",
-                              number, values[index])
+            write_formulas(r, FIRST_MONTH_COL, [
+                f"={letter}{opening}+{letter}{production}+{letter}{subcontract}-{letter}{shipments}"
+                for letter in month_letters], values, number)
         elif m == "Opening inventory":
             write_numbers(ws, r, FIRST_MONTH_COL, values[:1], number)
             # This month opens with last month's closing inventory.
-            for index in range(1, count):
-                write_formula(r, FIRST_MONTH_COL + index, f"={month_letters[index - 1]}{closing}", number,
-                              values[index])
+            write_formulas(r, FIRST_MONTH_COL + 1, [f"={letter}{closing}" for letter in month_letters[:-1]],
+                           values[1:], number)
         elif m == "Contribution margin":
             # Contribution margin = Revenue − Variable costs.
-            for index, letter in enumerate(month_letters):
-                write_formula(r, FIRST_MONTH_COL + index, f"={letter}{revenue}-{letter}{costs}", number,
-                              values[index])
+            write_formulas(r, FIRST_MONTH_COL, [f"={letter}{revenue}-{letter}{costs}" for letter in month_letters],
+                           values, number)
         else:
             write_numbers(ws, r, FIRST_MONTH_COL, values, number)
         rule = STOCKS.get(m, "sum")

@@ -118,6 +118,7 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
              for offset, column in enumerate(columns)]
     first_month_col = len(labels)
     muted = styles("muted", "cell")
+    number_run = getattr(ws, "write_number_run", None)
     for record, by_month in rows[0]:
         ws.write_string(row, 0, file_name, muted)
         ws.write_string(row, 1, sheet.name, muted)
@@ -125,9 +126,13 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
         for col, header, style, text in fixed:
             value = record.get(header)
             write_value(ws, row, col, value, cell_format(_whole(value, style)), text=text)
-        for index, month in enumerate(months):
-            value = by_month.get(month)
-            write_value(ws, row, first_month_col + index, value, cell_format(_whole(value, "rate")))
+        values = [by_month.get(month) for month in months]
+        if number_run is not None and all(value.__class__ is float for value in values):
+            # A month row of plain numbers (nearly every row) goes to the streamed sheet in one call.
+            number_run(row, first_month_col, values, formats=[cell_format(_whole(value, "rate")) for value in values])
+        else:
+            for index, value in enumerate(values):
+                write_value(ws, row, first_month_col + index, value, cell_format(_whole(value, "rate")))
         row += 1
     return row + 1
 

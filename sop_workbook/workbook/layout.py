@@ -238,6 +238,10 @@ def write_numbers(ws: Worksheet, row: int, col: int, values, cell_format=None) -
         values: Floats (a list, e.g. from `ndarray.tolist()`, which gives plain floats at once).
         cell_format: The format of every cell.
     """
+    run = getattr(ws, "write_number_run", None)
+    if run is not None:  # a streamed sheet stores the run in one call
+        run(row, col, values, cell_format)
+        return
     number, blank, finite = ws._write_number, ws._write_blank, math.isfinite
     for offset, value in enumerate(values):
         if finite(value):
