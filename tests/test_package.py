@@ -1,14 +1,16 @@
 """Tests of workbook/package.py: the threaded zip gives the bytes of zipfile's own, for any parts and any pack."""
 
+import functools
 import os
 import random
 import time
 import zipfile
+import zlib
 
 import pytest
 import xlsxwriter
 
-from sop_workbook.workbook.package import ThreadedZipFile, threaded_zip
+from sop_workbook.workbook.package import LEVEL, ThreadedZipFile, threaded_zip
 
 
 def _parts(folder):
@@ -60,11 +62,23 @@ def test_an_xlsxwriter_workbook_is_the_same_file_through_the_threaded_zip(tmp_pa
         workbook.set_properties({"created": __import__("datetime").datetime(2027, 1, 1)})
         return workbook
 
-    book(tmp_path / "plain.xlsx").close()
+    # xlsxwriter's own zip at the pack's level: the threaded one must give the same bytes.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(xlsxwriter.workbook, "ZipFile", functools.partial(zipfile.ZipFile, compresslevel=LEVEL))
+        book(tmp_path / "plain.xlsx").close()
     with threaded_zip():
         book(tmp_path / "threaded.xlsx").close()
     assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # put back after the block
     assert (tmp_path / "threaded.xlsx").read_bytes() == (tmp_path / "plain.xlsx").read_bytes()
+    # And the level is zlib's fastest: the sheet's part is the raw deflate of its XML at level 1.
+    with zipfile.ZipFile(tmp_path / "threaded.xlsx") as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        xml = archive.read(info)
+        raw = (tmp_path / "threaded.xlsx").read_bytes()
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert LEVEL == 1
+    assert raw[start:start + info.compress_size] == compressor.compress(xml) + compressor.flush()
 
 
 def test_a_part_that_cannot_be_read_fails_the_write_and_leaves_no_thread(tmp_path):
