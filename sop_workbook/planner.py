@@ -70,6 +70,23 @@ HIGHS_OPTIONS: dict[str, object] = {
 # simplex over 10 minutes, interior point 2-2.5 minutes. The solver is chosen by each block's number of columns
 # (see `_blocks`); on a 29,000-column block of 5,000 SKUs simplex takes 1.9 s, interior point 2.7 s.
 _INTERIOR_POINT_ABOVE = 40_000
+# Above that size a cold block is still tried by the simplex from the lot-for-lot basis (`_start_basis`) when it
+# has up to this many columns and few capacity and material rows (at most this share of its rows), with at most
+# this many iterations per row; only if it has not finished then is it solved by interior point. The simplex's
+# work from that basis grows with the rows that tie SKUs together: about 6-17 iterations per capacity or material
+# row on both kinds of block measured. The blocks of one site have few: at 20,000 SKUs, Base's 24 blocks of
+# 40,000-76,000 columns have 144 such rows (0.6-1.0% of their rows) and took 916-2,448 iterations (17.6 s in
+# all; an 81,000-column block 0.84 s where interior point took 11.0 s). A block of 1,000 SKUs over 50 shared
+# resources (bench/planner_bench.py) has 1,260 (5%) and needed 15,000 iterations, 25 s against 8 s by interior
+# point: it is not tried (tried with the iteration limit, it took 12.7 s instead of 6.5).
+_SIMPLEX_TRY_COLUMNS = 100_000
+_SIMPLEX_TRY_COUPLING = 0.02
+_SIMPLEX_TRY_ITERATIONS_PER_ROW = 0.2
+_SIMPLEX_TRY_ITERATIONS_AT_LEAST = 1_000
+# The kinds of row key (`_build`) of the capacity and the material rows.
+_CAPACITY_KEY, _MATERIAL_KEY = 2, 3
+# An option key of the tasks, not HiGHS's: the solver to fall back on when the simplex hits its iteration limit.
+_FALLBACK = "sop_fallback_solver"
 # SKUs that share no resource and no material (directly or through other SKUs) form independent blocks of the LP;
 # each block is solved on its own (`_solve_tasks`), which is exact and, the solve time growing faster than the
 # model, much quicker than one solve of the whole. Blocks smaller than this many columns are solved together,
@@ -908,8 +925,8 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
         key(4, group_line[confirmed_group], confirmed_t), key(5, K, T), key(6, R, T),
         key(7, group_line[backlog_groups][:, None], T), key(8, target_skus)])
     model.row_key = np.concatenate([
-        key(0, S, T), key(1, group_line[backlog_groups][:, None], T), key(2, R, T),
-        key(3, np.arange(n_m)[:, None], T), key(4, target_skus)])
+        key(0, S, T), key(1, group_line[backlog_groups][:, None], T), key(_CAPACITY_KEY, R, T),
+        key(_MATERIAL_KEY, np.arange(n_m)[:, None], T), key(4, target_skus)])
     money_cost = cost - tie_break
     model.tie_break = tie_break / objective_scale
     money_cost[block("ship_confirmed")] += commitment_penalty
@@ -1006,9 +1023,10 @@ def _new_highs() -> highspy.Highs:
     return highs
 
 
-def _run(lp: highspy.HighsLp, scenario: str, options: dict[str, object], basis=None):
+def _run(lp: highspy.HighsLp, scenario: str, options: dict[str, object], basis=None, *, give_up: bool = False):
     """Solve with fixed options, from `basis` when it fits the model; return column values, row duals, the
-    objective, the iteration count and the optimal basis."""
+    objective, the iteration count and the optimal basis. With `give_up`, None when the simplex reached its
+    iteration limit."""
     highs = _new_highs()
     for name, value in options.items():
         highs.setOptionValue(name, value)
@@ -1018,6 +1036,8 @@ def _run(lp: highspy.HighsLp, scenario: str, options: dict[str, object], basis=N
         highs.setBasis(basis)
     highs.run()
     status = highs.getModelStatus()
+    if give_up and status == highspy.HighsModelStatus.kIterationLimit:
+        return None
     if status != highspy.HighsModelStatus.kOptimal:
         text = highs.modelStatusToString(status)
         raise PlanError(f"The {scenario} plan cannot be made: the solver reports '{text}'. Every plan may ship "
@@ -1147,7 +1167,15 @@ def _solve_block(task: tuple) -> tuple:
     solver and the basis as status codes."""
     block, scenario, options, basis, money_scale, money_duals = task
     lp = _highs_lp(block)
-    x, dual, objective, iterations, final = _run(lp, scenario, options, _basis_from_codes(basis))
+    fallback = options.get(_FALLBACK)
+    options = {name: value for name, value in options.items() if name != _FALLBACK}
+    answer = _run(lp, scenario, options, _basis_from_codes(basis), give_up=fallback is not None)
+    if answer is None:  # the simplex's try hit its iteration limit: solve with the fallback from scratch
+        options = {name: value for name, value in options.items() if name != "simplex_iteration_limit"}
+        options["solver"], basis = fallback, None
+        answer = _run(lp, scenario, options)
+    x, dual, objective, iterations, final = answer
+    options.pop("simplex_iteration_limit", None)  # the money-only duals start from the optimum: no limit
     if money_duals:
         dual = _money_duals(lp, block["money_cost"], block["keep_at_least"], block["keep_at_most"], x, dual, final,
                             scenario, options, money_scale)
@@ -1290,19 +1318,33 @@ def _block_tasks(model: _Model, blocks: list, scenario: str, options: dict[str, 
             and len(warm_start.bases) == len(blocks))
     tasks = []
     for number, (cols, rows) in enumerate(blocks):
-        chosen = _options(options, len(cols))
-        basis = warm_start.bases[number] if fits and len(cols) <= warm_columns else _cold_start(model, cols, rows,
-                                                                                              chosen)
+        if fits and len(cols) <= warm_columns:
+            basis, chosen = warm_start.bases[number], _options(options, len(cols))
+        else:
+            basis, chosen = _cold_start(model, cols, rows, options)
         tasks.append((_sub_lp(model, cols, rows), scenario, chosen, basis, money_scale, True))
     return tasks
 
 
-def _cold_start(model: _Model, cols: np.ndarray, rows: np.ndarray, options: dict[str, object]):
-    """The starting basis of a block solved without an earlier basis: the model's lot-for-lot basis
-    (`_start_basis`) for the simplex, none for interior point."""
-    if options["solver"] != "simplex" or model.start is None:
-        return None
-    return model.start[0][cols], model.start[1][rows]
+def _cold_start(model: _Model, cols: np.ndarray, rows: np.ndarray, options: dict[str, object]
+                ) -> tuple[tuple[np.ndarray, np.ndarray] | None, dict[str, object]]:
+    """How a block without an earlier basis is solved: its starting basis (`_basis_codes` arrays) and options.
+
+    The simplex starts from the model's lot-for-lot basis (`_start_basis`). A block large enough for interior
+    point tries the simplex from there first, with an iteration limit and interior point to fall back on (see
+    `_SIMPLEX_TRY_COLUMNS`). A solver named in `options` is used as named; interior point then from scratch.
+    """
+    chosen = _options(options, len(cols))
+    if model.start is None or (chosen["solver"] != "simplex" and "solver" in options):
+        return None, chosen
+    start = (model.start[0][cols], model.start[1][rows])
+    if chosen["solver"] == "simplex":
+        return start, chosen
+    coupling = np.count_nonzero(np.isin(model.row_key[rows] >> 40, (_CAPACITY_KEY, _MATERIAL_KEY)))
+    if len(cols) > _SIMPLEX_TRY_COLUMNS or coupling > _SIMPLEX_TRY_COUPLING * len(rows):
+        return None, chosen
+    limit = max(_SIMPLEX_TRY_ITERATIONS_AT_LEAST, int(_SIMPLEX_TRY_ITERATIONS_PER_ROW * len(rows)))
+    return start, {**chosen, "solver": "simplex", "simplex_iteration_limit": limit, _FALLBACK: chosen["solver"]}
 
 
 @dataclass
@@ -1449,7 +1491,7 @@ def _resolve(old: _Solved, scenario: str, adjustments: Adjustments, options: dic
             # 500-SKU benchmark, where the dual simplex stopped up to 4e-9 short of it (within its tolerances).
             chosen = {"simplex_strategy": _PRIMAL_SIMPLEX, **options}
         if basis is None:
-            basis = _cold_start(model, cols, rows, _options(chosen, len(cols)))
+            basis, chosen = _cold_start(model, cols, rows, chosen)
         tasks.append((_sub_lp(model, cols, rows), scenario, _options(chosen, len(cols)), basis, money_scale,
                       money_duals))
     for number, answer in zip(changed, _solve_tasks(model.n_col, tasks)):

@@ -882,3 +882,31 @@ def test_lot_for_lot_start_is_a_dual_feasible_basis():
     assert np.all(reduced[col_status == planner._AT_LOWER] >= -tolerance)
     assert np.all(reduced[col_status == planner._AT_UPPER] <= tolerance)
     assert np.allclose(reduced[basic], 0.0, atol=tolerance)
+
+
+@pytest.mark.parametrize("coupling, per_row, at_least, solver, tried",
+                         [(1.0, 0.0, 1, "ipm", True), (1.0, 10.0, 10_000, "simplex", True),
+                          (0.0, 10.0, 10_000, "ipm", False)], ids=["gives-up", "finishes", "not-tried"])
+def test_a_large_block_tries_the_simplex_then_falls_back_on_interior_point(monkeypatch, coupling, per_row, at_least,
+                                                                           solver, tried):
+    # Every block of the sample made "large" (interior point's size): the simplex tries from the lot-for-lot
+    # basis; with a limit of 1 iteration it gives up and interior point solves the block from scratch, with room
+    # to finish it keeps its plan; with more capacity and material rows than allowed it is not tried (interior
+    # point from scratch at once). Either way the optimum is the one the simplex finds without any limit.
+    from sop_workbook.sample import sample_inputs
+
+    inputs = sample_inputs()
+    plain = solve(inputs)
+    monkeypatch.setattr(planner, "_INTERIOR_POINT_ABOVE", 10)
+    monkeypatch.setattr(planner, "_SIMPLEX_TRY_ITERATIONS_PER_ROW", per_row)
+    monkeypatch.setattr(planner, "_SIMPLEX_TRY_ITERATIONS_AT_LEAST", at_least)
+    monkeypatch.setattr(planner, "_SIMPLEX_TRY_COUPLING", coupling)
+    from_a_basis = []  # whether each solver call started from a basis
+    real_run = planner._run
+    monkeypatch.setattr(planner, "_run", lambda lp, scenario, options, basis=None, **kw: (
+        from_a_basis.append(basis is not None) or real_run(lp, scenario, options, basis, **kw)))
+    result = solve(inputs)
+    assert result.statistics["solver"] == solver
+    assert from_a_basis[0] is tried  # each block's first call: the simplex's try, or interior point from scratch
+    assert result.objective == pytest.approx(plain.objective, rel=1e-9)
+    assert result.contribution_margin == pytest.approx(plain.contribution_margin, rel=1e-9)
