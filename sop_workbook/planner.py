@@ -24,10 +24,10 @@ Priorities: confirmed orders, then stock policy (safety stock, closing target), 
 As solved, the model is smaller but equivalent: the soft rows become split columns (see `_build`), and the
 customers of a SKU that share a price path share one shipment column per month (and one confirmed-shipment
 column per month with confirmed orders), split back over customers afterwards (`_split_shipments`). SKUs that
-share no resource or material (the sites of a company, say) are independent blocks of the LP, solved one by one and on every core (`_solve_tasks`); a
-re-solve of a small change solves only the blocks it touches (`_resolve`). The inputs are read into arrays once
-for all scenarios and re-solves (`_common`). The constraint matrix is built from index arrays (one numpy
-operation per block of variables), never one Python call per variable. HiGHS runs single-threaded with a fixed
+share no resource or material (the sites of a company, say) are independent blocks of the LP, solved one by one
+and on every core (`_solve_tasks`); a re-solve of a small change solves only the blocks it touches (`_resolve`).
+The inputs are read into arrays once for all scenarios and re-solves (`_common`). The constraint matrix is built
+from index arrays (one numpy operation per block of variables), never one Python call per variable. HiGHS runs single-threaded with a fixed
 seed, so the same inputs give the same plan to the last digit.
 """
 

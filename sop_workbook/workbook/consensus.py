@@ -16,8 +16,8 @@ from xlsxwriter.utility import xl_col_to_name
 from . import layout
 from .definitions import DEFINITIONS
 from .layout import (
-    Pack, comment, number_style, setup_page, write_header, write_left_out, write_nothing, write_numbers,
-    write_title,
+    Pack, comment, number_style, setup_page, write_formulas, write_header, write_left_out, write_nothing,
+    write_numbers, write_title,
 )
 
 # The measures shown for each SKU, in order.
@@ -256,9 +256,6 @@ def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int,
     month_letters = letters[FIRST_MONTH_COL:last_col]
     family_style, text = styles("muted"), styles("text")
     write_string, write_formula = ws._write_string, ws._write_formula
-    write_formulas = getattr(ws, "write_formula_run", None) or (
-        lambda row, col, formulas, values, style: [write_formula(row, col + offset, formula, style, value)
-                                                   for offset, (formula, value) in enumerate(zip(formulas, values))])
     for m, r in rows.items():
         ws.set_row(r, None, None, {"level": 1})
         write_string(r, 0, family, family_style)
@@ -268,18 +265,18 @@ def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int,
         values = figures[m].tolist()
         if m == "Closing inventory":
             # Closing inventory = Opening inventory + Production + Subcontract − Shipments.
-            write_formulas(r, FIRST_MONTH_COL, [
+            write_formulas(ws, r, FIRST_MONTH_COL, [
                 f"={letter}{opening}+{letter}{production}+{letter}{subcontract}-{letter}{shipments}"
                 for letter in month_letters], values, number)
         elif m == "Opening inventory":
             write_numbers(ws, r, FIRST_MONTH_COL, values[:1], number)
             # This month opens with last month's closing inventory.
-            write_formulas(r, FIRST_MONTH_COL + 1, [f"={letter}{closing}" for letter in month_letters[:-1]],
+            write_formulas(ws, r, FIRST_MONTH_COL + 1, [f"={letter}{closing}" for letter in month_letters[:-1]],
                            values[1:], number)
         elif m == "Contribution margin":
             # Contribution margin = Revenue − Variable costs.
-            write_formulas(r, FIRST_MONTH_COL, [f"={letter}{revenue}-{letter}{costs}" for letter in month_letters],
-                           values, number)
+            write_formulas(ws, r, FIRST_MONTH_COL, [f"={letter}{revenue}-{letter}{costs}"
+                                                    for letter in month_letters], values, number)
         else:
             write_numbers(ws, r, FIRST_MONTH_COL, values, number)
         rule = STOCKS.get(m, "sum")

@@ -9,7 +9,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import schema
 from ..inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW
 from . import layout
-from .layout import Pack, setup_page, write_header, write_left_out, write_title, write_value
+from .layout import Pack, setup_page, write_header, write_left_out, write_numbers, write_title, write_value
 
 # The cell style of each schema column kind.
 KIND_STYLES = {
@@ -118,7 +118,6 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
              for offset, column in enumerate(columns)]
     first_month_col = len(labels)
     muted = styles("muted", "cell")
-    number_run = getattr(ws, "write_number_run", None)
     for record, by_month in rows[0]:
         ws.write_string(row, 0, file_name, muted)
         ws.write_string(row, 1, sheet.name, muted)
@@ -127,9 +126,10 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
             value = record.get(header)
             write_value(ws, row, col, value, cell_format(_whole(value, style)), text=text)
         values = [by_month.get(month) for month in months]
-        if number_run is not None and all(value.__class__ is float for value in values):
-            # A month row of plain numbers (nearly every row) goes to the streamed sheet in one call.
-            number_run(row, first_month_col, values, formats=[cell_format(_whole(value, "rate")) for value in values])
+        if all(value.__class__ is float for value in values):
+            # A month row of plain numbers (nearly every row) goes to the sheet in one call.
+            write_numbers(ws, row, first_month_col, values,
+                          formats=[cell_format(_whole(value, "rate")) for value in values])
         else:
             for index, value in enumerate(values):
                 write_value(ws, row, first_month_col + index, value, cell_format(_whole(value, "rate")))

@@ -228,7 +228,7 @@ def write_value(ws: Worksheet, row: int, col: int, value, cell_format=None, *, t
         ws.write_string(row, col, str(value), cell_format)
 
 
-def write_numbers(ws: Worksheet, row: int, col: int, values, cell_format=None) -> None:
+def write_numbers(ws: Worksheet, row: int, col: int, values, cell_format=None, *, formats=None) -> None:
     """Write a run of figures along a row from `col`; NaN and infinities leave the cell blank (formatted).
 
     Args:
@@ -237,17 +237,37 @@ def write_numbers(ws: Worksheet, row: int, col: int, values, cell_format=None) -
         col: Zero-based first column.
         values: Floats (a list, e.g. from `ndarray.tolist()`, which gives plain floats at once).
         cell_format: The format of every cell.
+        formats: Instead, the format of each cell.
     """
     run = getattr(ws, "write_number_run", None)
     if run is not None:  # a streamed sheet stores the run in one call
-        run(row, col, values, cell_format)
+        run(row, col, values, cell_format, formats)
         return
     number, blank, finite = ws._write_number, ws._write_blank, math.isfinite
-    for offset, value in enumerate(values):
+    for offset, (value, style) in enumerate(zip(values, formats or [cell_format] * len(values))):
         if finite(value):
-            number(row, col + offset, value, cell_format)
+            number(row, col + offset, value, style)
         else:
-            blank(row, col + offset, None, cell_format)
+            blank(row, col + offset, None, style)
+
+
+def write_formulas(ws: Worksheet, row: int, col: int, formulas: list[str], values: list, cell_format=None) -> None:
+    """Write a run of formulas along a row from `col`, each with its computed value.
+
+    Args:
+        ws: The worksheet.
+        row: Zero-based row.
+        col: Zero-based first column.
+        formulas: Formulas such as "=D12+D13".
+        values: The value of each (plain floats).
+        cell_format: The format of every cell.
+    """
+    run = getattr(ws, "write_formula_run", None)
+    if run is not None:  # a streamed sheet stores the run in one call
+        run(row, col, formulas, values, cell_format)
+        return
+    for offset, (formula, value) in enumerate(zip(formulas, values)):
+        ws._write_formula(row, col + offset, formula, cell_format, value)
 
 
 def comment(ws: Worksheet, row: int, col: int, text: str) -> None:

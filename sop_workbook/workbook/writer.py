@@ -514,8 +514,9 @@ class _Beside:
     indices, before the fork: the sheet module's STYLES), then sends back what else the writer changed on the
     worksheet (dimensions, columns, comments, page setup: every attribute whose value changed) and the rows it
     kept for charts. `adopt` makes the file the worksheet's row data and applies the changes, so the pack is byte
-    for byte what writing the sheet here would give (a test compares the two). When the child cannot write the sheet — it failed, or it needed a
-    format the parent does not have — `adopt` says so and the sheet is written here, as if there were no child.
+    for byte what writing the sheet here would give (a test compares the two). When the child cannot write the
+    sheet — it failed, or it needed a format the parent does not have — `adopt` says so and the sheet is written
+    here, as if there were no child.
     """
 
     def __init__(self, write: Callable, pack: Pack, ws: _StreamedWorksheet):
