@@ -562,6 +562,15 @@ def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, p
         assert [n for n in ours.namelist() if ours.read(n) != reference.read(n)] == []
 
 
+def test_cells_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
+    # Every sheet's cells build their XML themselves (`_Worksheet._write_cell`): with xlsxwriter's own cell
+    # writer the pack must be the same, byte for byte.
+    from xlsxwriter.worksheet import Worksheet
+
+    monkeypatch.setattr(writer._Worksheet, "_write_cell", Worksheet._write_cell)
+    assert write_pack(results, tmp_path / "theirs.xlsx", run_time=RUN_TIME).read_bytes() == pack.read_bytes()
+
+
 def test_runs_of_cells_store_what_writing_each_cell_stores(results, pack, tmp_path, monkeypatch):
     # Without the streamed sheets' run writers, the Consensus Plan and the Inputs go cell by cell through
     # xlsxwriter's own methods: the pack must be the same, byte for byte.
