@@ -253,27 +253,37 @@ class _Worksheet(Worksheet):
     """
 
     def _write_cell(self, row, col, cell):
-        # The cell's XML as xlsxwriter writes it, built in one string for the common formatted cells: a reference
-        # and a format index never need its attribute escaping, which is most of its time per cell (the sheets
-        # other than the streamed ones are written at close(), while the other core waits). The bytes are
+        # xlsxwriter writes a cell through several helper calls that escape its reference and format index, which
+        # never need it: most of its time per cell (the sheets other than the streamed ones are written at close(),
+        # while the other core waits). Common formatted cells are built in one string (`_cell_xml`); the bytes are
         # xlsxwriter's own (tests/test_workbook.py compares them); other cells go through xlsxwriter.
-        style = cell.format
-        if style:
-            kind = cell.__class__.__name__
-            start = f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{style._get_xf_index()}"'
-            if kind == "Number" or kind == "Datetime":
-                self.fh.write(f"{start}><v>{cell.number:.16G}</v></c>")
-                return
-            if kind == "String" and not self.constant_memory:  # a shared string's index
-                self.fh.write(f'{start} t="s"><v>{cell.string}</v></c>')
-                return
-            if kind == "Blank":
-                self.fh.write(f"{start}/>")
-                return
-            if kind == "Formula" and (cell.value.__class__ is float or cell.value.__class__ is int):
-                self.fh.write(f"{start}><f>{_escape_data(cell.formula)}</f><v>{cell.value}</v></c>")
+        if cell.format:
+            xml = self._cell_xml(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"',
+                                 cell)
+            if xml is not None:
+                self.fh.write(xml)
                 return
         super()._write_cell(row, col, cell)
+
+    def _cell_xml(self, start: str, cell) -> str | None:
+        """The XML of a formatted cell as xlsxwriter writes it, `start` being its opening tag so far (reference and
+        format index): numbers, dates, blanks, text (`_string_xml`) and formulas with a number; None for any other
+        cell, which xlsxwriter's `_write_cell` is to write."""
+        kind = cell.__class__.__name__
+        if kind == "Number" or kind == "Datetime":
+            return f"{start}><v>{cell.number:.16G}</v></c>"
+        if kind == "Blank":
+            return f"{start}/>"
+        if kind == "String":
+            text = self._string_xml(cell.string)
+            return None if text is None else start + text
+        if kind == "Formula" and (cell.value.__class__ is float or cell.value.__class__ is int):
+            return f"{start}><f>{_escape_data(cell.formula)}</f><v>{cell.value}</v></c>"
+        return None
+
+    def _string_xml(self, string) -> str | None:
+        """A text cell's XML after its opening tag: the shared string's index (what the cell holds here)."""
+        return None if self.constant_memory else f' t="s"><v>{string}</v></c>'
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         if self.use_future_functions or expand_future_functions or _DYNAMIC_FUNCTIONS.search(formula):
@@ -293,10 +303,6 @@ def _escape_data(text: str) -> str:
     if "&" in text or "<" in text or ">" in text:
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
-
-
-# The cells `_StreamedWorksheet` writes itself; xlsxwriter writes the others.
-_FAST_CELLS = frozenset({"Number", "Datetime", "Blank", "String", "Formula"})
 
 
 class _StreamedWorksheet(_Worksheet):
@@ -390,8 +396,8 @@ class _StreamedWorksheet(_Worksheet):
         """Write the finished row's XML: xlsxwriter's own bytes, built as one string per row.
 
         xlsxwriter writes each cell through several calls (~10 µs a cell, the larger part of a big pack's time).
-        Numbers, blanks, text and formulas with a number are built here directly, and each distinct text is
-        escaped once; any other cell goes through xlsxwriter's `_write_cell`. The XML is byte for byte what
+        Numbers, blanks, text and formulas with a number are built by `_cell_xml`, each distinct text escaped once
+        (`_string_xml`); any other cell goes through xlsxwriter's `_write_cell`. The XML is byte for byte what
         xlsxwriter writes (tests/test_workbook.py compares the two).
         """
         row = self.previous_row
@@ -407,44 +413,31 @@ class _StreamedWorksheet(_Worksheet):
         else:
             self._write_row(row, None)
         number = str(row + 1)
-        letters, texts, escape, write = self._letters, self._texts, _escape_data, self.fh.write
+        letters, cell_xml, write = self._letters, self._cell_xml, self.fh.write
         parts = []
         for col in sorted(cells):
             cell = cells[col]
-            kind = cell.__class__.__name__
-            if not cell.format or kind not in _FAST_CELLS:
+            xml = None
+            if cell.format:
+                letter = letters.get(col) or letters.setdefault(col, xl_col_to_name(col))
+                xml = cell_xml(f'<c r="{letter}{number}" s="{cell.format._get_xf_index()}"', cell)
+            if xml is None:
                 # Formats from the row or column, and rarer cells, as xlsxwriter writes them.
                 write("".join(parts))
                 parts.clear()
-                self._write_cell(row, col, cell)
+                Worksheet._write_cell(self, row, col, cell)
                 continue
-            letter = letters.get(col) or letters.setdefault(col, xl_col_to_name(col))
-            start = f'<c r="{letter}{number}" s="{cell.format._get_xf_index()}"'
-            if kind == "Number" or kind == "Datetime":
-                parts.append(f"{start}><v>{cell.number:.16G}</v></c>")
-            elif kind == "Blank":
-                parts.append(f"{start}/>")
-            elif kind == "String":
-                text = texts.get(cell.string)
-                if text is None:
-                    text = texts[cell.string] = self._inline(cell.string)
-                if text is False:
-                    write("".join(parts))
-                    parts.clear()
-                    self._write_cell(row, col, cell)
-                    continue
-                parts.append(start + text)
-            else:
-                value = cell.value
-                if value.__class__ is not float and value.__class__ is not int:
-                    write("".join(parts))
-                    parts.clear()
-                    self._write_cell(row, col, cell)
-                    continue
-                parts.append(f"{start}><f>{escape(cell.formula)}</f><v>{value}</v></c>")
+            parts.append(xml)
         write("".join(parts))
         self._xml_end_tag("row")
         self.table.clear()
+
+    def _string_xml(self, string: str) -> str | None:
+        # In-line text, escaped once per distinct text; None for rich text.
+        text = self._texts.get(string)
+        if text is None:
+            text = self._texts[string] = self._inline(string)
+        return text or None
 
     def _inline(self, string: str):
         """The XML of an in-line text cell after its attributes, as xlsxwriter writes it; False for rich text."""
