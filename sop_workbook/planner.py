@@ -1170,12 +1170,11 @@ def _solve_block(task: tuple) -> tuple:
     fallback = options.get(_FALLBACK)
     options = {name: value for name, value in options.items() if name != _FALLBACK}
     answer = _run(lp, scenario, options, _basis_from_codes(basis), give_up=fallback is not None)
+    options.pop("simplex_iteration_limit", None)  # the fallback and the money-only duals run without the limit
     if answer is None:  # the simplex's try hit its iteration limit: solve with the fallback from scratch
-        options = {name: value for name, value in options.items() if name != "simplex_iteration_limit"}
         options["solver"], basis = fallback, None
         answer = _run(lp, scenario, options)
     x, dual, objective, iterations, final = answer
-    options.pop("simplex_iteration_limit", None)  # the money-only duals start from the optimum: no limit
     if money_duals:
         dual = _money_duals(lp, block["money_cost"], block["keep_at_least"], block["keep_at_most"], x, dual, final,
                             scenario, options, money_scale)
