@@ -119,30 +119,28 @@ def read(demand_path: str | Path, capacity_path: str | Path) -> Inputs:
 
 def _read(demand_path: Path, capacity_path: Path) -> Inputs:
     """`read`, run with the cycle collector paused."""
-    files = [_File(demand_path, schema.DEMAND), _File(capacity_path, schema.CAPACITY)]
-    for file in files:
-        file.open()
-        file.read_cycle()
-    demand, capacity = files
-    cycle = _agree_cycle(demand, capacity)
-    known = demand.cycle is not None or capacity.cycle is not None
-    # The capacity file is read first and the largest sheet (a large plan's Forecast, 3 s of parsing at 20,000
-    # SKUs) is parsed first, so that its parse runs beside the checks of the other file's sheets instead of
-    # keeping this thread waiting. Each file's checks see only that file, so the order changes no finding.
-    reading = [capacity, demand]
-    sheets = [(file, file.sheet_names[spec.name]) for file in reading if file.workbook is not None
-              for spec in file.template.sheets if not spec.key_value and spec.name in file.sheet_names]
-    if sheets:
-        largest = max(range(len(sheets)), key=lambda i: sheets[i][0].xml_size(sheets[i][1]))
-        sheets.insert(0, sheets.pop(largest))
-    ahead = _Ahead(sheets)
+    demand, capacity = files = [_File(demand_path, schema.DEMAND), _File(capacity_path, schema.CAPACITY)]
+    # The demand file's largest sheet (a large plan's Forecast: 2-3 s of parsing at 20,000 SKUs, most of the
+    # floor) is the one the reading waits for. It is parsed from the moment its file is open, and checked last,
+    # so that its parse runs beside the opening of the capacity file and the checks of every other sheet. The
+    # capacity file is read first, so that its sheets' parses and checks fill that time too. Each file's checks
+    # see only that file, and the findings are sorted, so the order changes no finding.
+    demand.open()
+    demand.read_cycle()
+    largest = demand.largest_table_sheet()
+    ahead = _Ahead([(demand, largest)] if largest else [])
     finished = False
     try:
-        for file in reading:
+        capacity.open()
+        capacity.read_cycle()
+        cycle = _agree_cycle(demand, capacity)
+        known = demand.cycle is not None or capacity.cycle is not None
+        ahead.add([(file, name) for file in (capacity, demand) for name in file.table_sheets() if name != largest])
+        for file in (capacity, demand):
             file.ahead = ahead
             # Both files' month columns are checked against the one agreed cycle: a capacity template with another
             # cycle month is then one finding on its Cycle sheet, not one per month column.
-            file.read_sheets(cycle if known else None)
+            file.read_sheets(cycle if known else None, last=largest if file is demand else None)
             file.check_keys_and_lookups(cycle)
             file.ahead = None
         finished = True
@@ -169,8 +167,10 @@ class _Ahead:
     """The sheets to be read, parsed a few ahead on two other threads while this one checks the sheet before.
 
     calamine parses without holding Python's interpreter lock, so the parse of one sheet (a 5,000-SKU Forecast
-    sheet takes half a second) runs beside the checks of another and beside the parse of a third. At most `AHEAD`
-    grids wait to be taken, so reading holds little more than before. A sheet not parsed ahead (no thread could
+    sheet takes half a second) runs beside the checks of another and beside the parse of a third. Sheets are
+    parsed in the order they are queued and should be taken in that order, except that one queued early may be
+    taken last (`_read`'s largest sheet). At most `AHEAD` grids are parsed and not yet taken, so reading holds
+    little more than before. A sheet not parsed ahead (no thread could
     be started, under a memory limit) is parsed when it is asked for, as it would be without this; a parse that
     failed raises its error where the grid is taken, as it would have there.
     """
@@ -178,27 +178,31 @@ class _Ahead:
     AHEAD = 3
 
     def __init__(self, sheets: list[tuple[_File, str]]):
-        self.sheets = sheets  # (file, sheet name) in the order they are parsed
+        self.sheets: list[tuple[_File, str]] = []  # (file, sheet name) in the order they are parsed
         self.submitted = 0
         self.futures: dict[tuple[int, str], Future] = {}
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sop-read")
-        for _ in range(self.AHEAD):
-            self._submit_next()
+        self.add(sheets)
 
-    def _submit_next(self) -> None:
-        if self.submitted == len(self.sheets):
-            return
-        file, name = self.sheets[self.submitted]
-        self.submitted += 1
-        try:
-            self.futures[(id(file), name)] = self.pool.submit(_parse, file.data, name)
-        except RuntimeError:  # "can't start new thread": the sheet is parsed when it is asked for
-            pass
+    def add(self, sheets: list[tuple[_File, str]]) -> None:
+        """Queue more sheets, to be parsed after those queued before."""
+        self.sheets.extend(sheets)
+        self._fill()
+
+    def _fill(self) -> None:
+        # Submit the next sheets until AHEAD grids are parsed or being parsed and not yet taken.
+        while self.submitted < len(self.sheets) and len(self.futures) < self.AHEAD:
+            file, name = self.sheets[self.submitted]
+            self.submitted += 1
+            try:
+                self.futures[(id(file), name)] = self.pool.submit(_parse, file.data, name)
+            except RuntimeError:  # "can't start new thread": the sheet is parsed when it is asked for
+                pass
 
     def take(self, file: _File, sheet_name: str) -> list[list] | None:
         """The sheet's grid if it was parsed ahead (waiting for it if need be), else None."""
         future = self.futures.pop((id(file), sheet_name), None)
-        self._submit_next()
+        self._fill()
         return None if future is None else future.result()
 
     def close(self, wait: bool) -> None:
@@ -1116,13 +1120,26 @@ class _File:
 
     # Table sheets ---------------------------------------------------------------------------------------------
 
-    def read_sheets(self, cycle: Cycle | None) -> None:
-        """Read every table sheet of the template, checking its month columns against `cycle` (if known)."""
-        for spec in self.template.sheets:
-            if spec.key_value:
-                continue
-            table = _Table(spec)
-            self.sheets[spec.name] = table
+    def table_sheets(self) -> list[str]:
+        """The names in the file of the template's table sheets it has, in the template's order."""
+        if self.workbook is None:
+            return []
+        return [self.sheet_names[spec.name] for spec in self.template.sheets
+                if not spec.key_value and spec.name in self.sheet_names]
+
+    def largest_table_sheet(self) -> str | None:
+        """The name of the table sheet with the most XML (None when there is none)."""
+        return max(self.table_sheets(), key=self.xml_size, default=None)
+
+    def read_sheets(self, cycle: Cycle | None, last: str | None = None) -> None:
+        """Read every table sheet of the template, checking its month columns against `cycle` (if known); the
+        sheet named `last` (its name in the file) after the others."""
+        specs = [spec for spec in self.template.sheets if not spec.key_value]
+        for spec in specs:
+            self.sheets[spec.name] = _Table(spec)  # in the template's order, whatever the reading order
+        specs.sort(key=lambda spec: last is not None and self.sheet_names.get(spec.name) == last)
+        for spec in specs:
+            table = self.sheets[spec.name]
             if self.workbook is None or spec.name not in self.sheet_names:
                 continue
             table.name = self.sheet_names[spec.name]
