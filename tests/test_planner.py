@@ -861,6 +861,7 @@ def test_the_plan_does_not_depend_on_where_the_simplex_starts(monkeypatch):
 def test_lot_for_lot_start_is_a_dual_feasible_basis():
     # The sample's Base model: as many basic variables as rows, a nonsingular basis, and every nonbasic column at
     # the bound its reduced cost favours (c − Aᵀy ≥ 0 at lower, ≤ 0 at upper, y from the basic columns).
+    from scipy.sparse import csc_matrix
     from scipy.sparse.linalg import spsolve
 
     from sop_workbook.sample import sample_inputs
@@ -872,7 +873,7 @@ def test_lot_for_lot_start_is_a_dual_feasible_basis():
     fixed_rows = np.flatnonzero(row_status != planner._BASIC)  # the balance rows; the others' slacks are basic
     assert len(basic) + int(np.sum(row_status == planner._BASIC)) == model.n_row
     assert len(basic) == len(fixed_rows)
-    matrix = model.matrix.tocsc()
+    matrix = csc_matrix((model.matrix.data, model.matrix.indices, model.matrix.indptr), shape=model.matrix.shape)
     square = matrix[fixed_rows][:, basic].tocsc()
     y = np.zeros(model.n_row)
     y[fixed_rows] = spsolve(square.T.tocsc(), model.cost[basic])
@@ -910,3 +911,66 @@ def test_a_large_block_tries_the_simplex_then_falls_back_on_interior_point(monke
     assert from_a_basis[0] is tried  # each block's first call: the simplex's try, or interior point from scratch
     assert result.objective == pytest.approx(plain.objective, rel=1e-9)
     assert result.contribution_margin == pytest.approx(plain.contribution_margin, rel=1e-9)
+
+
+def _dense(matrix) -> np.ndarray:
+    out = np.zeros(matrix.shape)
+    for j in range(matrix.shape[1]):
+        span = slice(matrix.indptr[j], matrix.indptr[j + 1])
+        assert np.all(np.diff(matrix.indices[span]) > 0), "rows increase within a column"
+        out[matrix.indices[span], j] = matrix.data[span]
+    return out
+
+
+def test_sparse_matrix_sums_entries_at_one_place_and_takes_blocks():
+    # Entries as the model adds them, out of order and twice at (0, 0): 1 + 3 = 4.
+    rows, cols = np.array([2, 0, 1, 0, 3]), np.array([1, 0, 0, 0, 2])
+    values = np.array([5.0, 1.0, 2.0, 3.0, -1.5])
+    matrix = planner._Matrix.from_entries(rows, cols, values, (4, 3))
+    expected = np.array([[4.0, 0, 0], [2.0, 0, 0], [0, 5.0, 0], [0, 0, -1.5]])
+    np.testing.assert_array_equal(_dense(matrix), expected)
+    assert matrix.nnz == 4
+    np.testing.assert_array_equal(matrix.entry_columns(), [0, 0, 1, 2])
+    block = matrix.block(np.array([0, 2]), np.array([1, 3]))
+    np.testing.assert_array_equal(_dense(block), [[2.0, 0], [0, -1.5]])
+
+
+def _components_by_search(n_col: int, n_row: int, edges: list[tuple[int, int]]) -> list[set[int]]:
+    """The components by a plain search over the neighbours (columns 0.., rows n_col..)."""
+    neighbours = {node: set() for node in range(n_col + n_row)}
+    for col, row in edges:
+        neighbours[col].add(n_col + row)
+        neighbours[n_col + row].add(col)
+    seen, found = set(), []
+    for start in range(n_col + n_row):
+        if start in seen:
+            continue
+        stack, part = [start], set()
+        while stack:
+            node = stack.pop()
+            if node not in part:
+                part.add(node)
+                stack.extend(neighbours[node] - part)
+        seen |= part
+        found.append(part)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_components_of_the_lp_graph_match_a_plain_search(seed):
+    rng = np.random.default_rng(seed)
+    n_col, n_row = int(rng.integers(1, 60)), int(rng.integers(1, 40))
+    edges = {(int(rng.integers(n_col)), int(rng.integers(n_row))) for _ in range(int(rng.integers(0, 70)))}
+    if seed == 0:
+        # A chain numbered against the label order (column j and j + 1 share row j, highest first), which plain
+        # propagation of the least label would cross one link a round.
+        n_col, n_row = 40, 39
+        edges = {(j, j) for j in range(39)} | {(j + 1, j) for j in range(39)}
+    rows, cols = (np.array([r for _, r in sorted(edges)], dtype=np.int64),
+                  np.array([c for c, _ in sorted(edges)], dtype=np.int64))
+    matrix = planner._Matrix.from_entries(rows, cols, np.ones(len(edges)), (n_row, n_col))
+    count, label = planner._components(matrix)
+    expected = _components_by_search(n_col, n_row, sorted(edges))
+    assert count == len(expected)
+    assert sorted(map(sorted, ({node for node in range(n_col + n_row) if label[node] == k} for k in range(count)))) \
+        == sorted(map(sorted, expected))
