@@ -622,6 +622,38 @@ def test_a_run_of_cells_follows_xlsxwriters_rules(tmp_path):
     assert book(tmp_path / "runs.xlsx", True) == book(tmp_path / "cells.xlsx", False)
 
 
+def test_comments_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
+    # The pack's comments (`_Vml`, `_Comments`) against xlsxwriter's own writers: the sample pack, byte for byte,
+    # and comments of every kind the pack could hold: visible or not, with and without an author, another colour,
+    # font and size, text to escape, control characters, xlsxwriter's _xHHHH_ escapes, edge spaces, far cells.
+    import xlsxwriter
+    from xlsxwriter.comments import Comments
+    from xlsxwriter.vml import Vml
+
+    def book(path):
+        workbook = xlsxwriter.Workbook(str(path))
+        ws = workbook.add_worksheet("S")
+        ws.write_comment(0, 0, "Plain note", {"author": "sop-workbook", "x_scale": 1.8, "y_scale": 2.2})
+        ws.write_comment(3, 2, "R&D <lead> \"quoted\" & 'single'\nsecond line", {"visible": True})
+        ws.write_comment(10, 27, "  edge spaces  ", {"color": "#C0FFC0", "font_name": "Arial", "font_size": 11.5,
+                                                     "author": "Ops & Co"})
+        ws.write_comment(1048575, 16383, "ctrl \x01 and _x0041_ and \ufffe", {"width": 300, "height": 90})
+        ws.write_comment(5, 5, "no author, font family", {"font_family": 3, "x_offset": 7, "y_offset": 4})
+        workbook.close()
+        with zipfile.ZipFile(path) as package:
+            return {name: package.read(name) for name in package.namelist()
+                    if "comments" in name or name.endswith(".vml")}
+
+    with writer._quick_notes():
+        ours = book(tmp_path / "ours.xlsx")
+    theirs = book(tmp_path / "theirs.xlsx")
+    assert len(theirs) == 2 and ours == theirs
+
+    monkeypatch.setattr(writer, "_Vml", Vml)
+    monkeypatch.setattr(writer, "_Comments", Comments)
+    assert write_pack(results, tmp_path / "own.xlsx", run_time=RUN_TIME).read_bytes() == pack.read_bytes()
+
+
 def _pack_written(results, path: Path, monkeypatch, *, beside: bool) -> bytes:
     # beside: every BESIDE sheet is written by a second process, whatever its size; else none is.
     monkeypatch.setattr(writer, "BESIDE_ABOVE", -1 if beside else 10**12)

@@ -78,9 +78,11 @@ def items(pack: Pack) -> list[Item]:
         levers = results.levers
         if len(levers) and "Scenario" in levers.columns:
             levers = levers[levers["Scenario"] == BASE]
-        # Grouped once: filtering the levers for each gap is quadratic (minutes for 10,000 gaps).
-        menus = ({gap_id: rows.to_dict("records") for gap_id, rows in levers.groupby("Gap id", sort=False)}
-                 if len(levers) else {})
+        # Grouped once: filtering the levers for each gap is quadratic (minutes for 10,000 gaps). The records are
+        # made in one call, not one per gap (a millisecond each).
+        menus: dict[str, list[dict]] = {}
+        for lever in levers.to_dict("records") if len(levers) else []:
+            menus.setdefault(lever["Gap id"], []).append(lever)
         for gap in ranked(gaps[gaps["Scenario"] == BASE], [BASE]).to_dict("records"):
             menu = menus.get(gap["Gap id"], [])
             found.append(Item(
