@@ -1346,6 +1346,12 @@ class _File:
                     continue
                 del extras[i]
                 ref = f"{column_letter(i)}1"
+                if not DATE_YEARS[0] <= month.year <= DATE_YEARS[1]:
+                    # As for date cells: such a month would pass numpy's datetime64 range unnoticed (3132 becomes
+                    # 1963) in a sheet read without a cycle to check it against.
+                    self.error(name, 1, ref, f"{_shown(raw)} is not a month the plan can use; type the month as a "
+                                             f"date between {DATE_YEARS[0]} and {DATE_YEARS[1]}, for example Mar-27")
+                    continue
                 if month in found:
                     self.error(name, 1, ref, f"the month {month_label(month)} appears twice (also in "
                                              f"{column_letter(found[month])}1); delete one of the two columns")

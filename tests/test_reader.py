@@ -460,6 +460,9 @@ CASES = [
                                            books["demand"]["Budget"].__setitem__("D1", JAN)),
      ("demand.xlsx", "Budget", "D1", WARNING, "the month columns are not in date order (Jan-27 comes after "
                                               "Feb-27)")),
+    ("month header in a year no plan holds", put("demand", "Forecast", "D1", dt.datetime(3132, 7, 1)),
+     ("demand.xlsx", "Forecast", "D1", ERROR, "3132-07-01 is not a month the plan can use; type the month as a date "
+                                              "between 1900 and 2200")),
     ("month header typed as text", put("demand", "Forecast", "D1", "Jan-27"),
      ("demand.xlsx", "Forecast", "D1", WARNING, "the month header 'Jan-27' is not a date; read as Jan-27")),
     ("horizon month on Actuals", put("demand", "Actuals", "N1", JAN),
@@ -549,6 +552,7 @@ CASES = [
 # Edits whose finding rightly brings others (a month header replaced is both a stray month and a missing one; a
 # SKU renamed leaves the old one without its rows). Every other edit must give its one finding and nothing else.
 FOLLOW_ON = {"unknown SKU on Routings", "duplicate SKU", "month before the horizon", "horizon month missing",
+             "month header in a year no plan holds",
              "month twice", "horizon month on Actuals", "demand but no inventory row", "required sheet emptied"}
 
 
@@ -565,6 +569,23 @@ def test_bad_cell_gives_the_exact_finding(pair, case, change, expected):
     assert matches, "\n".join(str(f) for f in findings)
     if case not in FOLLOW_ON:
         assert len(findings) == 1, "\n".join(str(f) for f in findings)
+
+
+def test_a_month_header_out_of_range_never_reaches_the_tables_without_a_cycle(pair):
+    # Without a cycle (both Cycle sheets unreadable) the month columns are read as they are. A header in the year
+    # 3132 became 1963-05-23 in the Forecast table, with no finding of its own.
+    demand, capacity = pair
+    books = _Books({"demand": demand, "capacity": capacity})
+    for kind in ("demand", "capacity"):
+        for row in range(2, 8):
+            books[kind]["Cycle"].cell(row=row, column=2).value = "garbage"
+    books["demand"]["Forecast"]["D1"] = dt.datetime(3132, 7, 1)
+    books.save()
+    inputs = read(demand, capacity)
+    assert any((f.sheet, f.cell) == ("Forecast", "D1") and "3132-07-01 is not a month the plan can use" in f.message
+               for f in inputs.findings)
+    months = inputs.forecast["Month"]
+    assert len(months) and months.dt.year.between(2027, 2027).all()
 
 
 def test_a_case_table_of_at_least_forty():
