@@ -118,6 +118,7 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
              for offset, column in enumerate(columns)]
     first_month_col = len(labels)
     muted = styles("muted", "cell")
+    units, rate = cell_format("units"), cell_format("rate")
     for record, by_month in rows[0]:
         ws.write_string(row, 0, file_name, muted)
         ws.write_string(row, 1, sheet.name, muted)
@@ -127,9 +128,10 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
             write_value(ws, row, col, value, cell_format(_whole(value, style)), text=text)
         values = [by_month.get(month) for month in months]
         if all(value.__class__ is float for value in values):
-            # A month row of plain numbers (nearly every row) goes to the sheet in one call.
+            # A month row of plain numbers (nearly every row) goes to the sheet in one call; whole numbers show
+            # as units, as `_whole` says (NaN and infinities are not whole).
             write_numbers(ws, row, first_month_col, values,
-                          formats=[cell_format(_whole(value, "rate")) for value in values])
+                          formats=[units if value.is_integer() else rate for value in values])
         else:
             for index, value in enumerate(values):
                 write_value(ws, row, first_month_col + index, value, cell_format(_whole(value, "rate")))
