@@ -754,13 +754,17 @@ class _Matrix:
         """The column of each entry."""
         return np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
 
+    def entries(self, cols: np.ndarray) -> np.ndarray:
+        """Where the entries of these columns are (in `indices` and `data`), column after column."""
+        counts = np.diff(self.indptr)[cols]
+        # Each column's start repeated for each of its entries, plus the entry's place within the column.
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.repeat(self.indptr[cols], counts) + within
+
     def block(self, cols: np.ndarray, rows: np.ndarray) -> _Matrix:
         """The submatrix of these columns and rows (each in increasing order)."""
         counts = np.diff(self.indptr)[cols]
-        total = int(counts.sum())
-        # Each selected column's entries, in order: its start repeated, plus the entry's place within the column.
-        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        entries = np.repeat(self.indptr[cols], counts) + within
+        entries = self.entries(cols)
         position = np.full(self.shape[0], -1)
         position[rows] = np.arange(len(rows))
         new_rows = position[self.indices[entries]]
@@ -1122,11 +1126,9 @@ def _run(lp: highspy.HighsLp, scenario: str, options: dict[str, object], basis=N
         highs.setOptionValue("solver", "simplex")
         highs.setBasis(basis)
     highs.run()
-    status = highs.getModelStatus()
-    if give_up and status == highspy.HighsModelStatus.kIterationLimit:
+    if give_up and highs.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
         return None
-    x, row_dual, objective, iterations = _optimum(highs, scenario)
-    return x, row_dual, objective, iterations, highs
+    return (*_optimum(highs, scenario), highs)
 
 
 def _optimum(highs: highspy.Highs, scenario: str) -> tuple[np.ndarray, np.ndarray, float, int]:
@@ -1506,10 +1508,7 @@ def _changed(old: _Model, new: _Model) -> tuple[np.ndarray, np.ndarray, np.ndarr
     same = np.flatnonzero(~col_changed)
     if len(same):
         counts = new_count[same]
-        first = np.repeat(np.cumsum(counts) - counts, counts)
-        within = np.arange(int(counts.sum())) - first
-        new_entry = np.repeat(new.matrix.indptr[same], counts) + within
-        old_entry = np.repeat(old.matrix.indptr[col_map[same]], counts) + within
+        new_entry, old_entry = new.matrix.entries(same), old.matrix.entries(col_map[same])  # as many, in order
         differs = ((row_map[new.matrix.indices[new_entry]] != old.matrix.indices[old_entry])
                    | (new.matrix.data[new_entry] != old.matrix.data[old_entry]))
         col_changed[np.repeat(same, counts)[differs]] = True

@@ -170,9 +170,9 @@ class _Ahead:
     sheet takes half a second) runs beside the checks of another and beside the parse of a third. Sheets are
     parsed in the order they are queued and should be taken in that order, except that one queued early may be
     taken last (`_read`'s largest sheet). At most `AHEAD` grids are parsed and not yet taken, so reading holds
-    little more than before. A sheet not parsed ahead (no thread could
-    be started, under a memory limit) is parsed when it is asked for, as it would be without this; a parse that
-    failed raises its error where the grid is taken, as it would have there.
+    little more than before. A sheet not parsed ahead (no thread could be started, under a memory limit) is
+    parsed when it is asked for, as it would be without this; a parse that failed raises its error where the grid
+    is taken, as it would have there.
     """
 
     AHEAD = 3
