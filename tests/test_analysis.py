@@ -648,3 +648,40 @@ def test_other_scenarios_analysed_in_child_processes_give_the_same_results(sampl
     _same_results(analyse(inputs, solutions, resolved_gaps=0, checked_orders=0), serial)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_order_checks_solved_in_a_child_process_give_the_same_results(sample, monkeypatch):
+    from sop_workbook import analysis, parallel
+
+    _, solutions = sample
+    inputs = sample[0].inputs
+    # Three of the four Requested orders are checked, and the limit of four re-solves leaves one for the levers:
+    # the orders' re-solves are counted first whether they are solved here or in the child.
+    settings = dict(checked_orders=3, resolved_gaps=2, resolve_limit=4)
+    monkeypatch.setattr(parallel, "possible", lambda: False)
+    serial = analyse(inputs, solutions, **settings)
+    monkeypatch.undo()
+    checked = serial.commitments[serial.commitments["Status"] == "Requested"]
+    assert checked["Note"].str.startswith("Not checked").tolist() == [False, False, False, True]
+    assert (serial.levers["Priced by"] == "Re-solve").sum() == 1
+
+    forks = []
+    real = parallel.Forked.__init__
+    monkeypatch.setattr(parallel.Forked, "__init__", lambda self, *args: forks.append(args[0]) or real(self, *args))
+    monkeypatch.setattr(analysis, "PARALLEL_ANALYSIS_ABOVE", -1)
+    _same_results(analyse(inputs, solutions, **settings), serial)
+    assert [function.__name__ for function in forks].count("_solve_each") == 1
+
+    # A child that fails leaves the order checks to this process, to the same results.
+    parent = os.getpid()
+    solve_each = analysis._Resolver._solve_each
+
+    def failing_in_the_child(self, *args):
+        if os.getpid() != parent:
+            raise MemoryError
+        return solve_each(self, *args)
+
+    monkeypatch.setattr(analysis._Resolver, "_solve_each", failing_in_the_child)
+    _same_results(analyse(inputs, solutions, **settings), serial)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
