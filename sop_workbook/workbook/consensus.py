@@ -62,33 +62,41 @@ def anchor(pack: Pack) -> None:
 def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarray]]:
     """The plan's figures of every SKU: the SKUs in plan order, and measure → SKUs × months (NaN where none).
 
-    One pivot per measure over all SKUs: a per-SKU filter of the plan costs ~10 ms a SKU, a minute at 5,000.
+    Each frame's rows are placed in the SKUs × months grid once, and every measure fills its grid from there: a
+    per-SKU filter of the plan costs ~10 ms a SKU (a minute at 5,000), a pivot per measure ~25 ms at 500 SKUs.
     """
     months = pd.DatetimeIndex(pack.months)
     skus = list(dict.fromkeys(plan["SKU"].astype(str)))
 
-    def wide(frame: pd.DataFrame, column: str | None, fill: bool) -> np.ndarray:
+    def cells(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where each row of a frame (one row per SKU and month) goes in SKUs × months, for the rows that do."""
+        rows = pd.Index(skus).get_indexer(frame["SKU"].astype(str).to_numpy(dtype=object))
+        cols = months.get_indexer(pd.to_datetime(frame["Month"]))
+        kept = (rows >= 0) & (cols >= 0)
+        return rows[kept], cols[kept], kept
+
+    def wide(frame: pd.DataFrame, where: tuple, column: str | None, fill: bool) -> np.ndarray:
         """SKUs × months of one column (or of the sum of the present cost columns)."""
-        keys = pd.DataFrame({"SKU": frame["SKU"].astype(str).to_numpy(dtype=object),
-                             "Month": pd.to_datetime(frame["Month"]).to_numpy()})
         if column is None:
             present = [c for c in COSTS if c in frame.columns]
             values = sum((pd.to_numeric(frame[c], errors="coerce").fillna(0).to_numpy(dtype=float)
                           for c in present), np.zeros(len(frame)))
         else:
             values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        table = keys.assign(value=values).pivot(index="SKU", columns="Month", values="value")
-        table = table.reindex(index=skus, columns=months).to_numpy(dtype=float)
+        rows, cols, kept = where
+        table = np.full((len(skus), len(months)), np.nan)
+        table[rows, cols] = values[kept]
         return np.nan_to_num(table, nan=0.0) if fill else table
 
+    in_plan, in_margin = cells(plan), cells(margin)
     by_measure = {}
     for measure in MEASURES:
         if measure == "Variable costs":
-            by_measure[measure] = wide(margin, None, True)
+            by_measure[measure] = wide(margin, in_margin, None, True)
         elif measure in ("Revenue", "Contribution margin"):
-            by_measure[measure] = wide(margin, measure, True)
+            by_measure[measure] = wide(margin, in_margin, measure, True)
         else:
-            by_measure[measure] = wide(plan, measure, False)
+            by_measure[measure] = wide(plan, in_plan, measure, False)
     return skus, by_measure
 
 

@@ -85,6 +85,7 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
     columns = [c for c in sheet.columns if c.header in frame.columns]
     rows = _wide(frame, sheet, columns)
     months = rows[1]
+    month_keys = [month.value for month in months]
     ws.write_string(row, 0, f"{file_name} · {sheet.name}", styles("heading"))
     ws.write_string(row, 3, f"{len(rows[0])} row(s)", styles("muted", "italic"))
     row += 1
@@ -126,7 +127,7 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
         for col, header, style, text in fixed:
             value = record.get(header)
             write_value(ws, row, col, value, cell_format(_whole(value, style)), text=text)
-        values = [by_month.get(month) for month in months]
+        values = [by_month.get(month) for month in month_keys]
         if all(value.__class__ is float for value in values):
             # A month row of plain numbers (nearly every row) goes to the sheet in one call; whole numbers show
             # as units, as `_whole` says (NaN and infinities are not whole).
@@ -140,7 +141,8 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
 
 
 def _wide(frame: pd.DataFrame, sheet: schema.Sheet, columns) -> tuple[list[tuple[dict, dict]], list]:
-    """The rows of a sheet as in its template: (the fixed columns, {month: value}) per source row."""
+    """The rows of a sheet as in its template: (the fixed columns, {month: value}) per source row, the month
+    keys as `Timestamp.value`s; and the months, as Timestamps."""
     if not sheet.months or MONTH not in frame.columns:
         return [(record, {}) for record in frame.to_dict("records")], []
     months = sorted(pd.to_datetime(frame[MONTH]).dropna().unique())
@@ -154,7 +156,8 @@ def _wide(frame: pd.DataFrame, sheet: schema.Sheet, columns) -> tuple[list[tuple
     ends = np.r_[starts[1:], len(order)]
     # The fixed columns of each template row as records in one call: a row lookup (iloc) per record costs ~50 µs.
     first_rows = frame.iloc[order[starts]].to_dict("records")
-    month_values = frame[MONTH].to_numpy(dtype=object)[order]
+    # Months as nanosecond counts: Timestamps cost ~1 µs each to make from the column and more to hash.
+    month_values = frame[MONTH].to_numpy(dtype="datetime64[ns]").view("i8")[order].tolist()
     values = frame[sheet.month_value].to_numpy(dtype=object)[order]
     rows = []
     for record, start, end in zip(first_rows, starts, ends):
