@@ -251,19 +251,14 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
     solutions = {scenario: _normalised(solutions[scenario]) for scenario in scenarios}
     # Upside's and Downside's analyses, levers included (theirs are estimates, with no re-solve), are made in
     # child processes while this one makes Base's, when the plan is large enough to be worth it.
-    beside = (statistics or {}).get("columns", 0) > PARALLEL_ANALYSIS_ABOVE and parallel.possible()
+    size = (statistics or {}).get("columns", 0)
     children = {scenario: parallel.Forked(_other_scenario, ctx, scenario, solutions[scenario])
-                for scenario in scenarios[1:]} if beside else {}
+                for scenario in scenarios[1:]} if size > PARALLEL_ANALYSIS_ABOVE and parallel.possible() else {}
     if resolve_limit is None:
         nonzeros = (statistics or {}).get("largest block nonzeros") or (statistics or {}).get("nonzeros")
         resolve_limit = int(RESOLVE_WORK / float(nonzeros) ** 1.5) if nonzeros else None
     resolver = _Resolver(solver, resolve_limit)
     try:
-        # The order checks' re-solves come first in the limit and need only the Base plan: beside the children,
-        # they are solved in one more while this process makes Base's analyses, not after them.
-        checks = _reserve_order_checks(ctx, resolver, checked_orders)
-        if beside:
-            resolver.solve_reserved_beside(inputs)
         duals = _Duals(solutions["Base"])
         unmet = _unmet(ctx, solutions["Base"].customer_month)
         analysed = {"Base": (_scenario_frames(ctx, "Base", solutions["Base"], duals, unmet), None)}
@@ -271,14 +266,13 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
         # waiting for the children, so that both cores stay busy.
         base_gaps = analysed["Base"][0][-1]
         base_gap_frame = _concat([base_gaps], GAP_COLUMNS)
-        commitments = _commitments(ctx, solutions["Base"], base_gap_frame, resolver, checks)
+        commitments = _commitments(ctx, solutions["Base"], base_gap_frame, resolver, checked_orders)
         lever_rows = _scenario_levers(ctx, "Base", solutions["Base"], duals, unmet, base_gaps, resolver, resolved_gaps)
         launches = _launches(ctx, solutions["Base"], base_gap_frame)
         for scenario in scenarios[1:]:
             done, answer = children[scenario].result() if scenario in children else (False, None)
             analysed[scenario] = answer if done else _other_scenario(ctx, scenario, solutions[scenario])
     finally:
-        resolver.cancel()
         for child in children.values():
             child.cancel()
     plans, customer_plans, capacities, materials, margins, customer_margins, gaps = (
@@ -788,71 +782,30 @@ def _binding(ctx: _Context, duals: _Duals, sku: str, customer: str, month, price
 
 
 class _Resolver:
-    """Re-solves the model with a change, at most `limit` times, remembering each answer.
-
-    A change can be reserved ahead (`reserve`) and the reserved ones solved in a forked child process
-    (`solve_reserved_beside`) while this process does other work; `solve` then takes the child's answer, which is
-    the one a solve here would give (the same code from the same state).
-    """
+    """Re-solves the model with a change, at most `limit` times, remembering each answer."""
 
     def __init__(self, solver, limit: int | None):
         self.solver = solver
         self.left = limit
         self.answers: dict[tuple, object] = {}
-        self.reserved: dict[tuple, tuple] = {}
-        self.beside: parallel.Forked | None = None
 
     def can(self, key: tuple) -> bool:
-        """Whether this change has been solved or reserved already, or another solve is allowed."""
-        return key in self.answers or key in self.reserved or (
-            self.solver is not None and (self.left is None or self.left > 0))
-
-    def reserve(self, key: tuple, scenario: str, adjustments) -> bool:
-        """Count a solve of this change against the limit now, for `solve` later; False when none is allowed."""
-        if not self.can(key):
-            return False
-        if key not in self.answers and key not in self.reserved:
-            self.reserved[key] = (scenario, adjustments)
-            if self.left is not None:
-                self.left -= 1
-        return True
-
-    def solve_reserved_beside(self, inputs: Inputs) -> None:
-        """Start solving every reserved change in a forked child process."""
-        changes = {key: change for key, change in self.reserved.items() if key not in self.answers}
-        if changes:
-            self.beside = parallel.Forked(self._solve_each, inputs, changes)
-
-    def _solve_each(self, inputs: Inputs, changes: dict[tuple, tuple]) -> dict[tuple, object]:
-        return {key: self._answer(inputs, scenario, adjustments) for key, (scenario, adjustments) in changes.items()}
-
-    def _answer(self, inputs: Inputs, scenario: str, adjustments):
-        try:
-            return _normalised(self.solver(inputs, scenario, adjustments))
-        except SopError as error:
-            return error
+        """Whether this change has been solved already or another solve is allowed."""
+        return key in self.answers or (self.solver is not None and (self.left is None or self.left > 0))
 
     def solve(self, key: tuple, inputs: Inputs, scenario: str, adjustments):
         """The solution with the change applied (raises the planner's PlanError when it cannot be made)."""
-        if key not in self.answers and key in self.reserved and self.beside is not None:
-            done, answers = self.beside.result()
-            self.beside = None
-            if done:  # else the reserved changes are solved here, one by one as asked
-                self.answers.update(answers)
         if key not in self.answers:
-            if key not in self.reserved and self.left is not None:
+            if self.left is not None:
                 self.left -= 1
-            self.answers[key] = self._answer(inputs, scenario, adjustments)
+            try:
+                self.answers[key] = _normalised(self.solver(inputs, scenario, adjustments))
+            except SopError as error:
+                self.answers[key] = error
         answer = self.answers[key]
         if isinstance(answer, SopError):
             raise answer
         return answer
-
-    def cancel(self) -> None:
-        """Stop a child whose answers were not taken."""
-        if self.beside is not None:
-            self.beside.cancel()
-            self.beside = None
 
 
 def _scenario_frames(ctx: _Context, scenario: str, solution, duals: _Duals, unmet: pd.DataFrame) -> tuple:
@@ -1159,38 +1112,9 @@ def _promise_month(customer_month: pd.DataFrame, sku: str, customer: str, month)
     return None if later.empty else pd.Timestamp(later["Month"].iloc[0])
 
 
-def _requested_dates(orders: pd.DataFrame) -> list:
-    """The orders' Requested date column as Timestamps (NaT where there is none)."""
-    dates = orders["Requested date"]
-    return (list(dates) if pd.api.types.is_datetime64_any_dtype(dates.dtype)
-            else [pd.to_datetime(value, errors="coerce") for value in dates])
-
-
-def _in_plan(ctx: _Context, requested) -> bool:
-    """Whether an order's requested date is a month of the plan."""
-    return not pd.isna(requested) and ctx.months[0] <= requested.to_period("M").to_timestamp() <= ctx.months[-1]
-
-
-def _reserve_order_checks(ctx: _Context, resolver: _Resolver, checked_orders: int) -> set[tuple]:
-    """Reserve the re-solves with which `_commitments` checks Requested orders: the first `checked_orders` of them
-    requested for a month of the plan, as many as the resolver allows. Returns their keys."""
-    orders = ctx.inputs.commitments
-    keys: set[tuple] = set()
-    if orders.empty:
-        return keys
-    for order, requested in zip(orders.to_dict("records"), _requested_dates(orders)):
-        if str(order["Status"]) != "Requested" or not _in_plan(ctx, requested) or len(keys) >= checked_orders:
-            continue
-        reference = str(order["Order ref"])
-        key = ("Confirm", reference)
-        if resolver.reserve(key, "Base", _adjustments(confirm_orders={reference.strip()})):
-            keys.add(key)
-    return keys
-
-
-def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver, checks: set[tuple]) -> pd.DataFrame:
-    """Each order checked against the Base plan; the Requested orders of `checks` (`_reserve_order_checks`) by
-    re-solving with the order confirmed."""
+def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver,
+                 checked_orders: int) -> pd.DataFrame:
+    """Each order checked against the Base plan; Requested orders by re-solving with the order confirmed."""
     orders = ctx.inputs.commitments
     if orders.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COMMITMENT_COLUMNS})
@@ -1199,9 +1123,12 @@ def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver, c
              if len(shortfall) else pd.Series(dtype=float))
     base_gaps = gaps[gaps["Scenario"] == "Base"] if len(gaps) else gaps
     first, last = ctx.months[0], ctx.months[-1]
-    rows = []
+    rows, checked = [], 0
     quantities = _num(orders["Quantity"]).tolist()
-    for order, quantity, requested in zip(orders.to_dict("records"), quantities, _requested_dates(orders)):
+    dates = orders["Requested date"]
+    requested_dates = (list(dates) if pd.api.types.is_datetime64_any_dtype(dates.dtype)
+                       else [pd.to_datetime(value, errors="coerce") for value in dates])
+    for order, quantity, requested in zip(orders.to_dict("records"), quantities, requested_dates):
         row = {c: order.get(c) for c in ("Order ref", "Customer", "SKU", "Status")}
         row.update({"Quantity": quantity, "Requested date": requested, "Planned on time": np.nan,
                     "Check": AT_RISK, "Promise date": pd.NaT, "Days late": np.nan, "Note": ""})
@@ -1218,11 +1145,12 @@ def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver, c
         solution = base
         if str(order["Status"]) == "Requested":
             key = ("Confirm", str(order["Order ref"]))
-            if key not in checks:
+            if checked >= checked_orders or not resolver.can(key):
                 row["Note"] = ("Not checked: only the first Requested orders are checked by re-solving the plan"
                                if resolver.solver is not None else "Not checked: no re-solve")
                 rows.append(row)
                 continue
+            checked += 1
             try:
                 solution = resolver.solve(key, ctx.inputs, "Base",
                                           _adjustments(confirm_orders={str(order["Order ref"]).strip()}))
