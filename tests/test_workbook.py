@@ -546,8 +546,9 @@ def test_above_the_row_limit_plan_data_is_one_line_and_the_summary_holds_numbers
 
 
 def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
-    # The streamed sheets build their rows' XML themselves: every part of the file must be the same as when
-    # xlsxwriter's own row writer runs.
+    # The streamed sheets build their cells' XML themselves, most as the cells are written and the rest when
+    # their row goes to disk: every part of the file must be the same as when xlsxwriter stores every cell and
+    # its own row writer writes them.
     from xlsxwriter.worksheet import Worksheet
 
     def own(self, current_row_num=0):
@@ -556,6 +557,8 @@ def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, p
         Worksheet._write_single_row(self, current_row_num)
 
     monkeypatch.setattr(writer._StreamedWorksheet, "_write_single_row", own)
+    monkeypatch.setattr(writer._StreamedWorksheet, "_index_now", lambda self, row, cell_format: None)
+    monkeypatch.setattr(writer._Worksheet, "_index_now", lambda self, row, cell_format: None)
     monkeypatch.setattr(writer._Worksheet, "_write_cell", Worksheet._write_cell)
     theirs = write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME)
     with zipfile.ZipFile(pack) as ours, zipfile.ZipFile(theirs) as reference:
@@ -565,9 +568,11 @@ def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, p
 
 def test_cells_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
     # Every sheet's cells build their XML themselves (`_Worksheet._write_cell`): with xlsxwriter's own cell
-    # writer the pack must be the same, byte for byte.
+    # writer (and every cell of the sheets written at close() stored as xlsxwriter stores it) the pack must be the
+    # same, byte for byte.
     from xlsxwriter.worksheet import Worksheet
 
+    monkeypatch.setattr(writer._Worksheet, "_index_now", lambda self, row, cell_format: None)
     monkeypatch.setattr(writer._Worksheet, "_write_cell", Worksheet._write_cell)
     assert write_pack(results, tmp_path / "theirs.xlsx", run_time=RUN_TIME).read_bytes() == pack.read_bytes()
 
@@ -583,8 +588,10 @@ def test_runs_of_cells_store_what_writing_each_cell_stores(results, pack, tmp_pa
 def test_a_run_of_cells_follows_xlsxwriters_rules(tmp_path):
     # Edge cases written both ways into two streamed sheets: NaN and infinity (a formatted blank, or nothing
     # without a format), a dynamic-array function (which xlsxwriter rewrites), a run on a row already written
-    # (ignored), a run past the last column (cell by cell: the cells inside are written).
+    # (ignored), a run past the last column (cell by cell: the cells inside are written). The first row's format
+    # has no index yet when the row is written (its cells are stored as xlsxwriter stores them); later rows' do.
     import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
 
     def book(path, runs: bool):
         workbook = xlsxwriter.Workbook(str(path))
@@ -602,24 +609,86 @@ def test_a_run_of_cells_follows_xlsxwriters_rules(tmp_path):
             ws.write_number_run(5, 0, [9.0], style)
             ws.write_number_run(4, 0, [7.0], style)  # row 4 is behind row 5: ignored
             ws.write_number_run(6, last, [1.0, 2.0, 3.0], style)
-        else:
+        else:  # xlsxwriter's own cell writers
             for row, styles in ((0, [style] * 4), (1, [None] * 4), (2, [style, None, style, None])):
                 for col, (number, cell_style) in enumerate(zip(numbers, styles)):
                     if math.isfinite(number):
-                        ws._write_number(row, col, number, cell_style)
+                        Worksheet._write_number(ws, row, col, number, cell_style)
                     else:
-                        ws._write_blank(row, col, None, cell_style)
+                        Worksheet._write_blank(ws, row, col, None, cell_style)
             for col, (formula, value) in enumerate(zip(formulas + ["=A1"], values + [1.5])):
-                ws._write_formula(3, col, formula, style, value)
-            ws._write_number(5, 0, 9.0, style)
-            ws._write_number(4, 0, 7.0, style)
+                Worksheet._write_formula(ws, 3, col, formula, style, value)
+            Worksheet._write_number(ws, 5, 0, 9.0, style)
+            Worksheet._write_number(ws, 4, 0, 7.0, style)
             for col, number in enumerate([1.0, 2.0, 3.0]):
-                ws._write_number(6, last + col, number, style)
+                Worksheet._write_number(ws, 6, last + col, number, style)
         workbook.close()
         with zipfile.ZipFile(path) as package:
             return package.read("xl/worksheets/sheet1.xml")
 
     assert book(tmp_path / "runs.xlsx", True) == book(tmp_path / "cells.xlsx", False)
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_cells_made_as_they_are_written_are_xlsxwriters_own(tmp_path, streamed):
+    # A sheet makes a cell's XML as it is written once its format has an index (`_index_now`): every row of a
+    # streamed sheet, and the sheets written at close() that no chart reads (`made_at_once`). Every kind of cell
+    # and edge case, written the same way into such a sheet and into one where xlsxwriter stores every cell and
+    # writes every row itself: the sheets (and their shared strings) must be the same, byte for byte.
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
+    class Ours(writer._StreamedWorksheet if streamed else writer._Worksheet):
+        def _initialize(self, init_data):
+            super()._initialize(init_data)
+            self.made_at_once = True
+
+    class Theirs(writer._StreamedWorksheet if streamed else writer._Worksheet):
+        def _index_now(self, row, cell_format):
+            return None
+
+        def _write_single_row(self, current_row_num=0):
+            Worksheet._write_single_row(self, current_row_num)
+
+        def _write_cell(self, row, col, cell):
+            Worksheet._write_cell(self, row, col, cell)
+
+    def book(path, worksheet_class):
+        workbook = xlsxwriter.Workbook(str(path))
+        ws = workbook.add_worksheet("S", worksheet_class=worksheet_class)
+        style, other = workbook.add_format({"num_format": "0.0"}), workbook.add_format({"bold": True})
+        texts = ["plain", "R&D <lead> \"quoted\"", "  edge spaces ", "tab\tand\x01control", "<r>rich?</r>",
+                 "x" * 20_000, "=HYPERLINK(\"http://example.com\")", "ünïcödé €"]
+        for row in range(3):  # the first rows are stored as xlsxwriter stores them, the later ones made at once
+            r = 4 * row
+            for col, text in enumerate(texts):
+                ws.write_string(r, col, text, style if col % 2 else other)
+            ws.write_string(r, 9, "no format")
+            for col, number in enumerate([1.5, 2, -0.0, 1e-300, 12345678901234567.0, math.pi]):
+                ws.write_number(r + 1, col, number, style)
+            ws.write_number(r + 1, 7, 3.0)
+            for col, (formula, value) in enumerate([("=A1+B1", 3.0), ("=SUM(A2:C2)", 4.5), ("=A1<B1", 1),
+                                                    ("{=SUM(A2:B2*2)}", 7.0), ("=SORT(A2:C2)", 0.0),
+                                                    ("=A1&\"x\"", "plainx"), ("=A1>B1", True), ("A2*2", 3.0),
+                                                    ("=B2}", 2.0)]):
+                ws.write_formula(r + 2, col, formula, other, value)
+            ws.write_number(r + 3, 2, 5.0, style)
+            ws.write_number(r + 3, 0, 4.0, style)  # an earlier column of the same row
+            ws.write_string(r + 3, 0, "over", other)  # the same cell again
+            ws.write_number(r + 2, 20, 6.0, style)  # a row already written: ignored
+            ws.write_number(r + 3, ws.xls_colmax, 1.0, style)  # past the last column
+            # A streamed sheet's formats have their indices once their first row is on disk; elsewhere, as when
+            # the pack's streamed sheets have used them, from here on.
+            style._get_xf_index(), other._get_xf_index()
+        workbook.close()
+        with zipfile.ZipFile(path) as package:
+            return {name: package.read(name) for name in package.namelist()
+                    if name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml")}
+
+    ours = book(tmp_path / "ours.xlsx", Ours)
+    assert len(ours) == (2 if streamed else 3)
+    assert ours == book(tmp_path / "theirs.xlsx", Theirs)
+    assert b"_xlfn._xlws.SORT(" in ours["xl/worksheets/sheet1.xml"]  # xlsxwriter's rewriting ran on that formula
 
 
 def test_comments_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):

@@ -25,6 +25,9 @@ TILE_WIDTH = 2  # columns per tile
 TOP_GAPS = 5
 # Six columns of 11.5 characters are 6 × 86 pixels: each chart fills half the page's width and no more.
 CHART_SIZE = (508, 268)
+# The sheets the charts show figures of: a chart's cached figures are read from the cells stored on its sheet, so
+# those sheets keep their cells as xlsxwriter stores them (writer: `_Worksheet.made_at_once`).
+CHART_SOURCES = frozenset({"Executive Summary", "Consensus Plan", "Capacity", "Margin"})
 PLAN_DATA = "Plan Data"
 
 # RAG thresholds, in one place so the notes under the tiles and the colours agree.

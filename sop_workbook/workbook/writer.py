@@ -256,11 +256,89 @@ class _Worksheet(Worksheet):
     whether any is there, and only then does xlsxwriter's own rewriting run. The file is byte for byte the same.
     """
 
+    def _initialize(self, init_data):
+        super()._initialize(init_data)
+        # Whether cells are made as they are written (`_index_now`): set for the sheets no chart reads.
+        self.made_at_once = False
+        self._letters: dict[int, str] = {}
+
+    def _index_now(self, row: int, cell_format) -> int | None:
+        """The index of a cell's format when the cell's XML can be made as it is written; None when it is to be
+        stored as xlsxwriter stores it and made when its row is written.
+
+        Made at once, a cell costs one string instead of a stored cell and the calls that make its XML later
+        (about half the Consensus Plan's time); a sheet written at close() leaves less for close(), when one core
+        works alone. It waits when its format has no index yet, because formats take their indices in the order
+        cells first need them, which is the order rows are written; and on a sheet a chart reads (not
+        `made_at_once`), because the chart's cache is made from the stored cells' values."""
+        if not self.made_at_once or cell_format is None:
+            return None
+        return cell_format.xf_index
+
+    def _cell_start(self, row: int, col: int, index: int) -> str:
+        """A cell's opening tag up to its attributes' end, as xlsxwriter writes it: reference and format index."""
+        letter = self._letters.get(col)
+        if letter is None:
+            letter = self._letters[col] = xl_col_to_name(col)
+        return f'<c r="{letter}{row + 1}" s="{index}"'
+
+    def _write_number(self, row, col, number, cell_format=None):
+        # xlsxwriter's, with the cell's XML made at once where it can be (`_index_now`).
+        index = self._index_now(row, cell_format)
+        if index is None or (number.__class__ is not float and number.__class__ is not int) or \
+                not math.isfinite(number):
+            return super()._write_number(row, col, number, cell_format)
+        if self._check_dimensions(row, col):
+            return -1
+        if self.constant_memory and row > self.previous_row:
+            self._write_single_row(row)
+        self.table[row][col] = f"{self._cell_start(row, col, index)}><v>{number:.16G}</v></c>"
+        return 0
+
+    def _write_string(self, row, col, string, cell_format=None):
+        # xlsxwriter's, with the cell's XML made at once where it can be (`_index_now`); text too long for a cell
+        # (xlsxwriter cuts it) and in-line rich text go xlsxwriter's way.
+        index = self._index_now(row, cell_format)
+        if index is None or len(string) > self.xls_strmax // 2 or \
+                (self.constant_memory and self._string_xml(string) is None):
+            return super()._write_string(row, col, string, cell_format)
+        if self._check_dimensions(row, col):
+            return -1
+        if self.constant_memory:
+            if row > self.previous_row:
+                self._write_single_row(row)
+            text = self._string_xml(string)
+        else:
+            text = self._string_xml(self.str_table._get_shared_string_index(string))
+        self.table[row][col] = self._cell_start(row, col, index) + text
+        return 0
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        # xlsxwriter's, with the cell's XML made at once where it can be (`_index_now`): formulas with a number,
+        # none of the dynamic-array functions xlsxwriter rewrites (`_DYNAMIC_FUNCTIONS` names them all) and no
+        # array braces.
+        index = self._index_now(row, cell_format)
+        if index is None or not formula or formula[0] == "{" or self.use_future_functions or \
+                (value.__class__ is not float and value.__class__ is not int) or \
+                ("(" in formula and _DYNAMIC_FUNCTIONS.search(formula)):
+            return super()._write_formula(row, col, formula, cell_format, value)
+        if self._check_dimensions(row, col):
+            return -1
+        if self.constant_memory and row > self.previous_row:
+            self._write_single_row(row)
+        self.table[row][col] = (f"{self._cell_start(row, col, index)}><f>{_escape_data(_plain_formula(formula))}"
+                                f"</f><v>{value}</v></c>")
+        return 0
+
     def _write_cell(self, row, col, cell):
         # xlsxwriter writes a cell through several helper calls that escape its reference and format index, which
         # never need it: most of its time per cell (the sheets other than the streamed ones are written at close(),
-        # while the other core waits). Common formatted cells are built in one string (`_cell_xml`); the bytes are
-        # xlsxwriter's own (tests/test_workbook.py compares them); other cells go through xlsxwriter.
+        # while the other core waits). Cells made as they were written are written as they are; other common
+        # formatted cells are built in one string (`_cell_xml`); the bytes are xlsxwriter's own
+        # (tests/test_workbook.py compares them); other cells go through xlsxwriter.
+        if cell.__class__ is str:
+            self.fh.write(cell)
+            return
         if cell.format:
             xml = self._cell_xml(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"',
                                  cell)
@@ -292,13 +370,19 @@ class _Worksheet(Worksheet):
     def _prepare_formula(self, formula, expand_future_functions=False):
         if self.use_future_functions or expand_future_functions or _DYNAMIC_FUNCTIONS.search(formula):
             return super()._prepare_formula(formula, expand_future_functions)
-        if formula.startswith("{"):
-            formula = formula[1:]
-        if formula.startswith("="):
-            formula = formula[1:]
-        if formula.endswith("}"):
-            formula = formula[:-1]
-        return formula
+        return _plain_formula(formula)
+
+
+def _plain_formula(formula: str) -> str:
+    """A formula without its array braces and equals sign, as xlsxwriter's `_prepare_formula` leaves a formula
+    without future functions."""
+    if formula.startswith("{"):
+        formula = formula[1:]
+    if formula.startswith("="):
+        formula = formula[1:]
+    if formula.endswith("}"):
+        formula = formula[:-1]
+    return formula
 
 
 def _escape_data(text: str) -> str:
@@ -380,8 +464,14 @@ class _StreamedWorksheet(_Worksheet):
         super()._initialize({**init_data, "constant_memory": True})
         self._chart_rows: set[int] = set()
         self._kept: dict[int, dict] = {}
-        self._letters: dict[int, str] = {}
+        self._letter_runs: dict[tuple[int, int], list[str]] = {}
         self._texts: dict[str, str | bool] = {}
+
+    def _index_now(self, row: int, cell_format) -> int | None:
+        # Every row of a streamed sheet is made at once but the rows kept for the charts (`keep_rows`).
+        if cell_format is None or row in self._chart_rows:
+            return None
+        return cell_format.xf_index
 
     def _run_starts(self, row: int, col: int, count: int) -> bool:
         """Check a run of `count` cells from (row, col) as xlsxwriter checks each cell, and send the previous row to
@@ -416,12 +506,29 @@ class _StreamedWorksheet(_Worksheet):
                 else:
                     self._write_blank(row, col + offset, None, style)
             return
-        cells, finite = self.table[row], math.isfinite
-        for offset, (value, style) in enumerate(zip(values, formats)):
-            if finite(value):
-                cells[col + offset] = CellNumberTuple(value, style)
+        cells, finite, number = self.table[row], math.isfinite, row + 1
+        # What follows each cell's letters: its row and format index, once per format of the run.
+        tails = {}
+        for at, letter, value, style in zip(range(col, col + len(values)), self._run_letters(col, len(values)),
+                                            values, formats):
+            tail = tails.get(style)
+            if tail is None:
+                index = self._index_now(row, style)
+                tail = tails[style] = False if index is None else f'{number}" s="{index}"'
+            if tail:
+                cells[at] = f'<c r="{letter}{tail}><v>{value:.16G}</v></c>' if finite(value) else \
+                    f'<c r="{letter}{tail}/>'
+            elif finite(value):
+                cells[at] = CellNumberTuple(value, style)
             elif style is not None:
-                cells[col + offset] = CellBlankTuple(style)
+                cells[at] = CellBlankTuple(style)
+
+    def _run_letters(self, col: int, count: int) -> list[str]:
+        """The letters of `count` columns from `col`."""
+        letters = self._letter_runs.get((col, count))
+        if letters is None:
+            letters = self._letter_runs[(col, count)] = [xl_col_to_name(at) for at in range(col, col + count)]
+        return letters
 
     def write_formula_run(self, row: int, col: int, formulas: list[str], values: list, cell_format=None) -> None:
         """Write formulas along a row from `col` in one call, each with its computed value, as `_write_formula`
@@ -441,10 +548,15 @@ class _StreamedWorksheet(_Worksheet):
             for offset, (formula, value) in enumerate(zip(formulas, values)):
                 self._write_formula(row, col + offset, formula, cell_format, value)
             return
-        cells = self.table[row]
-        for offset, (formula, value) in enumerate(zip(formulas, values)):
-            cells[col + offset] = CellFormulaTuple(formula[1:] if formula.startswith("=") else formula, cell_format,
-                                                   value)
+        cells, index = self.table[row], self._index_now(row, cell_format)
+        tail = None if index is None else f'{row + 1}" s="{index}"><f>'
+        for at, letter, formula, value in zip(range(col, col + len(formulas)),
+                                              self._run_letters(col, len(formulas)), formulas, values):
+            formula = formula[1:] if formula.startswith("=") else formula
+            if tail is not None and (value.__class__ is float or value.__class__ is int):
+                cells[at] = f'<c r="{letter}{tail}{_escape_data(formula)}</f><v>{value}</v></c>'
+            else:
+                cells[at] = CellFormulaTuple(formula, cell_format, value)
 
     def keep_rows(self, rows) -> None:
         """Keep these rows' cells in memory after they are written, for the charts that show them.
@@ -479,6 +591,9 @@ class _StreamedWorksheet(_Worksheet):
         parts = []
         for col in sorted(cells):
             cell = cells[col]
+            if cell.__class__ is str:  # made as it was written
+                parts.append(cell)
+                continue
             xml = None
             if cell.format:
                 letter = letters.get(col) or letters.setdefault(col, xl_col_to_name(col))
@@ -553,6 +668,9 @@ def _fill(workbook, results: Results, when: dt.datetime, version: str, frame: pd
                 plan_data=frame, plan_data_in_sheet=plan_data_in_sheet, plan_data_rows=plan_data_rows)
     sheets = {name: workbook.add_worksheet(
         name, worksheet_class=_StreamedWorksheet if name in STREAMED else _Worksheet) for name in SHEET_NAMES}
+    for name in SHEET_NAMES:
+        if name not in STREAMED:
+            sheets[name].made_at_once = name not in summary.CHART_SOURCES
     writers = dict(SHEETS)
     # The formats of the sheets written beside are made first, whether or not a second process writes them, so
     # that the file is the same byte for byte either way.
