@@ -17,7 +17,7 @@ import xlsxwriter
 import xlsxwriter.packager
 from xlsxwriter.comments import Comments
 from xlsxwriter.exceptions import XlsxWriterException
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name, xl_rowcol_to_cell, xl_rowcol_to_cell_fast
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.vml import Vml
 from xlsxwriter.worksheet import CellBlankTuple, CellFormulaTuple, CellNumberTuple, Worksheet
 
@@ -299,15 +299,17 @@ class _Worksheet(Worksheet):
         # xlsxwriter's, with the cell's XML made at once where it can be (`_index_now`); text too long for a cell
         # (xlsxwriter cuts it) and in-line rich text go xlsxwriter's way.
         index = self._index_now(row, cell_format)
-        if index is None or len(string) > self.xls_strmax // 2 or \
-                (self.constant_memory and self._string_xml(string) is None):
+        if index is None or len(string) > self.xls_strmax // 2:
+            return super()._write_string(row, col, string, cell_format)
+        inline = self._string_xml(string) if self.constant_memory else None
+        if self.constant_memory and inline is None:
             return super()._write_string(row, col, string, cell_format)
         if self._check_dimensions(row, col):
             return -1
         if self.constant_memory:
             if row > self.previous_row:
                 self._write_single_row(row)
-            text = self._string_xml(string)
+            text = inline
         else:
             text = self._string_xml(self.str_table._get_shared_string_index(string))
         self.table[row][col] = self._cell_start(row, col, index) + text
@@ -340,8 +342,7 @@ class _Worksheet(Worksheet):
             self.fh.write(cell)
             return
         if cell.format:
-            xml = self._cell_xml(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"',
-                                 cell)
+            xml = self._cell_xml(self._cell_start(row, col, cell.format._get_xf_index()), cell)
             if xml is not None:
                 self.fh.write(xml)
                 return
@@ -586,8 +587,7 @@ class _StreamedWorksheet(_Worksheet):
             self._write_row(row, None, self.row_info[row])
         else:
             self._write_row(row, None)
-        number = str(row + 1)
-        letters, cell_xml, write = self._letters, self._cell_xml, self.fh.write
+        cell_start, cell_xml, write = self._cell_start, self._cell_xml, self.fh.write
         parts = []
         for col in sorted(cells):
             cell = cells[col]
@@ -596,8 +596,7 @@ class _StreamedWorksheet(_Worksheet):
                 continue
             xml = None
             if cell.format:
-                letter = letters.get(col) or letters.setdefault(col, xl_col_to_name(col))
-                xml = cell_xml(f'<c r="{letter}{number}" s="{cell.format._get_xf_index()}"', cell)
+                xml = cell_xml(cell_start(row, col, cell.format._get_xf_index()), cell)
             if xml is None:
                 # Formats from the row or column, and rarer cells, as xlsxwriter writes them.
                 write("".join(parts))
