@@ -258,7 +258,8 @@ class _Worksheet(Worksheet):
 
     def _initialize(self, init_data):
         super()._initialize(init_data)
-        # Whether cells are made as they are written (`_index_now`): set for the sheets no chart reads.
+        # Whether cells are made as they are written (`_index_now`): set for the sheets no chart reads. Nothing
+        # that reads the stored cells back (a chart's cache, xlsxwriter's autofit) may be used on such a sheet.
         self.made_at_once = False
         self._letters: dict[int, str] = {}
 
