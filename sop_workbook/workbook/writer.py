@@ -261,6 +261,8 @@ class _Worksheet(Worksheet):
         # Whether cells are made as they are written (`_index_now`): set for the sheets no chart reads. Nothing
         # that reads the stored cells back (a chart's cache, xlsxwriter's autofit) may be used on such a sheet.
         self.made_at_once = False
+        # Rows whose cells are stored as xlsxwriter stores them, for a chart (`_StreamedWorksheet.keep_rows`).
+        self._chart_rows: set[int] = set()
         self._letters: dict[int, str] = {}
 
     def _index_now(self, row: int, cell_format) -> int | None:
@@ -270,9 +272,9 @@ class _Worksheet(Worksheet):
         Made at once, a cell costs one string instead of a stored cell and the calls that make its XML later
         (about half the Consensus Plan's time); a sheet written at close() leaves less for close(), when one core
         works alone. It waits when its format has no index yet, because formats take their indices in the order
-        cells first need them, which is the order rows are written; and on a sheet a chart reads (not
-        `made_at_once`), because the chart's cache is made from the stored cells' values."""
-        if not self.made_at_once or cell_format is None:
+        cells first need them, which is the order rows are written; and on a sheet or in a row a chart reads (not
+        `made_at_once`, or in `_chart_rows`), because the chart's cache is made from the stored cells' values."""
+        if not self.made_at_once or cell_format is None or row in self._chart_rows:
             return None
         return cell_format.xf_index
 
@@ -293,7 +295,7 @@ class _Worksheet(Worksheet):
             return -1
         if self.constant_memory and row > self.previous_row:
             self._write_single_row(row)
-        self.table[row][col] = f"{self._cell_start(row, col, index)}><v>{number:.16G}</v></c>"
+        self.table[row][col] = _number_xml(self._cell_start(row, col, index), number)
         return 0
 
     def _write_string(self, row, col, string, cell_format=None):
@@ -329,8 +331,7 @@ class _Worksheet(Worksheet):
             return -1
         if self.constant_memory and row > self.previous_row:
             self._write_single_row(row)
-        self.table[row][col] = (f"{self._cell_start(row, col, index)}><f>{_escape_data(_plain_formula(formula))}"
-                                f"</f><v>{value}</v></c>")
+        self.table[row][col] = _formula_xml(self._cell_start(row, col, index), _plain_formula(formula), value)
         return 0
 
     def _write_cell(self, row, col, cell):
@@ -355,14 +356,14 @@ class _Worksheet(Worksheet):
         cell, which xlsxwriter's `_write_cell` is to write."""
         kind = cell.__class__.__name__
         if kind == "Number" or kind == "Datetime":
-            return f"{start}><v>{cell.number:.16G}</v></c>"
+            return _number_xml(start, cell.number)
         if kind == "Blank":
             return f"{start}/>"
         if kind == "String":
             text = self._string_xml(cell.string)
             return None if text is None else start + text
         if kind == "Formula" and (cell.value.__class__ is float or cell.value.__class__ is int):
-            return f"{start}><f>{_escape_data(cell.formula)}</f><v>{cell.value}</v></c>"
+            return _formula_xml(start, cell.formula, cell.value)
         return None
 
     def _string_xml(self, string) -> str | None:
@@ -373,6 +374,17 @@ class _Worksheet(Worksheet):
         if self.use_future_functions or expand_future_functions or _DYNAMIC_FUNCTIONS.search(formula):
             return super()._prepare_formula(formula, expand_future_functions)
         return _plain_formula(formula)
+
+
+def _number_xml(start: str, number) -> str:
+    """A number cell's XML as xlsxwriter writes it, `start` being its opening tag up to its attributes' end."""
+    return f"{start}><v>{number:.16G}</v></c>"
+
+
+def _formula_xml(start: str, formula: str, value) -> str:
+    """A formula cell's XML as xlsxwriter writes it, `start` being its opening tag up to its attributes' end:
+    the formula as prepared (no equals sign), escaped, and its value, a plain number."""
+    return f"{start}><f>{_escape_data(formula)}</f><v>{value}</v></c>"
 
 
 def _plain_formula(formula: str) -> str:
@@ -464,16 +476,10 @@ class _StreamedWorksheet(_Worksheet):
 
     def _initialize(self, init_data):
         super()._initialize({**init_data, "constant_memory": True})
-        self._chart_rows: set[int] = set()
+        self.made_at_once = True  # but the rows kept for the charts (`keep_rows`)
         self._kept: dict[int, dict] = {}
         self._letter_runs: dict[tuple[int, int], list[str]] = {}
         self._texts: dict[str, str | bool] = {}
-
-    def _index_now(self, row: int, cell_format) -> int | None:
-        # Every row of a streamed sheet is made at once but the rows kept for the charts (`keep_rows`).
-        if cell_format is None or row in self._chart_rows:
-            return None
-        return cell_format.xf_index
 
     def _run_starts(self, row: int, col: int, count: int) -> bool:
         """Check a run of `count` cells from (row, col) as xlsxwriter checks each cell, and send the previous row to
@@ -518,7 +524,7 @@ class _StreamedWorksheet(_Worksheet):
                 index = self._index_now(row, style)
                 tail = tails[style] = False if index is None else f'{number}" s="{index}"'
             if tail:
-                cells[at] = f'<c r="{letter}{tail}><v>{value:.16G}</v></c>' if finite(value) else \
+                cells[at] = _number_xml(f'<c r="{letter}{tail}', value) if finite(value) else \
                     f'<c r="{letter}{tail}/>'
             elif finite(value):
                 cells[at] = CellNumberTuple(value, style)
@@ -551,12 +557,12 @@ class _StreamedWorksheet(_Worksheet):
                 self._write_formula(row, col + offset, formula, cell_format, value)
             return
         cells, index = self.table[row], self._index_now(row, cell_format)
-        tail = None if index is None else f'{row + 1}" s="{index}"><f>'
+        tail = None if index is None else f'{row + 1}" s="{index}"'
         for at, letter, formula, value in zip(range(col, col + len(formulas)),
                                               self._run_letters(col, len(formulas)), formulas, values):
             formula = formula[1:] if formula.startswith("=") else formula
             if tail is not None and (value.__class__ is float or value.__class__ is int):
-                cells[at] = f'<c r="{letter}{tail}{_escape_data(formula)}</f><v>{value}</v></c>'
+                cells[at] = _formula_xml(f'<c r="{letter}{tail}', formula, value)
             else:
                 cells[at] = CellFormulaTuple(formula, cell_format, value)
 
