@@ -32,7 +32,12 @@ class Forked:
 
     def __init__(self, function: Callable, *args):
         reader, writer = os.pipe()
-        self.pid: int | None = os.fork()
+        try:
+            self.pid: int | None = os.fork()
+        except OSError:  # no process could be started (out of memory or processes): nothing is left open
+            os.close(reader)
+            os.close(writer)
+            raise
         if self.pid == 0:  # the child: work, answer, and leave without running this process's exit handlers
             os.close(reader)
             try:

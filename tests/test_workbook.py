@@ -13,6 +13,7 @@ import math
 import os
 import re
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -797,6 +798,86 @@ def test_ctrl_c_while_a_second_process_writes_leaves_no_process_and_no_file(resu
         os.waitpid(-1, os.WNOHANG)
     assert len(children) == len(writer.BESIDE) and not any(path.exists() for path in children)
     assert list(tmp_path.iterdir()) == []
+
+
+def _record_children(monkeypatch) -> list[Path]:
+    """The files the sheets' child processes write to, as they are started."""
+    children = []
+    start = writer._Beside.__init__
+
+    def recorded(self, *args, **kwargs):
+        start(self, *args, **kwargs)
+        children.append(Path(self.path))
+
+    monkeypatch.setattr(writer._Beside, "__init__", recorded)
+    return children
+
+
+def test_the_inputs_sheet_started_ahead_of_the_plan_gives_the_same_bytes(results, pack, tmp_path, monkeypatch):
+    # The Inputs sheet shows the inputs alone: reconcile starts its child as soon as the templates are read
+    # (writer.Ahead), and write_pack takes what that child wrote instead of starting another.
+    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(writer.os, "fork", lambda: forks.append(1) or real_fork())
+    children = _record_children(monkeypatch)
+    niceness = tmp_path / "niceness.txt"
+    inputs_write = dict(writer.SHEETS)["Inputs"]
+
+    def noting_niceness(pack_, ws):
+        niceness.write_text(str(os.nice(0)))
+        return inputs_write(pack_, ws)
+
+    monkeypatch.setattr(writer, "SHEETS", tuple((name, noting_niceness if name == "Inputs" else write)
+                                                for name, write in writer.SHEETS))
+    ahead = writer.Ahead(results.inputs)
+    try:
+        assert list(ahead.children) == ["Inputs"] and forks == [1]
+        written = write_pack(results, tmp_path / "ahead.xlsx", run_time=RUN_TIME, ahead=ahead).read_bytes()
+    finally:
+        ahead.cancel()
+    assert forks == [1] * len(writer.BESIDE)  # the Inputs sheet's child was not started a second time
+    assert written == pack.read_bytes()
+    # The child gave way to the planning: it ran at a lower priority than this process.
+    assert int(niceness.read_text()) == min(os.nice(0) + writer.AHEAD_NICENESS, 19)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert len(children) == len(writer.BESIDE) and not any(path.exists() for path in children)
+
+
+def test_a_sheet_started_for_another_version_is_stopped_and_written_again(results, pack, tmp_path, monkeypatch):
+    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
+    children = _record_children(monkeypatch)
+    ahead = writer.Ahead(results.inputs, version="0.0-another")
+    try:
+        written = write_pack(results, tmp_path / "again.xlsx", run_time=RUN_TIME, ahead=ahead).read_bytes()
+        assert list(ahead.children) == ["Inputs"]  # not taken: its footer would name the other version
+    finally:
+        ahead.cancel()
+    assert written == pack.read_bytes()
+    assert ahead.children == {}
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert len(children) == 1 + len(writer.BESIDE) and not any(path.exists() for path in children)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.xlsx"]
+
+
+def test_when_no_process_can_be_started_every_sheet_is_written_here(results, pack, tmp_path, monkeypatch):
+    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
+    left = set(os.listdir(tempfile.gettempdir()))
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(writer.os, "fork", no_fork)
+    ahead = writer.Ahead(results.inputs)
+    try:
+        assert ahead.children == {}
+        written = write_pack(results, tmp_path / "here.xlsx", run_time=RUN_TIME, ahead=ahead).read_bytes()
+    finally:
+        ahead.cancel()
+    assert written == pack.read_bytes()
+    assert set(os.listdir(tempfile.gettempdir())) <= left  # no file of a child that never was
 
 
 def test_the_demand_chart_caches_the_consensus_plans_figures(pack, cached, results):

@@ -5,6 +5,6 @@ puts the sheets in order and writes the file atomically.
 """
 
 from .plan_data import frame as plan_data_frame
-from .writer import SHEET_NAMES, write_pack
+from .writer import SHEET_NAMES, Ahead, write_pack
 
-__all__ = ["SHEET_NAMES", "plan_data_frame", "write_pack"]
+__all__ = ["SHEET_NAMES", "Ahead", "plan_data_frame", "write_pack"]
