@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import math
 import os
 import re
@@ -632,17 +633,14 @@ def test_a_run_of_cells_follows_xlsxwriters_rules(tmp_path):
 
 @pytest.mark.parametrize("streamed", [True, False])
 def test_cells_made_as_they_are_written_are_xlsxwriters_own(tmp_path, streamed):
-    # A sheet makes a cell's XML as it is written once its format has an index (`_index_now`): every row of a
-    # streamed sheet, and the sheets written at close() that no chart reads (`made_at_once`). Every kind of cell
-    # and edge case, written the same way into such a sheet and into one where xlsxwriter stores every cell and
-    # writes every row itself: the sheets (and their shared strings) must be the same, byte for byte.
+    # A sheet makes a cell's XML as it is written once its format has an index (`_index_now`), streamed or not,
+    # except in the rows a chart reads (`keep_rows`). Every kind of cell and edge case, written the same way into
+    # such a sheet and into one where xlsxwriter stores every cell and writes every row itself: the sheets (and
+    # their shared strings) must be the same, byte for byte.
     import xlsxwriter
     from xlsxwriter.worksheet import Worksheet
 
-    class Ours(writer._StreamedWorksheet if streamed else writer._Worksheet):
-        def _initialize(self, init_data):
-            super()._initialize(init_data)
-            self.made_at_once = True
+    Ours = writer._StreamedWorksheet if streamed else writer._Worksheet
 
     class Theirs(writer._StreamedWorksheet if streamed else writer._Worksheet):
         def _index_now(self, row, cell_format):
@@ -892,6 +890,53 @@ def test_the_demand_chart_caches_the_consensus_plans_figures(pack, cached, resul
                       r"</c:numCache>", chart)
     points = [float(v) for v in re.findall(r"<c:v>([^<]*)</c:v>", cache.group(1))]
     assert points == pytest.approx(list(demand))
+
+
+def _excel_value(value):
+    """A cell's value as a chart's cache holds it: dates as Excel serial numbers, numbers as floats."""
+    if isinstance(value, dt.datetime):
+        return (value - dt.datetime(1899, 12, 30)) / dt.timedelta(days=1)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def test_every_chart_caches_the_figures_of_the_cells_it_shows(results, tmp_path, monkeypatch):
+    # A cell is made as it is written once its format has an index, except in the rows a chart reads (keep_rows),
+    # because a chart's cache is made from the cells as xlsxwriter stores them. With every format numbered as
+    # soon as it is made, every other cell is made at once: each point of every chart's cache must still be the
+    # value of the cell it points at.
+    from sop_workbook.workbook.styles import Styles
+
+    made = Styles.__call__
+    monkeypatch.setattr(Styles, "__call__", lambda self, *names: _numbered(made(self, *names)))
+    path = write_pack(results, tmp_path / "numbered.xlsx", run_time=RUN_TIME)
+    book = openpyxl.load_workbook(path, data_only=True)
+    with zipfile.ZipFile(path) as archive:
+        charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    checked = set()
+    for chart in charts:
+        for ref, cache in re.findall(r"<c:(?:num|str)Ref><c:f>(.*?)</c:f><c:(?:num|str)Cache>(.*?)</c:(?:num|str)"
+                                     r"Cache>", chart):
+            sheet, cells = ref.rsplit("!", 1)
+            sheet = sheet.strip("'").replace("''", "'")
+            values = [_excel_value(c.value) for row in book[sheet][cells.replace("$", "")] for c in row]
+            points = {i: html.unescape(v) for i, v in re.findall(r'<c:pt idx="(\d+)"><c:v>([^<]*)</c:v>', cache)}
+            assert int(re.search(r'<c:ptCount val="(\d+)"/>', cache).group(1)) == len(values), ref
+            cached = [points.get(str(i)) for i in range(len(values))]
+            assert any(value is not None for value in values), ref
+            for value, point in zip(values, cached):
+                if isinstance(value, float):
+                    assert point is not None and float(point) == pytest.approx(value), ref
+                else:
+                    assert point == (None if value is None else str(value)), ref
+            checked.add(sheet)
+    assert checked == {"Executive Summary", "Consensus Plan", "Capacity", "Margin"}
+
+
+def _numbered(cell_format):
+    cell_format._get_xf_index()
+    return cell_format
 
 
 def _texts(ws, needle: str) -> list[str]:

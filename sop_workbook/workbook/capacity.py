@@ -61,6 +61,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
     header_row = row
     row += 1
     first = row
+    # The Executive Summary's chart shows these rows.
+    ws.keep_rows(range(first, first + len(resources)))
     for resource in resources:
         rows = by_resource[resource]
         figures = {

@@ -158,9 +158,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
             row += len(skus_of[family]) * len(MEASURES)
         layout_rows.append((family, family_rows, first_sku_row, row - 1))
         row += 1
-    if hasattr(ws, "keep_rows"):
-        # The Executive Summary's chart shows the All families rows and months of the header.
-        ws.keep_rows([header, *all_rows.values()])
+    # The Executive Summary's chart shows the All families rows and months of the header.
+    ws.keep_rows([header, *all_rows.values()])
 
     for col, label in enumerate(("Family", "SKU", "Measure")):
         write_header(pack, ws, header, col, label)

@@ -122,6 +122,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
                        "every SKU's revenue, costs and contribution margin by month are in Plan Data: "
                        "sop reconcile ... --plan-data plan.csv (or .parquet) writes them whole.")
 
+    # The Executive Summary's chart shows the family rows.
+    ws.keep_rows(range(family_first, family_last + 1))
     for index, family in enumerate(families):
         r = family_first + index
         ws.write_string(r, 0, family, styles("bold", "cell", "family"))

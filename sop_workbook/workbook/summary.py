@@ -25,9 +25,6 @@ TILE_WIDTH = 2  # columns per tile
 TOP_GAPS = 5
 # Six columns of 11.5 characters are 6 × 86 pixels: each chart fills half the page's width and no more.
 CHART_SIZE = (508, 268)
-# The sheets the charts show figures of: a chart's cached figures are read from the cells stored on its sheet, so
-# those sheets keep their cells as xlsxwriter stores them (writer: `_Worksheet.made_at_once`).
-CHART_SOURCES = frozenset({"Executive Summary", "Consensus Plan", "Capacity", "Margin"})
 PLAN_DATA = "Plan Data"
 
 # RAG thresholds, in one place so the notes under the tiles and the colours agree.
@@ -415,6 +412,7 @@ def _chart_data(pack: Pack, ws: Worksheet, row: int, chart_row: int) -> None:
     for col, label in enumerate(labels):
         ws.write_string(row, col, label, styles("header"))
     header = row
+    ws.keep_rows(range(header + 1, header + 1 + len(months)))  # the chart's
     for month in months:
         row += 1
         ws.write_datetime(row, 0, month.to_pydatetime(), styles("month", "cell"))

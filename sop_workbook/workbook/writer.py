@@ -269,12 +269,20 @@ class _Worksheet(Worksheet):
 
     def _initialize(self, init_data):
         super()._initialize(init_data)
-        # Whether cells are made as they are written (`_index_now`): set for the sheets no chart reads. Nothing
-        # that reads the stored cells back (a chart's cache, xlsxwriter's autofit) may be used on such a sheet.
-        self.made_at_once = False
-        # Rows whose cells are stored as xlsxwriter stores them, for a chart (`_StreamedWorksheet.keep_rows`).
+        # Rows whose cells are stored as xlsxwriter stores them, for a chart (`keep_rows`); every other cell is made
+        # as it is written (`_index_now`), so nothing that reads stored cells back (a chart's cache, xlsxwriter's
+        # autofit) may be used on other rows.
         self._chart_rows: set[int] = set()
         self._letters: dict[int, str] = {}
+
+    def keep_rows(self, rows) -> None:
+        """Keep these rows' cells as xlsxwriter stores them, for the charts that show them: a chart's cached
+        figures are read from them at close(). To be called before the rows are written.
+
+        Args:
+            rows: Zero-based rows.
+        """
+        self._chart_rows.update(rows)
 
     def _index_now(self, row: int, cell_format) -> int | None:
         """The index of a cell's format when the cell's XML can be made as it is written; None when it is to be
@@ -283,9 +291,9 @@ class _Worksheet(Worksheet):
         Made at once, a cell costs one string instead of a stored cell and the calls that make its XML later
         (about half the Consensus Plan's time); a sheet written at close() leaves less for close(), when one core
         works alone. It waits when its format has no index yet, because formats take their indices in the order
-        cells first need them, which is the order rows are written; and on a sheet or in a row a chart reads (not
-        `made_at_once`, or in `_chart_rows`), because the chart's cache is made from the stored cells' values."""
-        if not self.made_at_once or cell_format is None or row in self._chart_rows:
+        cells first need them, which is the order rows are written; and in a row a chart reads (`keep_rows`),
+        because the chart's cache is made from the stored cells' values."""
+        if cell_format is None or row in self._chart_rows:
             return None
         return cell_format.xf_index
 
@@ -487,7 +495,6 @@ class _StreamedWorksheet(_Worksheet):
 
     def _initialize(self, init_data):
         super()._initialize({**init_data, "constant_memory": True})
-        self.made_at_once = True  # but the rows kept for the charts (`keep_rows`)
         self._kept: dict[int, dict] = {}
         self._letter_runs: dict[tuple[int, int], list[str]] = {}
         self._texts: dict[str, str | bool] = {}
@@ -576,14 +583,6 @@ class _StreamedWorksheet(_Worksheet):
                 cells[at] = _formula_xml(f'<c r="{letter}{tail}', formula, value)
             else:
                 cells[at] = CellFormulaTuple(formula, cell_format, value)
-
-    def keep_rows(self, rows) -> None:
-        """Keep these rows' cells in memory after they are written, for the charts that show them.
-
-        Args:
-            rows: Zero-based rows.
-        """
-        self._chart_rows.update(rows)
 
     def _write_single_row(self, current_row_num=0):
         """Write the finished row's XML: xlsxwriter's own bytes, built as one string per row.
@@ -685,9 +684,6 @@ def _fill(workbook, results: Results, when: dt.datetime, version: str, frame: pd
                 plan_data=frame, plan_data_in_sheet=plan_data_in_sheet, plan_data_rows=plan_data_rows)
     sheets = {name: workbook.add_worksheet(
         name, worksheet_class=_StreamedWorksheet if name in STREAMED else _Worksheet) for name in SHEET_NAMES}
-    for name in SHEET_NAMES:
-        if name not in STREAMED:
-            sheets[name].made_at_once = name not in summary.CHART_SOURCES
     writers = dict(SHEETS)
     _make_beside_formats(pack)
     started = ahead.take(results, version) if ahead is not None else {}
