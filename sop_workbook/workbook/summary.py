@@ -412,7 +412,7 @@ def _chart_data(pack: Pack, ws: Worksheet, row: int, chart_row: int) -> None:
     for col, label in enumerate(labels):
         ws.write_string(row, col, label, styles("header"))
     header = row
-    ws.keep_rows(range(header + 1, header + 1 + len(months)))  # the chart's
+    ws.keep_rows(range(header + 1, header + 1 + len(months)))  # the revenue chart reads these rows
     for month in months:
         row += 1
         ws.write_datetime(row, 0, month.to_pydatetime(), styles("month", "cell"))

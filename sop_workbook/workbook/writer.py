@@ -733,9 +733,11 @@ class Ahead:
 
     Written with the pack, the Inputs sheet shares the two cores with the Consensus Plan's child and this process's
     sheets. Started here, at the lowest priority (AHEAD_NICENESS), it takes the time the plan leaves a core idle.
-    At 5,000 SKUs (4 interleaved pairs) writing the pack took 8.9 s instead of 11.5, the plan no longer, and the
-    job 26.4 s instead of 29.8; at 500 SKUs writing took 1.10 s instead of 1.36, but the plan 0.1-0.2 s more
-    (even an idle-priority process on the other core slows this one a little here), about even in all.
+    Side by side with the sheet written with the pack (medians of interleaved pairs, in a slow and a fast spell):
+    at 5,000 SKUs writing the pack took 8.9 / 5.9 s instead of 11.5 / 7.6, the plan no longer, and the job 26.4 /
+    19.3 s instead of 29.8 / 20.8; at 500 SKUs writing took 1.10 / 0.71 s instead of 1.36 / 0.90, but the plan
+    0.07-0.2 s more (even an idle-priority process on the other core slows this one a little here), and the job
+    4.20 / 2.91 s instead of 4.20 / 3.01.
     `write_pack` takes the sheets (`take`) when its results come from the same inputs and version, and writes the
     sheet itself otherwise, or when the child failed: the pack is byte for byte the same. Call `cancel` in a
     `finally`: it stops a child that was not taken and removes what it wrote.
