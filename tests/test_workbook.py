@@ -775,29 +775,6 @@ def test_a_style_missing_from_the_list_makes_this_process_write_the_sheet(result
     assert refused == _pack_written(results, tmp_path / "serial.xlsx", monkeypatch, beside=False)
 
 
-def test_ctrl_c_while_a_second_process_writes_leaves_no_process_and_no_file(results, tmp_path, monkeypatch):
-    def interrupted(pack_, ws):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(writer, "SHEETS", tuple((name, interrupted if name == "Margin" else write)
-                                                for name, write in writer.SHEETS))
-    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
-    children = []
-    start = writer._Beside.__init__
-
-    def recorded(self, *args):
-        start(self, *args)
-        children.append(Path(self.path))
-
-    monkeypatch.setattr(writer._Beside, "__init__", recorded)
-    with pytest.raises(KeyboardInterrupt):
-        write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-    assert len(children) == len(writer.BESIDE) and not any(path.exists() for path in children)
-    assert list(tmp_path.iterdir()) == []
-
-
 def _record_children(monkeypatch) -> list[Path]:
     """The files the sheets' child processes write to, as they are started."""
     children = []
@@ -809,6 +786,22 @@ def _record_children(monkeypatch) -> list[Path]:
 
     monkeypatch.setattr(writer._Beside, "__init__", recorded)
     return children
+
+
+def test_ctrl_c_while_a_second_process_writes_leaves_no_process_and_no_file(results, tmp_path, monkeypatch):
+    def interrupted(pack_, ws):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer, "SHEETS", tuple((name, interrupted if name == "Margin" else write)
+                                                for name, write in writer.SHEETS))
+    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
+    children = _record_children(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert len(children) == len(writer.BESIDE) and not any(path.exists() for path in children)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_inputs_sheet_started_ahead_of_the_plan_gives_the_same_bytes(results, pack, tmp_path, monkeypatch):
