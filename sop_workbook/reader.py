@@ -26,6 +26,7 @@ import itertools
 import math
 import operator
 import re
+import threading
 import zipfile
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -123,26 +124,32 @@ def _read(demand_path: Path, capacity_path: Path) -> Inputs:
     # The demand file's largest sheet (a large plan's Forecast: 2-3 s of parsing at 20,000 SKUs, most of the
     # floor) is the one the reading waits for. It is parsed from the moment its file is open, and checked last,
     # so that its parse runs beside the opening of the capacity file and the checks of every other sheet. The
-    # capacity file is read first, so that its sheets' parses and checks fill that time too. Each file's checks
-    # see only that file, and the findings are sorted, so the order changes no finding.
+    # other sheets are parsed in the order they are checked, each file's from the moment it is open: the demand
+    # file's while the capacity file is opened, which would otherwise leave a core idle. Each file's checks see
+    # only that file, and the findings are sorted, so the order changes no finding.
     demand.open()
     demand.read_cycle()
     largest = demand.largest_table_sheet()
-    ahead = _Ahead([(demand, largest)] if largest else [])
+    ahead = _Ahead(budget=demand.xml_size(largest) if largest else 0)
     finished = False
     try:
+        ahead.add([(demand, largest)] if largest else [])
+        ahead.add([(demand, name) for name in demand.table_sheets() if name != largest])
         capacity.open()
         capacity.read_cycle()
         cycle = _agree_cycle(demand, capacity)
-        known = demand.cycle is not None or capacity.cycle is not None
-        ahead.add([(file, name) for file in (capacity, demand) for name in file.table_sheets() if name != largest])
-        for file in (capacity, demand):
-            file.ahead = ahead
-            # Both files' month columns are checked against the one agreed cycle: a capacity template with another
-            # cycle month is then one finding on its Cycle sheet, not one per month column.
-            file.read_sheets(cycle if known else None, last=largest if file is demand else None)
-            file.check_keys_and_lookups(cycle)
-            file.ahead = None
+        ahead.add([(capacity, name) for name in capacity.table_sheets()])
+        # Both files' month columns are checked against the one agreed cycle: a capacity template with another
+        # cycle month is then one finding on its Cycle sheet, not one per month column.
+        months = cycle if demand.cycle is not None or capacity.cycle is not None else None
+        demand.ahead = capacity.ahead = ahead
+        demand.read_sheets(months, skip=largest)
+        capacity.read_sheets(months)
+        capacity.check_keys_and_lookups(cycle)
+        if largest:
+            demand.read_sheets(months, only=largest)
+        demand.check_keys_and_lookups(cycle)
+        demand.ahead = capacity.ahead = None
         finished = True
     finally:
         ahead.close(wait=finished)  # on Ctrl-C, not after a sheet still being parsed
@@ -153,36 +160,41 @@ def _read(demand_path: Path, capacity_path: Path) -> Inputs:
         tables.update(file.tables(cycle))
     sources = [SourceFile(kind=f.template.kind, path=str(f.path), name=f.path.name, sha256=f.sha256)
                for f in files if f.sha256]
-    return build_inputs(cycle, findings=findings, sources=sources, **tables)
+    return build_inputs(cycle, findings=findings, sources=sources, copy=False, **tables)
 
 
-def _parse(data: bytes, sheet_name: str) -> list[list]:
-    """A sheet's cell values from A1, one list per row, parsed from the file's bytes by a calamine workbook of
-    its own: one workbook is not to be used by two threads at once."""
-    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet_name).to_python(
-        skip_empty_area=False)
+def _parse(data: bytes, sheet_name: str, books: threading.local) -> list[list]:
+    """A sheet's cell values from A1, one list per row, parsed by this thread's own calamine workbook of the
+    file's bytes (kept in `books`): one workbook is not to be used by two threads at once."""
+    opened = books.__dict__.setdefault("opened", {})
+    workbook = opened.get(id(data))
+    if workbook is None:
+        # Once per file and thread: calamine copies the bytes in from the Python file object a piece at a time,
+        # and this thread waits for the interpreter lock for each piece while the checks hold it.
+        workbook = opened[id(data)] = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
 
 
 class _Ahead:
-    """The sheets to be read, parsed a few ahead on two other threads while this one checks the sheet before.
+    """The sheets to be read, parsed ahead on two other threads while this one checks the sheet before.
 
     calamine parses without holding Python's interpreter lock, so the parse of one sheet (a 5,000-SKU Forecast
     sheet takes half a second) runs beside the checks of another and beside the parse of a third. Sheets are
-    parsed in the order they are queued and should be taken in that order, except that one queued early may be
-    taken last (`_read`'s largest sheet). At most `AHEAD` grids are parsed and not yet taken, so reading holds
-    little more than before. A sheet not parsed ahead (no thread could be started, under a memory limit) is
-    parsed when it is asked for, as it would be without this; a parse that failed raises its error where the grid
-    is taken, as it would have there.
+    parsed in the order they are queued and should be taken in that order, except the first, which may be
+    taken last (`_read`'s largest sheet). Besides it, the sheets parsed and not yet taken come from at most
+    `budget` bytes of XML (at least one sheet), so reading holds at most about twice the largest sheet's grid.
+    A sheet not parsed ahead (no thread could be started, under a memory limit) is parsed when it is asked for,
+    as it would be without this; a parse that failed raises its error where the grid is taken, as it would have
+    there.
     """
 
-    AHEAD = 3
-
-    def __init__(self, sheets: list[tuple[_File, str]]):
+    def __init__(self, budget: int):
+        self.budget = budget
         self.sheets: list[tuple[_File, str]] = []  # (file, sheet name) in the order they are parsed
         self.submitted = 0
-        self.futures: dict[tuple[int, str], Future] = {}
+        self.futures: dict[tuple[int, str], tuple[Future, int]] = {}  # → (parse, XML bytes counted)
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sop-read")
-        self.add(sheets)
+        self.books = threading.local()
 
     def add(self, sheets: list[tuple[_File, str]]) -> None:
         """Queue more sheets, to be parsed after those queued before."""
@@ -190,18 +202,22 @@ class _Ahead:
         self._fill()
 
     def _fill(self) -> None:
-        # Submit the next sheets until AHEAD grids are parsed or being parsed and not yet taken.
-        while self.submitted < len(self.sheets) and len(self.futures) < self.AHEAD:
+        # Submit the next sheets while those parsed or being parsed and not yet taken stay within the budget.
+        while self.submitted < len(self.sheets):
             file, name = self.sheets[self.submitted]
+            size = file.xml_size(name) if self.submitted else 0  # the first sheet is not counted
+            held = sum(counted for _, counted in self.futures.values())
+            if held and held + size > self.budget:
+                return
             self.submitted += 1
             try:
-                self.futures[(id(file), name)] = self.pool.submit(_parse, file.data, name)
+                self.futures[(id(file), name)] = (self.pool.submit(_parse, file.data, name, self.books), size)
             except RuntimeError:  # "can't start new thread": the sheet is parsed when it is asked for
                 pass
 
     def take(self, file: _File, sheet_name: str) -> list[list] | None:
         """The sheet's grid if it was parsed ahead (waiting for it if need be), else None."""
-        future = self.futures.pop((id(file), sheet_name), None)
+        future, _ = self.futures.pop((id(file), sheet_name), (None, 0))
         self._fill()
         return None if future is None else future.result()
 
@@ -913,7 +929,8 @@ class _File:
         self.xml: dict[str, bytes] = {}  # worksheet part → its XML, unpacked once by the checks in `open`
         self.cycle: Cycle | None = None
         self.cycle_cells: dict[str, tuple[object, int]] = {}  # key → (value, Excel row)
-        self.sheets: dict[str, _Table] = {}
+        # In the template's order, whatever the reading order; those absent from the file stay without a name.
+        self.sheets = {spec.name: _Table(spec) for spec in template.sheets if not spec.key_value}
         self.ahead: _Ahead | None = None  # the sheets parsed ahead, while the table sheets are read
 
     # Findings -------------------------------------------------------------------------------------------------
@@ -1131,16 +1148,14 @@ class _File:
         """The name of the table sheet with the most XML (None when there is none)."""
         return max(self.table_sheets(), key=self.xml_size, default=None)
 
-    def read_sheets(self, cycle: Cycle | None, last: str | None = None) -> None:
-        """Read every table sheet of the template, checking its month columns against `cycle` (if known); the
-        sheet named `last` (its name in the file) after the others."""
-        specs = [spec for spec in self.template.sheets if not spec.key_value]
-        for spec in specs:
-            self.sheets[spec.name] = _Table(spec)  # in the template's order, whatever the reading order
-        specs.sort(key=lambda spec: last is not None and self.sheet_names.get(spec.name) == last)
-        for spec in specs:
-            table = self.sheets[spec.name]
+    def read_sheets(self, cycle: Cycle | None, skip: str | None = None, only: str | None = None) -> None:
+        """Read the template's table sheets in its order, checking their month columns against `cycle` (if
+        known): every one, or all but the one named `skip`, or only the one named `only` (names in the file)."""
+        for table in self.sheets.values():
+            spec = table.spec
             if self.workbook is None or spec.name not in self.sheet_names:
+                continue
+            if self.sheet_names[spec.name] == skip or only is not None and self.sheet_names[spec.name] != only:
                 continue
             table.name = self.sheet_names[spec.name]
             try:

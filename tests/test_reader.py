@@ -795,6 +795,43 @@ def test_files_given_the_wrong_way_round_give_one_error_each(base_pair):
     assert "capacity.xlsx is the capacity template, not the demand template" in findings[0].message
 
 
+def test_sheets_parsed_ahead_stay_within_the_budget_besides_the_first(base_pair):
+    # The first sheet queued (the largest, taken last) is not counted; the others parsed and not yet taken come from
+    # at most `budget` bytes of XML, or are one sheet. Each grid taken is the sheet's own.
+    demand = reader_module._File(base_pair[0], schema.DEMAND)
+    demand.open()
+    names = demand.table_sheets()
+    size = {name: demand.xml_size(name) for name in names}
+    largest = max(names, key=size.get)
+    rest = [name for name in names if name != largest]
+    assert len(rest) >= 4 and all(size[name] > 0 for name in rest)
+    budget = size[rest[0]] + size[rest[1]]
+    for budget in (budget, 0):
+        ahead = reader_module._Ahead(budget)
+        try:
+            ahead.add([(demand, largest)] + [(demand, name) for name in rest])
+            held = [name for _, name in ahead.futures]
+            assert held == ([largest, rest[0], rest[1]] if budget else [largest, rest[0]])
+            for name in rest + [largest]:
+                grid = ahead.take(demand, name)
+                assert grid == demand.workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                others = [(counted, other) for (_, other), (_, counted) in ahead.futures.items() if other != largest]
+                assert len(others) <= 1 or sum(counted for counted, _ in others) <= budget
+                if name != largest:
+                    assert largest in [other for _, other in ahead.futures]
+        finally:
+            ahead.close(wait=True)
+
+
+def test_build_inputs_copies_the_tables_given_unless_told_not_to():
+    cycle = Cycle("Co", pd.Timestamp("2027-01-01"), 3, "EUR", {})
+    products = pd.DataFrame({"SKU": ["A"], "Family": ["F"]})
+    copied = build_inputs(cycle, products=products)
+    products.loc[0, "SKU"] = "B"
+    assert copied.products.loc[0, "SKU"] == "A"
+    assert build_inputs(cycle, products=products, copy=False).products is products
+
+
 def test_two_unreadable_files_give_two_findings_and_empty_inputs(tmp_path):
     demand, capacity = tmp_path / "demand.xlsx", tmp_path / "capacity.xlsx"
     demand.write_text("not a workbook")
@@ -812,9 +849,9 @@ def test_sheets_parsed_ahead_on_threads_read_the_same_as_one_by_one(pair, monkey
     parsed_on = []
     parse = reader_module._parse
 
-    def counted(data, sheet_name):
+    def counted(*args):
         parsed_on.append(threading.current_thread().name)
-        return parse(data, sheet_name)
+        return parse(*args)
 
     monkeypatch.setattr(reader_module, "_parse", counted)
     ahead = read(demand, capacity)
