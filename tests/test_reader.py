@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from python_calamine import CalamineWorkbook
+
 from sop_workbook import reader as reader_module
 from sop_workbook import schema
 from sop_workbook.errors import ERROR, WARNING
@@ -542,6 +544,14 @@ CASES = [
      ("demand.xlsx", "Forecast", "D2", ERROR, "holds a formula with no saved result")),
     ("error value", put("capacity", "Capacity", "C2", "#DIV/0!"),
      ("capacity.xlsx", "Capacity", "C2", ERROR, "holds the error #DIV/0!")),
+    ("error value in a text column", put("demand", "Products", "B2", "#N/A"),
+     ("demand.xlsx", "Products", "B2", ERROR, "Description holds the error #N/A")),
+    ("formula without a saved result in a number column", put("capacity", "Costs", "B3", "=1+1"),
+     ("capacity.xlsx", "Costs", "B3", ERROR, "Material cost per unit holds a formula with no saved result")),
+    ("header formula without a saved result", put("demand", "Prices", "D1", "=1+1"),
+     ("demand.xlsx", "Prices", "D1", ERROR, "the header holds a formula with no saved result")),
+    ("error value alone on a row", put("capacity", "Costs", "B8", "#DIV/0!"),
+     ("capacity.xlsx", "Costs", "B8", ERROR, "Material cost per unit holds the error #DIV/0!")),
     ("sheet renamed in lower case", lambda books: setattr(books["demand"]["Assumptions"], "title", "Assumptions "),
      ("demand.xlsx", "Assumptions ", "", WARNING, "sheet 'Assumptions ' read as 'Assumptions'")),
     ("required sheet emptied", clear_row("capacity", "Resources", 2),
@@ -553,7 +563,8 @@ CASES = [
 # SKU renamed leaves the old one without its rows). Every other edit must give its one finding and nothing else.
 FOLLOW_ON = {"unknown SKU on Routings", "duplicate SKU", "month before the horizon", "horizon month missing",
              "month header in a year no plan holds",
-             "month twice", "horizon month on Actuals", "demand but no inventory row", "required sheet emptied"}
+             "month twice", "horizon month on Actuals", "demand but no inventory row", "required sheet emptied",
+             "header formula without a saved result", "error value alone on a row"}
 
 
 @pytest.mark.parametrize("case, change, expected", CASES, ids=[c[0] for c in CASES])
@@ -586,6 +597,50 @@ def test_a_month_header_out_of_range_never_reaches_the_tables_without_a_cycle(pa
                for f in inputs.findings)
     months = inputs.forecast["Month"]
     assert len(months) and months.dt.year.between(2027, 2027).all()
+
+
+def test_calamine_gives_every_unusable_cell_as_blank(tmp_path):
+    # The reader searches a sheet's XML for unusable cells only where calamine gives a blank cell: that is sound only
+    # while calamine gives every cell `_unusable_cells` finds as blank, whatever its type and formula.
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Sheet"
+    workbook.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    cells = [b'<c r="A1" t="e"><v>#DIV/0!</v></c>', b'<c r="B1" t="e"><f>NA()</f><v>#N/A</v></c>',
+             b'<c r="C1"><f>1/0</f></c>', b'<c r="D1"><f>1+1</f><v></v></c>', b'<c r="E1" t="n"><f>1+1</f><v></v></c>',
+             b'<c r="F1" t="b"><f>TRUE()</f><v></v></c>', b'<c r="G1" t="s"><f>A1</f></c>',
+             b'<c r="H1" t="d"><f>TODAY()</f><v></v></c>', b'<c r="I1"><v>2</v></c>']
+    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+           + b"".join(cells) + b"</row></sheetData></worksheet>")
+    parts["xl/worksheets/sheet1.xml"] = xml
+    with zipfile.ZipFile(tmp_path / "unusable.xlsx", "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    grid = CalamineWorkbook.from_path(str(tmp_path / "unusable.xlsx")).get_sheet_by_name("Sheet").to_python(
+        skip_empty_area=False)
+    unusable = reader_module._unusable_cells(xml)
+    assert sorted(unusable) == [(1, i) for i in range(8)]
+    assert grid == [["", "", "", "", "", "", "", "", 2.0]]
+
+
+def test_a_sheet_without_blank_cells_is_not_searched_for_unusable_ones(pair, monkeypatch):
+    searched = []
+    search = reader_module._File.unusable
+
+    def recorded(file, sheet_name):
+        searched.append(sheet_name)
+        return search(file, sheet_name)
+
+    monkeypatch.setattr(reader_module._File, "unusable", recorded)
+    demand, capacity = pair
+    read(demand, capacity)
+    # The Cycle sheets are searched as they are read; Prices has a blank Customer (a price for every customer).
+    assert {"Cycle", "Prices"} <= set(searched) and "Forecast" not in searched and "Routings" not in searched
+    _edit(demand, lambda book: book["Forecast"]["E3"].__setattr__("value", None))
+    searched.clear()
+    read(demand, capacity)
+    assert "Forecast" in searched
 
 
 def test_a_case_table_of_at_least_forty():
