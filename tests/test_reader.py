@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import io
 import shutil
 import threading
 import zipfile
@@ -876,6 +877,34 @@ def test_sheets_parsed_ahead_stay_within_the_budget_besides_the_first(base_pair)
                     assert largest in [other for _, other in ahead.futures]
         finally:
             ahead.close(wait=True)
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["one thread", "largest part beside"])
+def test_an_archive_reports_its_first_bad_part_and_keeps_its_sound_sheets(beside, monkeypatch):
+    # With the largest part inflated on another thread, the parts are checked out of order; the problem reported is
+    # still the first in the archive's order, and the sound worksheets are kept all the same.
+    monkeypatch.setattr(reader_module, "_INFLATE_BESIDE", 0 if beside else 2**40)
+    doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><worksheet/>'
+    sound = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>'
+    archives = [
+        ([("xl/worksheets/sheet1.xml", sound), ("xl/worksheets/sheet2.xml", doctype + b" " * 5000),
+          ("xl/worksheets/sheet3.xml", doctype)], "sheet2.xml"),
+        ([("xl/worksheets/sheet1.xml", doctype), ("xl/worksheets/sheet2.xml", sound * 100),
+          ("xl/worksheets/sheet3.xml", doctype)], "sheet1.xml"),
+        ([("xl/worksheets/sheet1.xml", sound), ("xl/worksheets/sheet2.xml", sound * 100)], None),
+    ]
+    for parts, bad in archives:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, xml in parts:
+                archive.writestr(name, xml)
+        kept = {}
+        with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+            problem = reader_module._archive_problem(archive, kept, buffer.getvalue())
+        if bad:
+            assert f"document type declaration (in xl/worksheets/{bad})" in problem
+        else:
+            assert problem is None and kept == dict(parts)
 
 
 def test_build_inputs_copies_the_tables_given_unless_told_not_to():
