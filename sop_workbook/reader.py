@@ -8,8 +8,8 @@ how to read a cell of each kind and which sheets refer to which.
 Reading collects every finding in one pass and never raises for a bad input: a file that cannot be read at all
 becomes one error finding, and its tables are left empty. Cell values are read with python-calamine, which
 returns the values Excel or LibreOffice cached when the file was saved; cells whose formula has no cached value
-or holds an error value are found by a bounded scan of the sheet's XML. The inputs are opened read-only and never
-written.
+or holds an error value, which calamine gives as blank, are found by a scan of the sheet's XML, made when a blank
+cell is where a value is looked for. The inputs are opened read-only and never written.
 """
 
 from __future__ import annotations
