@@ -861,8 +861,7 @@ def test_sheets_parsed_ahead_stay_within_the_budget_besides_the_first(base_pair)
     largest = max(names, key=size.get)
     rest = [name for name in names if name != largest]
     assert len(rest) >= 4 and all(size[name] > 0 for name in rest)
-    budget = size[rest[0]] + size[rest[1]]
-    for budget in (budget, 0):
+    for budget in (size[rest[0]] + size[rest[1]], 0):  # room for two sheets besides the largest, then for one
         ahead = reader_module._Ahead(budget)
         try:
             ahead.add([(demand, largest)] + [(demand, name) for name in rest])
