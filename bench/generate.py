@@ -26,17 +26,39 @@ except ModuleNotFoundError:  # run as `python bench/generate.py` from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from sop_workbook.inputs import MONTH, SOURCE_ROW, Cycle, Inputs, build_inputs
 
-PRODUCT_WORDS = ("Pumps", "Valves", "Filters", "Motors", "Fans", "Heaters", "Mixers", "Compressors", "Sensors",
-                 "Controllers", "Seals", "Bearings", "Gearboxes", "Nozzles", "Meters", "Blowers")
+PRODUCT_WORDS = (
+    "Pumps",
+    "Valves",
+    "Filters",
+    "Motors",
+    "Fans",
+    "Heaters",
+    "Mixers",
+    "Compressors",
+    "Sensors",
+    "Controllers",
+    "Seals",
+    "Bearings",
+    "Gearboxes",
+    "Nozzles",
+    "Meters",
+    "Blowers",
+)
 CUSTOMER_WORDS = ("Retail", "Industrial", "Distribution", "Wholesale", "Trading", "Supply", "Direct", "Group")
 GROWTH_RANGE = (-0.03, 0.08)  # yearly demand growth of a family
 LINES_PER_SKU = 2.0  # customers per SKU, on average
 
 
-def generate(n_skus: int, n_customers: int | None = None, n_resources: int | None = None,
-             n_materials: int | None = None, horizon: int = 18, seed: int = 0,
-             cycle_month: str | pd.Timestamp = "2027-01",
-             scenarios: tuple[str, ...] = ("Base", "Upside", "Downside")) -> Inputs:
+def generate(
+    n_skus: int,
+    n_customers: int | None = None,
+    n_resources: int | None = None,
+    n_materials: int | None = None,
+    horizon: int = 18,
+    seed: int = 0,
+    cycle_month: str | pd.Timestamp = "2027-01",
+    scenarios: tuple[str, ...] = ("Base", "Upside", "Downside"),
+) -> Inputs:
     """Build a synthetic company's inputs.
 
     Args:
@@ -62,8 +84,16 @@ def generate(n_skus: int, n_customers: int | None = None, n_resources: int | Non
     n_materials = n_materials or int(np.clip(n_skus // 50, 1, 200))
     if min(n_customers, n_resources, n_materials) < 1:
         raise ValueError("customers, resources and materials must each be 1 or more")
-    return _Generator(n_skus, n_customers, n_resources, n_materials, horizon, seed,
-                      pd.Timestamp(cycle_month).to_period("M").to_timestamp(), tuple(scenarios)).inputs()
+    return _Generator(
+        n_skus,
+        n_customers,
+        n_resources,
+        n_materials,
+        horizon,
+        seed,
+        pd.Timestamp(cycle_month).to_period("M").to_timestamp(),
+        tuple(scenarios),
+    ).inputs()
 
 
 class _Generator:
@@ -74,16 +104,22 @@ class _Generator:
         rng = self.rng
         self.n, self.h = n_skus, horizon
         self.scenarios = scenarios
-        self.cycle = Cycle(company=f"Synthetic {n_skus} SKUs (seed {seed})", cycle_month=cycle_month,
-                           horizon=horizon, currency="EUR",
-                           prepared_by={"demand": "bench/generate.py", "capacity": "bench/generate.py"})
+        self.cycle = Cycle(
+            company=f"Synthetic {n_skus} SKUs (seed {seed})",
+            cycle_month=cycle_month,
+            horizon=horizon,
+            currency="EUR",
+            prepared_by={"demand": "bench/generate.py", "capacity": "bench/generate.py"},
+        )
         self.months = pd.DatetimeIndex(self.cycle.months)
         self.past = pd.DatetimeIndex(self.cycle.past_months)
 
         # Families: each has a price level, a seasonal peak, a growth rate and a margin floor.
         n_families = int(np.clip(n_skus // 15, 1, 500))
-        self.families = np.array([f"{PRODUCT_WORDS[j % len(PRODUCT_WORDS)]} {j // len(PRODUCT_WORDS) + 1}"
-                                  for j in range(n_families)], dtype=object)
+        self.families = np.array(
+            [f"{PRODUCT_WORDS[j % len(PRODUCT_WORDS)]} {j // len(PRODUCT_WORDS) + 1}" for j in range(n_families)],
+            dtype=object,
+        )
         family_price = rng.lognormal(np.log(60.0), 0.8, n_families)
         amplitude = rng.uniform(0.05, 0.35, n_families)
         peak = rng.integers(1, 13, n_families)
@@ -109,8 +145,9 @@ class _Generator:
 
         # Customer lines: 1 + Poisson(1) customers per SKU, consecutive from a start drawn with a skew so that
         # a few customers buy most SKUs; shares of the SKU's demand from exponential weights.
-        self.customers = np.array([f"{CUSTOMER_WORDS[c % len(CUSTOMER_WORDS)]} Customer {c + 1}"
-                                   for c in range(n_customers)], dtype=object)
+        self.customers = np.array(
+            [f"{CUSTOMER_WORDS[c % len(CUSTOMER_WORDS)]} Customer {c + 1}" for c in range(n_customers)], dtype=object
+        )
         per_sku = np.clip(1 + rng.poisson(LINES_PER_SKU - 1, n_skus), 1, min(4, n_customers))
         popularity = 1.0 / np.arange(1, n_customers + 1)
         first = rng.choice(n_customers, n_skus, p=popularity / popularity.sum())
@@ -129,8 +166,12 @@ class _Generator:
         sku = self.line_sku
         calendar = (self.cycle.cycle_month.month - 1 + offsets) % 12
         family = self.family[sku]
-        units = (self.level[sku, None] * self.share[:, None] * self.season[family][:, calendar]
-                 * (1 + self.growth[family, None]) ** (offsets[None, :] / 12))
+        units = (
+            self.level[sku, None]
+            * self.share[:, None]
+            * self.season[family][:, calendar]
+            * (1 + self.growth[family, None]) ** (offsets[None, :] / 12)
+        )
         launch = self.launch[sku, None]
         units = np.where((launch >= 0) & (offsets[None, :] < launch), 0.0, units)
         fading = self.status[sku] == "Phase-out"
@@ -141,9 +182,16 @@ class _Generator:
         """Forecast, long form, one block per scenario."""
         lift = {"Base": 1.0, "Upside": 1.10, "Downside": 0.90}
         keys = {"SKU": self.skus[self.line_sku], "Customer": self.customers[self.line_customer]}
-        frames = [_long_form({**keys, "Scenario": np.full(len(self.line_sku), s, dtype=object)}, self.months,
-                             np.round(self.base * lift.get(s, 1.0)), "Forecast", first_row=2 + k * len(self.line_sku))
-                  for k, s in enumerate(self.scenarios)]
+        frames = [
+            _long_form(
+                {**keys, "Scenario": np.full(len(self.line_sku), s, dtype=object)},
+                self.months,
+                np.round(self.base * lift.get(s, 1.0)),
+                "Forecast",
+                first_row=2 + k * len(self.line_sku),
+            )
+            for k, s in enumerate(self.scenarios)
+        ]
         return pd.concat(frames, ignore_index=True)
 
     def actuals(self) -> pd.DataFrame:
@@ -155,53 +203,66 @@ class _Generator:
 
     def products(self) -> pd.DataFrame:
         """The product master; a margin floor for 95% of SKUs."""
-        return pd.DataFrame({"SKU": self.skus, "Description": "Product " + self.skus.astype(str),
-                             "Family": self.families[self.family], "Unit": "each", "Status": self.status,
-                             "Margin floor %": self.floor})
+        return pd.DataFrame(
+            {
+                "SKU": self.skus,
+                "Description": "Product " + self.skus.astype(str),
+                "Family": self.families[self.family],
+                "Unit": "each",
+                "Status": self.status,
+                "Margin floor %": self.floor,
+            }
+        )
 
     def prices(self) -> pd.DataFrame:
         """A list price per SKU, and a contract price for one customer line in ten."""
         contract = self.rng.random(len(self.line_sku)) < 0.10
         sku = self.line_sku[contract]
-        return pd.DataFrame({
-            "SKU": np.concatenate([self.skus, self.skus[sku]]),
-            "Customer": np.concatenate([np.full(self.n, "", dtype=object),
-                                        self.customers[self.line_customer[contract]]]),
-            "Unit price": np.concatenate([self.price,
-                                          np.round(self.price[sku] * self.rng.uniform(0.90, 0.98, len(sku)), 2)]),
-            "Valid from": self.months[0],
-        })
+        return pd.DataFrame(
+            {
+                "SKU": np.concatenate([self.skus, self.skus[sku]]),
+                "Customer": np.concatenate(
+                    [np.full(self.n, "", dtype=object), self.customers[self.line_customer[contract]]]
+                ),
+                "Unit price": np.concatenate(
+                    [self.price, np.round(self.price[sku] * self.rng.uniform(0.90, 0.98, len(sku)), 2)]
+                ),
+                "Valid from": self.months[0],
+            }
+        )
 
     def commitments(self) -> pd.DataFrame:
         """About one order per four customer lines, in the first six months, mostly confirmed."""
-        lines = np.flatnonzero((self.rng.random(len(self.line_sku)) < 0.25)
-                               & (self.status[self.line_sku] == "Active"))
+        lines = np.flatnonzero((self.rng.random(len(self.line_sku)) < 0.25) & (self.status[self.line_sku] == "Active"))
         month = self.rng.integers(0, min(6, self.h), len(lines))
         quantity = np.maximum(1.0, np.round(self.base[lines, month] * self.rng.uniform(0.3, 1.2, len(lines))))
         day = pd.to_timedelta(self.rng.integers(0, 28, len(lines)), unit="D")
-        return pd.DataFrame({
-            "Order ref": [f"SO-{i:07d}" for i in range(1, len(lines) + 1)],
-            "Customer": self.customers[self.line_customer[lines]],
-            "SKU": self.skus[self.line_sku[lines]],
-            "Quantity": quantity,
-            "Requested date": self.months[month] + day,
-            "Status": np.where(self.rng.random(len(lines)) < 0.7, "Confirmed", "Requested").astype(object),
-            "Notes": "",
-        })
+        return pd.DataFrame(
+            {
+                "Order ref": [f"SO-{i:07d}" for i in range(1, len(lines) + 1)],
+                "Customer": self.customers[self.line_customer[lines]],
+                "SKU": self.skus[self.line_sku[lines]],
+                "Quantity": quantity,
+                "Requested date": self.months[month] + day,
+                "Status": np.where(self.rng.random(len(lines)) < 0.7, "Confirmed", "Requested").astype(object),
+                "Notes": "",
+            }
+        )
 
     def launches(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Launches and their readiness: ready a little before or after launch, some suppliers unqualified."""
         new = np.flatnonzero(self.launch >= 0)
         ready = np.clip(self.launch[new] + self.rng.integers(-2, 3, len(new)), 0, self.h - 1)
-        launches = pd.DataFrame({"SKU": self.skus[new], "Launch month": self.months[self.launch[new]],
-                                 "Notes": ""})
-        readiness = pd.DataFrame({
-            "SKU": self.skus[new],
-            "Supplier qualified": np.where(self.rng.random(len(new)) < 0.8, "Yes", "No").astype(object),
-            "Process validated": np.where(self.rng.random(len(new)) < 0.7, "Yes", "No").astype(object),
-            "Ready from month": self.months[ready],
-            "Notes": "",
-        })
+        launches = pd.DataFrame({"SKU": self.skus[new], "Launch month": self.months[self.launch[new]], "Notes": ""})
+        readiness = pd.DataFrame(
+            {
+                "SKU": self.skus[new],
+                "Supplier qualified": np.where(self.rng.random(len(new)) < 0.8, "Yes", "No").astype(object),
+                "Process validated": np.where(self.rng.random(len(new)) < 0.7, "Yes", "No").astype(object),
+                "Ready from month": self.months[ready],
+                "Notes": "",
+            }
+        )
         return launches, readiness
 
     def budget(self) -> pd.DataFrame:
@@ -213,10 +274,13 @@ class _Generator:
         np.add.at(volume, family, self.base * 1.05)
         np.add.at(revenue, family, self.base * 1.05 * self.price[self.line_sku, None])
         present = np.flatnonzero(volume.sum(axis=1) > 0)
-        keys = {"Family": np.concatenate([self.families[present]] * 2),
-                "Measure": np.repeat(np.array(["Volume", "Revenue"], dtype=object), len(present))}
-        return _long_form(keys, self.months, np.vstack([np.round(volume[present]), np.round(revenue[present])]),
-                          "Budget")
+        keys = {
+            "Family": np.concatenate([self.families[present]] * 2),
+            "Measure": np.repeat(np.array(["Volume", "Revenue"], dtype=object), len(present)),
+        }
+        return _long_form(
+            keys, self.months, np.vstack([np.round(volume[present]), np.round(revenue[present])]), "Budget"
+        )
 
     # --- supply -------------------------------------------------------------------------------------------
     def _sku_demand(self) -> np.ndarray:
@@ -230,9 +294,14 @@ class _Generator:
         names = np.array([f"R{r + 1:03d}" for r in range(n_resources)], dtype=object)
         site = np.arange(n_resources) // 4
         regular_rate = np.round(rng.uniform(40.0, 300.0, n_resources), 0)
-        resources = pd.DataFrame({"Resource": names, "Site": [f"Site {s + 1}" for s in site],
-                                  "Regular cost per hour": regular_rate,
-                                  "Overtime cost per hour": np.round(regular_rate * 1.5, 0)})
+        resources = pd.DataFrame(
+            {
+                "Resource": names,
+                "Site": [f"Site {s + 1}" for s in site],
+                "Regular cost per hour": regular_rate,
+                "Overtime cost per hour": np.round(regular_rate * 1.5, 0),
+            }
+        )
         main = rng.integers(0, n_resources, len(self.families))[self.family]
         shared = np.flatnonzero(rng.random(self.n) < 0.6)
         # The second step is on another resource of the same site (a product is not shipped between plants
@@ -258,8 +327,10 @@ class _Generator:
         calendar = (self.cycle.cycle_month.month - 1 + np.arange(self.h)) % 12 + 1
         regular = normal[:, None] * np.where(calendar[None, :] == shutdown[:, None], 0.6, 1.0)
         overtime = np.repeat(np.round(normal * 0.15)[:, None], self.h, axis=1)
-        keys = {"Resource": np.repeat(names, 2), "Kind": np.tile(np.array(["Regular", "Overtime"], dtype=object),
-                                                                    n_resources)}
+        keys = {
+            "Resource": np.repeat(names, 2),
+            "Kind": np.tile(np.array(["Regular", "Overtime"], dtype=object), n_resources),
+        }
         values = np.empty((2 * n_resources, self.h))
         values[0::2], values[1::2] = np.round(regular), overtime
         return resources, _long_form(keys, self.months, values, "Hours"), routings
@@ -285,8 +356,12 @@ class _Generator:
         qualified = np.where(rng.random(n_materials) < 0.9, "Yes", "No").astype(object)
         if n_materials >= 3:
             qualified[-1] = "No"
-        keys = {"Material": names, "Supplier": [f"Supplier {m + 1}" for m in range(n_materials)],
-                "Qualified": qualified, "Lead time (days)": rng.integers(14, 91, n_materials)}
+        keys = {
+            "Material": names,
+            "Supplier": [f"Supplier {m + 1}" for m in range(n_materials)],
+            "Qualified": qualified,
+            "Lead time (days)": rng.integers(14, 91, n_materials),
+        }
         return _long_form(keys, self.months, np.repeat(available[:, None], self.h, axis=1), "Available"), bom
 
     def subcontract(self) -> pd.DataFrame:
@@ -301,8 +376,7 @@ class _Generator:
         variable = self.material_cost[sku] + self.other_cost[sku]
         cost = np.round(np.minimum(variable * rng.uniform(1.10, 1.30, len(sku)), self.price[sku] * 0.98), 2)
         units = np.round(self.level[sku] * rng.uniform(0.05, 0.25, len(sku)))
-        keys = {"SKU": self.skus[sku], "Subcontractor": [f"Subcontractor {w + 1}" for w in who],
-                "Cost per unit": cost}
+        keys = {"SKU": self.skus[sku], "Subcontractor": [f"Subcontractor {w + 1}" for w in who], "Cost per unit": cost}
         return _long_form(keys, self.months, np.repeat(units[:, None], self.h, axis=1), "Max units")
 
     def inventory_and_costs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -311,20 +385,30 @@ class _Generator:
         opening = np.where(self.status == "Launch", 0.0, np.round(level * rng.uniform(0.3, 1.5, self.n)))
         safety = np.round(level * rng.uniform(0.2, 0.8, self.n))
         limited = rng.random(self.n) < 0.3
-        max_stock = np.where(limited, np.maximum(np.round(level * rng.uniform(2.0, 4.0, self.n)),
-                                                 np.maximum(opening, safety)), np.nan)
-        inventory = pd.DataFrame({"SKU": self.skus, "Opening stock": opening, "Safety stock": safety,
-                                  "Target closing stock": safety, "Max stock": max_stock,
-                                  "Lead time (days)": rng.integers(7, 61, self.n)})
+        max_stock = np.where(
+            limited, np.maximum(np.round(level * rng.uniform(2.0, 4.0, self.n)), np.maximum(opening, safety)), np.nan
+        )
+        inventory = pd.DataFrame(
+            {
+                "SKU": self.skus,
+                "Opening stock": opening,
+                "Safety stock": safety,
+                "Target closing stock": safety,
+                "Max stock": max_stock,
+                "Lead time (days)": rng.integers(7, 61, self.n),
+            }
+        )
         lost = rng.random(self.n) < 0.3
-        costs = pd.DataFrame({
-            "SKU": self.skus,
-            "Material cost per unit": self.material_cost,
-            "Other variable cost per unit": self.other_cost,
-            "Holding cost per unit-month": np.round((self.material_cost + self.other_cost) * 0.015, 2),
-            "Unmet demand": np.where(lost, "Lost", "Backlog").astype(object),
-            "Backlog cost per unit-month": np.where(lost, 0.0, np.round(self.price * 0.04, 2)),
-        })
+        costs = pd.DataFrame(
+            {
+                "SKU": self.skus,
+                "Material cost per unit": self.material_cost,
+                "Other variable cost per unit": self.other_cost,
+                "Holding cost per unit-month": np.round((self.material_cost + self.other_cost) * 0.015, 2),
+                "Unmet demand": np.where(lost, "Lost", "Backlog").astype(object),
+                "Backlog cost per unit-month": np.where(lost, 0.0, np.round(self.price * 0.04, 2)),
+            }
+        )
         return inventory, costs
 
     def inputs(self) -> Inputs:
@@ -335,22 +419,45 @@ class _Generator:
         launches, readiness = self.launches()
         return build_inputs(
             self.cycle,
-            products=self.products(), forecast=self.forecast(), prices=self.prices(),
-            commitments=self.commitments(), launches=launches, budget=self.budget(), actuals=self.actuals(),
-            assumptions=pd.DataFrame({"Topic": ["Market"], "Impact": ["Medium"], "Owner": ["Sales"],
-                                      "Assumption": ["Demand follows last year's seasonality with the family's "
-                                                     "growth."]}),
-            resources=resources, capacity=capacity, routings=routings, costs=costs,
-            subcontract=self.subcontract(), inventory=inventory, materials=materials, bill_of_materials=bom,
+            products=self.products(),
+            forecast=self.forecast(),
+            prices=self.prices(),
+            commitments=self.commitments(),
+            launches=launches,
+            budget=self.budget(),
+            actuals=self.actuals(),
+            assumptions=pd.DataFrame(
+                {
+                    "Topic": ["Market"],
+                    "Impact": ["Medium"],
+                    "Owner": ["Sales"],
+                    "Assumption": ["Demand follows last year's seasonality with the family's growth."],
+                }
+            ),
+            resources=resources,
+            capacity=capacity,
+            routings=routings,
+            costs=costs,
+            subcontract=self.subcontract(),
+            inventory=inventory,
+            materials=materials,
+            bill_of_materials=bom,
             launch_readiness=readiness,
-            risks=pd.DataFrame({"Risk": ["Shared resources run above 100% in their peak months."],
-                                "Affects": ["Resource"], "Impact": ["Medium"], "Mitigation": ["Overtime"],
-                                "Owner": ["Operations"]}),
+            risks=pd.DataFrame(
+                {
+                    "Risk": ["Shared resources run above 100% in their peak months."],
+                    "Affects": ["Resource"],
+                    "Impact": ["Medium"],
+                    "Mitigation": ["Overtime"],
+                    "Owner": ["Operations"],
+                }
+            ),
         )
 
 
-def _long_form(keys: dict, months: pd.DatetimeIndex, values: np.ndarray, value: str,
-               first_row: int = 2) -> pd.DataFrame:
+def _long_form(
+    keys: dict, months: pd.DatetimeIndex, values: np.ndarray, value: str, first_row: int = 2
+) -> pd.DataFrame:
     """One row per key and month from key columns (arrays of equal length) and a key × month matrix."""
     n, h = values.shape
     frame = pd.DataFrame({name: np.repeat(np.asarray(column, dtype=object), h) for name, column in keys.items()})
@@ -371,8 +478,9 @@ def main(argv: list[str] | None = None) -> None:
     @click.argument("n_skus", type=click.IntRange(min=1))
     @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
     @click.option("--seed", type=int, default=0, show_default=True, help="Fixes every random draw.")
-    @click.option("--horizon", type=click.IntRange(min=1, max=60), default=18, show_default=True,
-                  help="Months planned.")
+    @click.option(
+        "--horizon", type=click.IntRange(min=1, max=60), default=18, show_default=True, help="Months planned."
+    )
     def command(n_skus: int, directory: Path, seed: int, horizon: int) -> None:
         from sop_workbook.templates import write_filled
 

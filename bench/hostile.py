@@ -76,9 +76,14 @@ def _limits():
 def run(script: str, *args: str) -> tuple[str, float, float]:
     """Run a Python script in a fresh, limited process: (its answer or how it died, seconds, peak RSS in MB)."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", script, *map(str, args)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, preexec_fn=_limits, cwd=ROOT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_limits,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     out = process.stdout.read()
     err = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -131,26 +136,41 @@ def main() -> None:
             from read_bench import large_inputs
 
             large = write_filled(folder / "large", large_inputs(5000))
-            record("reader: valid 5,000 SKUs (10,000 forecast lines × 18 months)",
-                   run(READ, *large, large[0].name))
-            record("reader guards alone on that pair (sizes, DTD, sheet extents)", run(
-                "import sys, io, json, time, zipfile\n"
-                "from sop_workbook.reader import _archive_problem, _sheet_extent, _sheet_xml_paths\n"
-                "started = time.perf_counter()\n"
-                "for path in sys.argv[1:]:\n"
-                "    with zipfile.ZipFile(path) as archive:\n"
-                "        assert _archive_problem(archive) is None\n"
-                "        for part in _sheet_xml_paths(archive).values():\n"
-                "            _sheet_extent(archive.read(part))\n"
-                "print(json.dumps(f'{time.perf_counter() - started:.2f} s of guards'))\n", *large))
-            record("pipeline: 1 SKU × 10,000 customers, 5,000 short (sop reconcile)",
-                   run(PIPELINE, folder / "customers", ROOT))
+            record("reader: valid 5,000 SKUs (10,000 forecast lines × 18 months)", run(READ, *large, large[0].name))
+            record(
+                "reader guards alone on that pair (sizes, DTD, sheet extents)",
+                run(
+                    "import sys, io, json, time, zipfile\n"
+                    "from sop_workbook.reader import _archive_problem, _sheet_extent, _sheet_xml_paths\n"
+                    "started = time.perf_counter()\n"
+                    "for path in sys.argv[1:]:\n"
+                    "    with zipfile.ZipFile(path) as archive:\n"
+                    "        assert _archive_problem(archive) is None\n"
+                    "        for part in _sheet_xml_paths(archive).values():\n"
+                    "            _sheet_extent(archive.read(part))\n"
+                    "print(json.dumps(f'{time.perf_counter() - started:.2f} s of guards'))\n",
+                    *large,
+                ),
+            )
+            record(
+                "pipeline: 1 SKU × 10,000 customers, 5,000 short (sop reconcile)",
+                run(PIPELINE, folder / "customers", ROOT),
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if arguments.write:
-        RESULTS.write_text(json.dumps({
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            "baseline_mb": round(baseline), "startup_s": round(startup, 2), "rows": rows}, indent=1) + "\n")
+        RESULTS.write_text(
+            json.dumps(
+                {
+                    "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                    "baseline_mb": round(baseline),
+                    "startup_s": round(startup, 2),
+                    "rows": rows,
+                },
+                indent=1,
+            )
+            + "\n"
+        )
         print(f"Wrote {RESULTS}")
 
 

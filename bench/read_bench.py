@@ -40,40 +40,87 @@ def large_inputs(skus: int, horizon: int = 18, seed: int = 1):
     months = cycle.months
     codes = [f"SKU-{i:05d}" for i in range(skus)]
     resources = [f"Line {i}" for i in range(40)]
-    products = pd.DataFrame({"SKU": codes, "Description": [f"Product {c}" for c in codes],
-                             "Family": [f"Family {i % 25}" for i in range(skus)], "Unit": "each",
-                             "Status": "Active", "Margin floor %": 0.15})
-    lines = [(sku, customer) for i, sku in enumerate(codes)
-             for customer in CUSTOMERS[: 1 + (i % 3)]]  # 1, 2 or 3 customers: 2 on average
-    forecast = pd.DataFrame({
-        "SKU": np.repeat([s for s, _ in lines], horizon),
-        "Customer": np.repeat([c for _, c in lines], horizon),
-        "Scenario": "Base",
-        MONTH: np.tile(np.array(months, dtype="datetime64[ns]"), len(lines)),
-        "Forecast": rng.integers(0, 500, size=len(lines) * horizon).astype(float),
-    })
-    prices = pd.DataFrame({"SKU": codes, "Customer": "", "Unit price": rng.uniform(5, 50, skus).round(2),
-                           "Valid from": months[0]})
-    resource_table = pd.DataFrame({"Resource": resources, "Site": "Plant", "Regular cost per hour": 40.0,
-                                   "Overtime cost per hour": 60.0})
-    capacity = pd.DataFrame({"Resource": np.repeat(resources, horizon), "Kind": "Regular",
-                             MONTH: np.tile(np.array(months, dtype="datetime64[ns]"), len(resources)),
-                             "Hours": 10000.0})
-    routings = pd.DataFrame({"SKU": codes, "Resource": [resources[i % 40] for i in range(skus)],
-                             "Hours per unit": 0.05})
-    costs = pd.DataFrame({"SKU": codes, "Material cost per unit": 2.0, "Other variable cost per unit": 0.5,
-                          "Holding cost per unit-month": 0.05, "Unmet demand": "Backlog",
-                          "Backlog cost per unit-month": 0.2})
+    products = pd.DataFrame(
+        {
+            "SKU": codes,
+            "Description": [f"Product {c}" for c in codes],
+            "Family": [f"Family {i % 25}" for i in range(skus)],
+            "Unit": "each",
+            "Status": "Active",
+            "Margin floor %": 0.15,
+        }
+    )
+    lines = [
+        (sku, customer) for i, sku in enumerate(codes) for customer in CUSTOMERS[: 1 + (i % 3)]
+    ]  # 1, 2 or 3 customers: 2 on average
+    forecast = pd.DataFrame(
+        {
+            "SKU": np.repeat([s for s, _ in lines], horizon),
+            "Customer": np.repeat([c for _, c in lines], horizon),
+            "Scenario": "Base",
+            MONTH: np.tile(np.array(months, dtype="datetime64[ns]"), len(lines)),
+            "Forecast": rng.integers(0, 500, size=len(lines) * horizon).astype(float),
+        }
+    )
+    prices = pd.DataFrame(
+        {"SKU": codes, "Customer": "", "Unit price": rng.uniform(5, 50, skus).round(2), "Valid from": months[0]}
+    )
+    resource_table = pd.DataFrame(
+        {"Resource": resources, "Site": "Plant", "Regular cost per hour": 40.0, "Overtime cost per hour": 60.0}
+    )
+    capacity = pd.DataFrame(
+        {
+            "Resource": np.repeat(resources, horizon),
+            "Kind": "Regular",
+            MONTH: np.tile(np.array(months, dtype="datetime64[ns]"), len(resources)),
+            "Hours": 10000.0,
+        }
+    )
+    routings = pd.DataFrame(
+        {"SKU": codes, "Resource": [resources[i % 40] for i in range(skus)], "Hours per unit": 0.05}
+    )
+    costs = pd.DataFrame(
+        {
+            "SKU": codes,
+            "Material cost per unit": 2.0,
+            "Other variable cost per unit": 0.5,
+            "Holding cost per unit-month": 0.05,
+            "Unmet demand": "Backlog",
+            "Backlog cost per unit-month": 0.2,
+        }
+    )
     sub_skus = codes[::5]
-    subcontract = pd.DataFrame({"SKU": np.repeat(sub_skus, horizon), "Subcontractor": "Subco",
-                                "Cost per unit": 9.0,
-                                MONTH: np.tile(np.array(months, dtype="datetime64[ns]"), len(sub_skus)),
-                                "Max units": 100.0})
-    inventory = pd.DataFrame({"SKU": codes, "Opening stock": 100.0, "Safety stock": 20.0,
-                              "Target closing stock": 20.0, "Max stock": np.nan, "Lead time (days)": 14})
-    return build_inputs(cycle, products=products, forecast=forecast, prices=prices, resources=resource_table,
-                        capacity=capacity, routings=routings, costs=costs, subcontract=subcontract,
-                        inventory=inventory)
+    subcontract = pd.DataFrame(
+        {
+            "SKU": np.repeat(sub_skus, horizon),
+            "Subcontractor": "Subco",
+            "Cost per unit": 9.0,
+            MONTH: np.tile(np.array(months, dtype="datetime64[ns]"), len(sub_skus)),
+            "Max units": 100.0,
+        }
+    )
+    inventory = pd.DataFrame(
+        {
+            "SKU": codes,
+            "Opening stock": 100.0,
+            "Safety stock": 20.0,
+            "Target closing stock": 20.0,
+            "Max stock": np.nan,
+            "Lead time (days)": 14,
+        }
+    )
+    return build_inputs(
+        cycle,
+        products=products,
+        forecast=forecast,
+        prices=prices,
+        resources=resource_table,
+        capacity=capacity,
+        routings=routings,
+        costs=costs,
+        subcontract=subcontract,
+        inventory=inventory,
+    )
 
 
 def main() -> None:
@@ -91,8 +138,10 @@ def main() -> None:
         started = time.perf_counter()
         inputs = large_inputs(args.skus) if args.simple else generate(args.skus)
         demand, capacity = write_filled(directory, inputs)
-        print(f"built {args.skus} SKUs, {inputs.forecast.groupby(['SKU', 'Customer']).ngroups} forecast lines "
-              f"× {inputs.cycle.horizon} months in {time.perf_counter() - started:.1f} s")
+        print(
+            f"built {args.skus} SKUs, {inputs.forecast.groupby(['SKU', 'Customer']).ngroups} forecast lines "
+            f"× {inputs.cycle.horizon} months in {time.perf_counter() - started:.1f} s"
+        )
     print(f"demand.xlsx {demand.stat().st_size / 1e6:.1f} MB, capacity.xlsx {capacity.stat().st_size / 1e6:.1f} MB")
 
     times = []
@@ -101,8 +150,10 @@ def main() -> None:
         result = read(demand, capacity)
         times.append(time.perf_counter() - started)
     errors = len(result.errors)
-    print(f"read: best {min(times):.2f} s, runs {', '.join(f'{t:.2f}' for t in times)} s; "
-          f"{len(result.forecast)} forecast rows, {len(result.findings)} findings ({errors} errors)")
+    print(
+        f"read: best {min(times):.2f} s, runs {', '.join(f'{t:.2f}' for t in times)} s; "
+        f"{len(result.forecast)} forecast rows, {len(result.findings)} findings ({errors} errors)"
+    )
     for (severity, sheet), count in sorted(Counter((f.severity, f.sheet) for f in result.findings).items()):
         print(f"  {count:6d} {severity}s on {sheet or '(file)'}")
 
@@ -110,8 +161,10 @@ def main() -> None:
     read(demand, capacity)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"peak Python memory during read (tracemalloc): {peak / 1e6:.0f} MB; "
-          f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
+    print(
+        f"peak Python memory during read (tracemalloc): {peak / 1e6:.0f} MB; "
+        f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -175,29 +175,59 @@ def run_size(n_skus: int) -> list[dict]:
         _timed("read floor (calamine, every cell of both templates)", rows, _calamine_floor, [demand, capacity])
         out = folder / "pack.xlsx"
         begun = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-c", CHILD, "reconcile", str(demand), str(capacity), "-o", str(out)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, "reconcile", str(demand), str(capacity), "-o", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         tree = _TreePeak(child.pid)
         stdout, stderr = child.communicate()
         wall = time.perf_counter() - begun
         tree_peak = tree.stop()
-        stages = [json.loads(line[len("STAGE "):]) for line in stderr.splitlines() if line.startswith("STAGE ")]
+        stages = [json.loads(line[len("STAGE ") :]) for line in stderr.splitlines() if line.startswith("STAGE ")]
         rows.extend(stages)
         if child.returncode != 0 or len(stages) < 4:
-            rows.append({"stage": f"sop reconcile failed (exit {child.returncode}): {stdout[-300:]} "
-                                  f"{stderr[-500:]}", "seconds": "", "peak MB": ""})
+            rows.append(
+                {
+                    "stage": f"sop reconcile failed (exit {child.returncode}): {stdout[-300:]} {stderr[-500:]}",
+                    "seconds": "",
+                    "peak MB": "",
+                }
+            )
             return rows
-        rows.append({"stage": "sop reconcile end to end (process start to exit)", "seconds": round(wall, 2),
-                     "peak MB": max(stage["peak MB"] for stage in stages)})
-        rows.append({"stage": "sop reconcile, all its processes (peak of summed PSS, sampled every 0.2 s)",
-                     "seconds": "", "peak MB": round(tree_peak)})
+        rows.append(
+            {
+                "stage": "sop reconcile end to end (process start to exit)",
+                "seconds": round(wall, 2),
+                "peak MB": max(stage["peak MB"] for stage in stages),
+            }
+        )
+        rows.append(
+            {
+                "stage": "sop reconcile, all its processes (peak of summed PSS, sampled every 0.2 s)",
+                "seconds": "",
+                "peak MB": round(tree_peak),
+            }
+        )
         cells = _count_cells(out)
-        _timed(f"write floor (xlsxwriter constant_memory, {cells:,} cells)", rows, _xlsxwriter_floor,
-               folder / "floor.xlsx", cells)
+        _timed(
+            f"write floor (xlsxwriter constant_memory, {cells:,} cells)",
+            rows,
+            _xlsxwriter_floor,
+            folder / "floor.xlsx",
+            cells,
+        )
         seconds = {row["stage"].split(" (")[0]: row["seconds"] for row in rows}
         for stage, floor in (("read", "read floor"), ("write pack", "write floor")):
-            rows.append({"stage": f"{stage} ÷ {floor} (times)", "seconds": round(seconds[stage] / seconds[floor], 2),
-                         "peak MB": ""})
+            rows.append(
+                {
+                    "stage": f"{stage} ÷ {floor} (times)",
+                    "seconds": round(seconds[stage] / seconds[floor], 2),
+                    "peak MB": "",
+                }
+            )
     return rows
 
 

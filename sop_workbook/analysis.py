@@ -54,43 +54,171 @@ LAUNCH_UNCOVERED_RED = 0.5
 
 # Binding constraint kinds of a gap.
 RESOURCE, MATERIAL, LAUNCH, READINESS, SUBCONTRACT, MARGIN = (
-    "Resource", "Material", "Launch", "Readiness", "Subcontract", "Margin")
+    "Resource",
+    "Material",
+    "Launch",
+    "Readiness",
+    "Subcontract",
+    "Margin",
+)
 # Levers.
 OVERTIME, SUBCONTRACT_LEVER, BUILD_AHEAD, REALLOCATE, PRICE_DEMAND, EXPEDITE = (
-    "Overtime", "Subcontract", "Build ahead", "Reallocate", "Price/demand", "Expedite material")
+    "Overtime",
+    "Subcontract",
+    "Build ahead",
+    "Reallocate",
+    "Price/demand",
+    "Expedite material",
+)
 # Commitment checks.
 ON_TIME, LATE, AT_RISK = "On time", "Late", "At risk"
 
-COST_COLUMNS = ["Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost",
-                "Backlog cost"]
+COST_COLUMNS = [
+    "Material cost",
+    "Other variable cost",
+    "Overtime cost",
+    "Subcontract cost",
+    "Holding cost",
+    "Backlog cost",
+]
 
-PLAN_COLUMNS = ["Scenario", "Family", "SKU", "Month", "Demand", "Confirmed orders", "Shipments", "Production",
-                "Subcontract", "Opening inventory", "Closing inventory", "Backlog", "Lost sales", "Safety stock",
-                "Safety stock shortfall", "Max stock", "Days of supply"]
-CUSTOMER_PLAN_COLUMNS = ["Scenario", "Family", "SKU", "Customer", "Month", "Demand", "Confirmed orders",
-                         "Shipments", "Backlog", "Lost sales", "Unit price", "Revenue"]
-CAPACITY_COLUMNS = ["Scenario", "Resource", "Site", "Month", "Available hours", "Overtime limit", "Overtime hours",
-                    "Used hours", "Required hours", "Utilisation", "Shadow price", "Regular cost per hour",
-                    "Overtime cost per hour", "Regular labour cost", "Overtime cost", "Unabsorbed labour"]
+PLAN_COLUMNS = [
+    "Scenario",
+    "Family",
+    "SKU",
+    "Month",
+    "Demand",
+    "Confirmed orders",
+    "Shipments",
+    "Production",
+    "Subcontract",
+    "Opening inventory",
+    "Closing inventory",
+    "Backlog",
+    "Lost sales",
+    "Safety stock",
+    "Safety stock shortfall",
+    "Max stock",
+    "Days of supply",
+]
+CUSTOMER_PLAN_COLUMNS = [
+    "Scenario",
+    "Family",
+    "SKU",
+    "Customer",
+    "Month",
+    "Demand",
+    "Confirmed orders",
+    "Shipments",
+    "Backlog",
+    "Lost sales",
+    "Unit price",
+    "Revenue",
+]
+CAPACITY_COLUMNS = [
+    "Scenario",
+    "Resource",
+    "Site",
+    "Month",
+    "Available hours",
+    "Overtime limit",
+    "Overtime hours",
+    "Used hours",
+    "Required hours",
+    "Utilisation",
+    "Shadow price",
+    "Regular cost per hour",
+    "Overtime cost per hour",
+    "Regular labour cost",
+    "Overtime cost",
+    "Unabsorbed labour",
+]
 MATERIAL_COLUMNS = ["Scenario", "Material", "Supplier", "Month", "Available", "Used", "Required", "Shadow price"]
-MARGIN_COLUMNS = ["Scenario", "Family", "SKU", "Month", "Shipments", "Revenue", *COST_COLUMNS,
-                  "Contribution margin", "Contribution margin %", "Regular labour cost", "Margin after labour",
-                  "Margin floor %", "Horizon margin %", "Below floor", "Price to meet floor"]
-CUSTOMER_MARGIN_COLUMNS = ["Scenario", "Family", "SKU", "Customer", "Shipments", "Revenue", *COST_COLUMNS,
-                           "Contribution margin", "Contribution margin %", "Regular labour cost",
-                           "Margin after labour"]
-GAP_COLUMNS = ["Scenario", "Gap id", "Family", "SKU", "Customer", "Month", "Unmet units", "Units lost",
-               "Unit price", "Revenue at risk", "Revenue lost", "Binding constraint", "Constraint", "Constraint month",
-               "Shadow price", "Explanation"]
+MARGIN_COLUMNS = [
+    "Scenario",
+    "Family",
+    "SKU",
+    "Month",
+    "Shipments",
+    "Revenue",
+    *COST_COLUMNS,
+    "Contribution margin",
+    "Contribution margin %",
+    "Regular labour cost",
+    "Margin after labour",
+    "Margin floor %",
+    "Horizon margin %",
+    "Below floor",
+    "Price to meet floor",
+]
+CUSTOMER_MARGIN_COLUMNS = [
+    "Scenario",
+    "Family",
+    "SKU",
+    "Customer",
+    "Shipments",
+    "Revenue",
+    *COST_COLUMNS,
+    "Contribution margin",
+    "Contribution margin %",
+    "Regular labour cost",
+    "Margin after labour",
+]
+GAP_COLUMNS = [
+    "Scenario",
+    "Gap id",
+    "Family",
+    "SKU",
+    "Customer",
+    "Month",
+    "Unmet units",
+    "Units lost",
+    "Unit price",
+    "Revenue at risk",
+    "Revenue lost",
+    "Binding constraint",
+    "Constraint",
+    "Constraint month",
+    "Shadow price",
+    "Explanation",
+]
 LEVER_COLUMNS = ["Scenario", "Gap id", "Lever", "Description", "Units closed", "Cost", "Margin effect", "Priced by"]
-INVENTORY_COLUMNS = ["Scenario", "Family", "SKU", "Month", "Closing inventory", "Safety stock", "Max stock",
-                     "Below safety stock", "Days of supply"]
-COMMITMENT_COLUMNS = ["Order ref", "Customer", "SKU", "Quantity", "Requested date", "Status", "Planned on time",
-                      "Check", "Promise date", "Days late", "Note"]
-LAUNCH_COLUMNS = ["SKU", "Launch month", "Ready from month", "Supplier qualified", "Process validated", "RAG",
-                  "Reason"]
-SCENARIO_COLUMNS = ["Scenario", "Demand", "Shipments", "Fill rate", "Revenue", "Contribution margin",
-                    "Contribution margin %", "Revenue at risk", "Peak utilisation"]
+INVENTORY_COLUMNS = [
+    "Scenario",
+    "Family",
+    "SKU",
+    "Month",
+    "Closing inventory",
+    "Safety stock",
+    "Max stock",
+    "Below safety stock",
+    "Days of supply",
+]
+COMMITMENT_COLUMNS = [
+    "Order ref",
+    "Customer",
+    "SKU",
+    "Quantity",
+    "Requested date",
+    "Status",
+    "Planned on time",
+    "Check",
+    "Promise date",
+    "Days late",
+    "Note",
+]
+LAUNCH_COLUMNS = ["SKU", "Launch month", "Ready from month", "Supplier qualified", "Process validated", "RAG", "Reason"]
+SCENARIO_COLUMNS = [
+    "Scenario",
+    "Demand",
+    "Shipments",
+    "Fill rate",
+    "Revenue",
+    "Contribution margin",
+    "Contribution margin %",
+    "Revenue at risk",
+    "Peak utilisation",
+]
 BUDGET_COLUMNS = ["Family", "Month", "Measure", "Budget", "Plan", "Variance"]
 ACCURACY_COLUMNS = ["Level", "Family", "SKU", "Months", "Forecast", "Actual", "MAPE", "Bias"]
 
@@ -219,9 +347,15 @@ def plan(inputs: Inputs) -> Results:
     return analyse(inputs, solutions, solver=resolve)
 
 
-def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
-            resolved_gaps: int = RESOLVED_GAPS, checked_orders: int = CHECKED_ORDERS,
-            resolve_limit: int | None = None) -> Results:
+def analyse(
+    inputs: Inputs,
+    solutions: dict,
+    *,
+    solver: Callable | None = None,
+    resolved_gaps: int = RESOLVED_GAPS,
+    checked_orders: int = CHECKED_ORDERS,
+    resolve_limit: int | None = None,
+) -> Results:
     """Turn the planner's solutions into the analyses of the meeting pack.
 
     Args:
@@ -256,8 +390,11 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
     # 1.01-1.37 s, median 1.19, with a child per scenario; 5,000 SKUs: 4.46-5.34 s against 5.10-6.21 s).
     size = (statistics or {}).get("columns", 0)
     others = {scenario: solutions[scenario] for scenario in scenarios[1:]}
-    child = (parallel.Forked(_other_scenarios, ctx, others)
-             if others and size > PARALLEL_ANALYSIS_ABOVE and parallel.possible() else None)
+    child = (
+        parallel.Forked(_other_scenarios, ctx, others)
+        if others and size > PARALLEL_ANALYSIS_ABOVE and parallel.possible()
+        else None
+    )
     if resolve_limit is None:
         nonzeros = (statistics or {}).get("largest block nonzeros") or (statistics or {}).get("nonzeros")
         resolve_limit = int(RESOLVE_WORK / float(nonzeros) ** 1.5) if nonzeros else None
@@ -279,7 +416,8 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
         if child is not None:
             child.cancel()
     plans, customer_plans, capacities, materials, margins, customer_margins, gaps = (
-        list(frames) for frames in zip(*(analysed[scenario][0] for scenario in scenarios)))
+        list(frames) for frames in zip(*(analysed[scenario][0] for scenario in scenarios))
+    )
 
     plan_frame = _concat(plans, PLAN_COLUMNS)
     capacity_frame = _concat(capacities, CAPACITY_COLUMNS)
@@ -287,8 +425,11 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
     margin_frame = _concat(margins, MARGIN_COLUMNS)
     for scenario in scenarios[1:]:
         lever_rows += analysed[scenario][1]
-    levers = (pd.DataFrame(lever_rows, columns=LEVER_COLUMNS) if len(gap_frame)
-              else pd.DataFrame({c: pd.Series(dtype=object) for c in LEVER_COLUMNS}))
+    levers = (
+        pd.DataFrame(lever_rows, columns=LEVER_COLUMNS)
+        if len(gap_frame)
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in LEVER_COLUMNS})
+    )
     scenarios_summary = _scenarios_summary(scenarios, plan_frame, margin_frame, gap_frame, capacity_frame)
     budget = _budget(ctx, plan_frame, margin_frame)
     results = Results(
@@ -313,8 +454,7 @@ def analyse(inputs: Inputs, solutions: dict, *, solver: Callable | None = None,
     return results
 
 
-def forecast_accuracy(forecast_long: pd.DataFrame, actuals_long: pd.DataFrame,
-                      products: pd.DataFrame) -> pd.DataFrame:
+def forecast_accuracy(forecast_long: pd.DataFrame, actuals_long: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
     """Forecast accuracy of a forecast against actual shipments, by family and by SKU.
 
     Only months present in both are compared: a cycle's Actuals are the past months and its forecast the
@@ -352,9 +492,18 @@ def forecast_accuracy(forecast_long: pd.DataFrame, actuals_long: pd.DataFrame,
             if actual <= EPS:
                 continue  # nothing sold: a percentage error is undefined
             error = group["Forecast"] - group["Actual"]
-            rows.append({"Level": level, "Family": key[0], "SKU": key[1] if level == "SKU" else "",
-                         "Months": int(group["Month"].nunique()), "Forecast": group["Forecast"].sum(),
-                         "Actual": actual, "MAPE": error.abs().sum() / actual, "Bias": error.sum() / actual})
+            rows.append(
+                {
+                    "Level": level,
+                    "Family": key[0],
+                    "SKU": key[1] if level == "SKU" else "",
+                    "Months": int(group["Month"].nunique()),
+                    "Forecast": group["Forecast"].sum(),
+                    "Actual": actual,
+                    "MAPE": error.abs().sum() / actual,
+                    "Bias": error.sum() / actual,
+                }
+            )
     return pd.DataFrame(rows, columns=ACCURACY_COLUMNS) if rows else empty
 
 
@@ -379,12 +528,16 @@ class _Context:
         self.backlog_cost = dict(zip(costs["SKU"], _num(costs["Backlog cost per unit-month"])))
         self.unmet_kind = dict(zip(costs["SKU"], costs["Unmet demand"].astype(str)))
         self.routing: dict[str, list[tuple[str, float]]] = {}
-        for sku, resource, hours in zip(inputs.routings["SKU"], inputs.routings["Resource"],
-                                        _num(inputs.routings["Hours per unit"])):
+        for sku, resource, hours in zip(
+            inputs.routings["SKU"], inputs.routings["Resource"], _num(inputs.routings["Hours per unit"])
+        ):
             self.routing.setdefault(sku, []).append((resource, float(hours)))
         self.bom: dict[str, list[tuple[str, float]]] = {}
-        for sku, material, quantity in zip(inputs.bill_of_materials["SKU"], inputs.bill_of_materials["Material"],
-                                           _num(inputs.bill_of_materials["Quantity per unit"])):
+        for sku, material, quantity in zip(
+            inputs.bill_of_materials["SKU"],
+            inputs.bill_of_materials["Material"],
+            _num(inputs.bill_of_materials["Quantity per unit"]),
+        ):
             self.bom.setdefault(sku, []).append((material, float(quantity)))
         # Who uses each resource and material: (kind, name) → [(SKU, hours or quantity per unit)].
         self.users: dict[tuple[str, str], list[tuple[str, float]]] = {}
@@ -400,8 +553,9 @@ class _Context:
         self.ready = {sku: _month_start(row["Ready from month"]) for sku, row in self.readiness.items()}
         subcontract = inputs.subcontract.drop_duplicates(["SKU", "Subcontractor"])
         self.subcontract_cost: dict[str, tuple[str, float]] = {}  # the cheapest subcontractor per SKU
-        for sku, name, cost in zip(subcontract["SKU"], subcontract["Subcontractor"],
-                                   _num(subcontract["Cost per unit"])):
+        for sku, name, cost in zip(
+            subcontract["SKU"], subcontract["Subcontractor"], _num(subcontract["Cost per unit"])
+        ):
             if sku not in self.subcontract_cost or cost < self.subcontract_cost[sku][1]:
                 self.subcontract_cost[sku] = (name, float(cost))
         inventory = inputs.inventory.drop_duplicates("SKU")
@@ -474,18 +628,25 @@ def _sku_resource_hours(ctx: _Context, sku_month: pd.DataFrame, quantity: str) -
 def _capacity(ctx: _Context, scenario: str, solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The capacity frame, and the labour each SKU absorbs (SKU, Month, Overtime cost, Regular labour cost)."""
     frame = solution.resource_month.copy()
-    for column in ("Available hours", "Overtime limit", "Overtime hours", "Used hours", "Regular cost per hour",
-                   "Overtime cost per hour", "Shadow price"):
+    for column in (
+        "Available hours",
+        "Overtime limit",
+        "Overtime hours",
+        "Used hours",
+        "Regular cost per hour",
+        "Overtime cost per hour",
+        "Shadow price",
+    ):
         frame[column] = _num(frame[column])
     # Required hours = Σ routing hours × demand: what full demand would load, made in its own month.
     required = _by(_sku_resource_hours(ctx, solution.sku_month, "Demand"), ["Resource", "Month"], ["Hours"])
-    frame = frame.merge(required.rename(columns={"Hours": "Required hours"}), on=["Resource", "Month"],
-                        how="left")
+    frame = frame.merge(required.rename(columns={"Hours": "Required hours"}), on=["Resource", "Month"], how="left")
     frame["Required hours"] = frame["Required hours"].fillna(0.0)
     available, used = frame["Available hours"], frame["Used hours"]
     # Utilisation = used / regular hours; a resource without regular hours is 0 when idle, 1 when working.
-    frame["Utilisation"] = np.where(available > EPS, used / available.where(available > EPS, 1.0),
-                                    np.where(used > EPS, 1.0, 0.0))
+    frame["Utilisation"] = np.where(
+        available > EPS, used / available.where(available > EPS, 1.0), np.where(used > EPS, 1.0, 0.0)
+    )
     frame["Regular used"] = (used - frame["Overtime hours"]).clip(lower=0.0).clip(upper=available)
     regular_used = frame["Regular used"]
     frame["Regular labour cost"] = available * frame["Regular cost per hour"]
@@ -498,10 +659,24 @@ def _capacity(ctx: _Context, scenario: str, solution) -> tuple[pd.DataFrame, pd.
     # Each SKU absorbs the resource's used regular hours and overtime in proportion to the hours it used.
     hours = _sku_resource_hours(ctx, solution.sku_month, "Production")
     total = _by(hours, ["Resource", "Month"], ["Hours"]).rename(columns={"Hours": "Total"})
-    hours = hours.merge(total, on=["Resource", "Month"]).merge(
-        frame[
-            ["Resource", "Month", "Regular used", "Regular cost per hour", "Overtime hours",
-             "Overtime cost per hour"]], on=["Resource", "Month"], how="left").fillna(0.0)
+    hours = (
+        hours.merge(total, on=["Resource", "Month"])
+        .merge(
+            frame[
+                [
+                    "Resource",
+                    "Month",
+                    "Regular used",
+                    "Regular cost per hour",
+                    "Overtime hours",
+                    "Overtime cost per hour",
+                ]
+            ],
+            on=["Resource", "Month"],
+            how="left",
+        )
+        .fillna(0.0)
+    )
     share = np.where(hours["Total"] > EPS, hours["Hours"] / hours["Total"].where(hours["Total"] > EPS, 1.0), 0.0)
     hours["Regular labour cost"] = share * hours["Regular used"] * hours["Regular cost per hour"]
     hours["Overtime cost"] = share * hours["Overtime hours"] * hours["Overtime cost per hour"]
@@ -533,8 +708,9 @@ def _margin(ctx: _Context, scenario: str, solution, absorbed: pd.DataFrame) -> p
     frame = solution.sku_month[["SKU", "Month", "Production", "Shipments", "Closing inventory", "Backlog"]].copy()
     for column in ("Production", "Shipments", "Closing inventory", "Backlog"):
         frame[column] = _num(frame[column])
-    revenue = _by(solution.customer_month.assign(Revenue=_num(solution.customer_month["Revenue"])),
-                  ["SKU", "Month"], ["Revenue"])
+    revenue = _by(
+        solution.customer_month.assign(Revenue=_num(solution.customer_month["Revenue"])), ["SKU", "Month"], ["Revenue"]
+    )
     subcontract = solution.subcontract.copy()
     subcontract["Subcontract cost"] = _num(subcontract["Units"]) * _num(subcontract["Cost per unit"])
     subcontract = _by(subcontract, ["SKU", "Month"], ["Subcontract cost"])
@@ -557,15 +733,16 @@ def _margin(ctx: _Context, scenario: str, solution, absorbed: pd.DataFrame) -> p
     # The floor is a horizon-level promise per SKU: (Σ revenue − Σ costs) / Σ revenue ≥ floor. The price that
     # meets it with the same shipments and costs solves (S·p − C) / (S·p) = floor: p = C / (S · (1 − floor)).
     totals = frame.groupby("SKU", sort=False).agg(
-        revenue=("Revenue", "sum"), margin=("Contribution margin", "sum"), shipments=("Shipments", "sum"))
+        revenue=("Revenue", "sum"), margin=("Contribution margin", "sum"), shipments=("Shipments", "sum")
+    )
     totals["costs"] = totals["revenue"] - totals["margin"]
     totals["floor"] = totals.index.map(ctx.floor).astype(float)
     totals["percent"] = _ratio(totals["margin"], totals["revenue"])
-    totals["below"] = (totals["floor"].notna() & (totals["revenue"] > EPS)
-                       & (totals["percent"] < totals["floor"] - 1e-9))
+    totals["below"] = totals["floor"].notna() & (totals["revenue"] > EPS) & (totals["percent"] < totals["floor"] - 1e-9)
     can_price = totals["below"] & (totals["shipments"] > EPS) & (totals["floor"] < 1)
-    totals["price"] = (totals["costs"] / (totals["shipments"].where(can_price)
-                                          * (1 - totals["floor"].where(can_price)))).where(can_price)
+    totals["price"] = (
+        totals["costs"] / (totals["shipments"].where(can_price) * (1 - totals["floor"].where(can_price)))
+    ).where(can_price)
     frame["Horizon margin %"] = _map(sku, totals["percent"]).astype(float)
     frame["Below floor"] = _map(sku, totals["below"]).astype(bool)
     frame["Price to meet floor"] = _map(sku, totals["price"]).astype(float)
@@ -586,14 +763,19 @@ def _customer_margin(ctx: _Context, scenario: str, solution, margin: pd.DataFram
     # Costs of a SKU with no customer (stock built for the closing target) stay on one row so totals still add.
     orphans = sku_totals.loc[~sku_totals["SKU"].isin(customers["SKU"]), ["SKU"]]
     if len(orphans):
-        customers = pd.concat([customers, orphans.assign(Customer="(no customer)", Shipments=0.0, Demand=0.0,
-                                                         Revenue=0.0)], ignore_index=True)
+        customers = pd.concat(
+            [customers, orphans.assign(Customer="(no customer)", Shipments=0.0, Demand=0.0, Revenue=0.0)],
+            ignore_index=True,
+        )
     # Share by shipments; by demand where a SKU shipped nothing; evenly where it had no demand either.
     by_sku = customers.groupby("SKU")
     shipped, wanted = by_sku["Shipments"].transform("sum"), by_sku["Demand"].transform("sum")
     count = by_sku["SKU"].transform("size").astype(float)
-    share = np.where(shipped > EPS, customers["Shipments"] / shipped.where(shipped > EPS, 1.0),
-                     np.where(wanted > EPS, customers["Demand"] / wanted.where(wanted > EPS, 1.0), 1.0 / count))
+    share = np.where(
+        shipped > EPS,
+        customers["Shipments"] / shipped.where(shipped > EPS, 1.0),
+        np.where(wanted > EPS, customers["Demand"] / wanted.where(wanted > EPS, 1.0), 1.0 / count),
+    )
     frame = customers.merge(sku_totals, on="SKU", how="left")
     for column in allocated:
         frame[column] = frame[column].fillna(0.0) * share
@@ -618,8 +800,9 @@ def _unmet(ctx: _Context, customer_month: pd.DataFrame) -> pd.DataFrame:
     demand d[t] the units still owed at its end are min(d[t], backlog[t]); the backlog left at the horizon end is
     the newest demand, which is lost.
     """
-    frame = customer_month[["SKU", "Customer", "Month", "Demand", "Shipments", "Backlog", "Lost sales",
-                            "Unit price"]].copy()
+    frame = customer_month[
+        ["SKU", "Customer", "Month", "Demand", "Shipments", "Backlog", "Lost sales", "Unit price"]
+    ].copy()
     for column in ("Demand", "Shipments", "Backlog", "Lost sales", "Unit price"):
         frame[column] = _num(frame[column]).to_numpy()
     frame = frame.sort_values(["SKU", "Customer", "Month"], kind="stable").reset_index(drop=True)
@@ -632,10 +815,19 @@ def _unmet(ctx: _Context, customer_month: pd.DataFrame) -> pd.DataFrame:
     demand = frame["Demand"].to_numpy()
     owed = np.minimum(demand, backlog)
     # The remainder at the end is the newest owed units: month t loses what is left of it after later months.
-    remainder = pd.Series(np.where(is_last, backlog, 0.0)).groupby(
-        [frame["SKU"], frame["Customer"]], sort=False).transform("sum").to_numpy()
-    owed_later = (pd.Series(owed[::-1]).groupby([frame["SKU"].to_numpy()[::-1], frame["Customer"].to_numpy()[::-1]],
-                                                 sort=False).cumsum().to_numpy()[::-1] - owed)
+    remainder = (
+        pd.Series(np.where(is_last, backlog, 0.0))
+        .groupby([frame["SKU"], frame["Customer"]], sort=False)
+        .transform("sum")
+        .to_numpy()
+    )
+    owed_later = (
+        pd.Series(owed[::-1])
+        .groupby([frame["SKU"].to_numpy()[::-1], frame["Customer"].to_numpy()[::-1]], sort=False)
+        .cumsum()
+        .to_numpy()[::-1]
+        - owed
+    )
     backlog_lost = np.clip(remainder - owed_later, 0.0, owed)
     short = np.clip(demand - frame["Shipments"].to_numpy(), 0.0, None)
     frame["Unmet units"] = np.where(waits, owed, short)
@@ -650,8 +842,10 @@ def _gaps(ctx: _Context, scenario: str, unmet: pd.DataFrame, duals: _Duals) -> p
         return pd.DataFrame({c: pd.Series(dtype=object) for c in GAP_COLUMNS})
     frame["Revenue at risk"] = frame["Unmet units"] * frame["Unit price"]
     frame["Revenue lost"] = frame["Units lost"] * frame["Unit price"]
-    found = [_binding(ctx, duals, sku, customer, month, price) for sku, customer, month, price in
-             zip(frame["SKU"], frame["Customer"], frame["Month"], frame["Unit price"])]
+    found = [
+        _binding(ctx, duals, sku, customer, month, price)
+        for sku, customer, month, price in zip(frame["SKU"], frame["Customer"], frame["Month"], frame["Unit price"])
+    ]
     frame["Binding constraint"] = [f[0] for f in found]
     frame["Constraint"] = [f[1] for f in found]
     frame["Constraint month"] = [f[2] for f in found]
@@ -659,8 +853,9 @@ def _gaps(ctx: _Context, scenario: str, unmet: pd.DataFrame, duals: _Duals) -> p
     frame["Explanation"] = [f[4] for f in found]
     frame.insert(0, "Scenario", scenario)
     frame["Family"] = _families(ctx, frame["SKU"])
-    frame = frame.sort_values(["Revenue at risk", "SKU", "Customer", "Month"],
-                              ascending=[False, True, True, True], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(
+        ["Revenue at risk", "SKU", "Customer", "Month"], ascending=[False, True, True, True], kind="stable"
+    ).reset_index(drop=True)
     width = max(2, len(str(len(frame))))
     frame["Gap id"] = [f"G{i:0{width}d}" for i in range(1, len(frame) + 1)]
     return _columns(frame, GAP_COLUMNS)
@@ -674,19 +869,24 @@ class _Duals:
         resources = solution.resource_month
         keys = list(zip(resources["Resource"].tolist(), _stamps(resources["Month"])))
         self.hour_value = dict(zip(keys, _num(resources["Shadow price"])))
-        self.resource = _records(keys, resources, ["Available hours", "Overtime limit", "Overtime hours",
-                                                   "Used hours"])
+        self.resource = _records(keys, resources, ["Available hours", "Overtime limit", "Overtime hours", "Used hours"])
         # Idle regular hours = available − regular hours used (used less overtime).
-        regular_used = np.maximum(0.0, _num(resources["Used hours"]).to_numpy()
-                                  - _num(resources["Overtime hours"]).to_numpy())
-        self.idle_hours = dict(zip(keys, np.maximum(0.0, _num(resources["Available hours"]).to_numpy()
-                                                    - regular_used).tolist()))
+        regular_used = np.maximum(
+            0.0, _num(resources["Used hours"]).to_numpy() - _num(resources["Overtime hours"]).to_numpy()
+        )
+        self.idle_hours = dict(
+            zip(keys, np.maximum(0.0, _num(resources["Available hours"]).to_numpy() - regular_used).tolist())
+        )
         materials = solution.material_month
         keys = list(zip(materials["Material"].tolist(), _stamps(materials["Month"])))
         self.unit_value = dict(zip(keys, _num(materials["Shadow price"])))
         self.material = _records(keys, materials, ["Supplier", "Available", "Used"])
-        self.unused_material = dict(zip(keys, np.maximum(0.0, _num(materials["Available"]).to_numpy()
-                                                         - _num(materials["Used"]).to_numpy()).tolist()))
+        self.unused_material = dict(
+            zip(
+                keys,
+                np.maximum(0.0, _num(materials["Available"]).to_numpy() - _num(materials["Used"]).to_numpy()).tolist(),
+            )
+        )
         # What each SKU makes in a month, where it makes anything (`_reallocate` looks at no other).
         sku_month = solution.sku_month
         made = _num(sku_month["Production"]).to_numpy()
@@ -700,8 +900,10 @@ class _Duals:
         subcontract = solution.subcontract
         full = subcontract[_num(subcontract["Units"]).to_numpy() >= _num(subcontract["Max units"]).to_numpy() - EPS]
         self.full_subcontract: dict[tuple, list] = {}
-        for key, row in zip(zip(full["SKU"].tolist(), _stamps(full["Month"])),
-                            _records(range(len(full)), full, ["Subcontractor", "Max units"]).values()):
+        for key, row in zip(
+            zip(full["SKU"].tolist(), _stamps(full["Month"])),
+            _records(range(len(full)), full, ["Subcontractor", "Max units"]).values(),
+        ):
             self.full_subcontract.setdefault(key, []).append(row)
         self.cheapest_users: dict[tuple, list] = {}  # filled by _reallocate, per constraint and month
 
@@ -725,9 +927,14 @@ def _binding(ctx: _Context, duals: _Duals, sku: str, customer: str, month, price
     month = pd.Timestamp(month)
     ready = ctx.ready.get(sku)
     if ready is not None and not pd.isna(ready) and month < ready:
-        return (READINESS, sku, ready, 0.0,
-                f"{sku} cannot be made before {ctx.label(ready)} (Launch readiness), so demand in "
-                f"{ctx.label(month)} is more than the stock on hand")
+        return (
+            READINESS,
+            sku,
+            ready,
+            0.0,
+            f"{sku} cannot be made before {ctx.label(ready)} (Launch readiness), so demand in "
+            f"{ctx.label(month)} is more than the stock on hand",
+        )
     routing = ctx.routing.get(sku, [])
     supply_costs = []
     if routing:
@@ -735,9 +942,14 @@ def _binding(ctx: _Context, duals: _Duals, sku: str, customer: str, month, price
     if sku in ctx.subcontract_cost:
         supply_costs.append(ctx.subcontract_cost[sku][1])
     if supply_costs and price < min(supply_costs) - EPS:
-        return (MARGIN, sku, month, 0.0,
-                f"{sku} sells to {customer} at {ctx.money(price)}, below the {ctx.money(min(supply_costs))} it "
-                f"costs to supply a unit; supplying it would lose money")
+        return (
+            MARGIN,
+            sku,
+            month,
+            0.0,
+            f"{sku} sells to {customer} at {ctx.money(price)}, below the {ctx.money(min(supply_costs))} it "
+            f"costs to supply a unit; supplying it would lose money",
+        )
 
     best = None  # (value per unit of the SKU, kind, name, month, shadow price)
     for earlier in (m for m in ctx.months if m <= month and (ready is None or pd.isna(ready) or m >= ready)):
@@ -753,31 +965,51 @@ def _binding(ctx: _Context, duals: _Duals, sku: str, customer: str, month, price
         per_unit, kind, name, when, value = best
         building = "" if when == month else f", when it would have to build for {ctx.label(month)}"
         # A value per unit far above the price comes from the penalty on a late confirmed order, not margin.
-        worth = (f"one more {'hour' if kind == RESOURCE else 'unit'} would let a confirmed order ship on time"
-                 if per_unit > max(price, EPS) * 2 else None)
+        worth = (
+            f"one more {'hour' if kind == RESOURCE else 'unit'} would let a confirmed order ship on time"
+            if per_unit > max(price, EPS) * 2
+            else None
+        )
         if kind == RESOURCE:
             row = duals.resource.get((name, when))
             overtime = ""
-            if row is not None and float(row["Overtime limit"]) > EPS and \
-                    float(row["Overtime hours"]) >= float(row["Overtime limit"]) - EPS:
+            if (
+                row is not None
+                and float(row["Overtime limit"]) > EPS
+                and float(row["Overtime hours"]) >= float(row["Overtime limit"]) - EPS
+            ):
                 overtime = ", overtime included"
-            sentence = (f"{name} is full in {ctx.label(when)}{overtime}{building}; "
-                        f"{worth or 'one more hour is worth ' + ctx.money(value)}")
+            sentence = (
+                f"{name} is full in {ctx.label(when)}{overtime}{building}; "
+                f"{worth or 'one more hour is worth ' + ctx.money(value)}"
+            )
         else:
             row = duals.material.get((name, when))
             supplier = f" from {row['Supplier']}" if row is not None and str(row["Supplier"]) else ""
-            sentence = (f"{name}{supplier} is short in {ctx.label(when)}{building}; "
-                        f"{worth or 'one more unit is worth ' + ctx.money(value)}")
+            sentence = (
+                f"{name}{supplier} is short in {ctx.label(when)}{building}; "
+                f"{worth or 'one more unit is worth ' + ctx.money(value)}"
+            )
         return kind, name, when, value, sentence
 
     for row in duals.full_subcontract.get((sku, month), []):
         reason = "" if routing else f" and {sku} has no routing to make it in-house"
-        return (SUBCONTRACT, str(row["Subcontractor"]), month, 0.0,
-                f"{row['Subcontractor']} delivers its most of {float(row['Max units']):,.0f} units of {sku} in "
-                f"{ctx.label(month)}{reason}")
-    return (MARGIN, sku, month, 0.0,
-            f"Supplying more {sku} in {ctx.label(month)} would cost more than it earns (overtime, subcontract "
-            f"and holding costs included)")
+        return (
+            SUBCONTRACT,
+            str(row["Subcontractor"]),
+            month,
+            0.0,
+            f"{row['Subcontractor']} delivers its most of {float(row['Max units']):,.0f} units of {sku} in "
+            f"{ctx.label(month)}{reason}",
+        )
+    return (
+        MARGIN,
+        sku,
+        month,
+        0.0,
+        f"Supplying more {sku} in {ctx.label(month)} would cost more than it earns (overtime, subcontract "
+        f"and holding costs included)",
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -815,9 +1047,15 @@ def _scenario_frames(ctx: _Context, scenario: str, solution, duals: _Duals, unme
     """One scenario's plan, customer plan, capacity, materials, margin, customer margin and gaps."""
     capacity, absorbed = _capacity(ctx, scenario, solution)
     margin = _margin(ctx, scenario, solution, absorbed)
-    return (_plan(ctx, scenario, solution), _customer_plan(ctx, scenario, solution), capacity,
-            _materials(ctx, scenario, solution), margin, _customer_margin(ctx, scenario, solution, margin),
-            _gaps(ctx, scenario, unmet, duals))
+    return (
+        _plan(ctx, scenario, solution),
+        _customer_plan(ctx, scenario, solution),
+        capacity,
+        _materials(ctx, scenario, solution),
+        margin,
+        _customer_margin(ctx, scenario, solution, margin),
+        _gaps(ctx, scenario, unmet, duals),
+    )
 
 
 def _other_scenarios(ctx: _Context, solutions: dict) -> dict[str, tuple[tuple, list[dict]]]:
@@ -833,8 +1071,16 @@ def _other_scenario(ctx: _Context, scenario: str, solution) -> tuple[tuple, list
     return frames, _scenario_levers(ctx, scenario, solution, duals, unmet, frames[-1], None, 0)
 
 
-def _scenario_levers(ctx: _Context, scenario: str, solution, duals: _Duals, unmet: pd.DataFrame,
-                     gaps: pd.DataFrame, resolver: _Resolver | None, resolved_gaps: int) -> list[dict]:
+def _scenario_levers(
+    ctx: _Context,
+    scenario: str,
+    solution,
+    duals: _Duals,
+    unmet: pd.DataFrame,
+    gaps: pd.DataFrame,
+    resolver: _Resolver | None,
+    resolved_gaps: int,
+) -> list[dict]:
     """The priced menu of levers for every gap of one scenario (rows of LEVER_COLUMNS); the largest Base gaps
     are priced by re-solving when a resolver is given."""
     rows: list[dict] = []
@@ -842,23 +1088,36 @@ def _scenario_levers(ctx: _Context, scenario: str, solution, duals: _Duals, unme
         return rows
     base_unmet = _sku_month_totals(unmet)
     for position, gap in enumerate(gaps.to_dict("records")):
-        wanted = (scenario == "Base" and position < resolved_gaps and resolver is not None
-                  and resolver.solver is not None)
+        wanted = (
+            scenario == "Base" and position < resolved_gaps and resolver is not None and resolver.solver is not None
+        )
         for lever in _lever_menu(ctx, duals, gap):
-            row = {"Scenario": scenario, "Gap id": gap["Gap id"], "Lever": lever["lever"],
-                   "Description": lever["description"]}
+            row = {
+                "Scenario": scenario,
+                "Gap id": gap["Gap id"],
+                "Lever": lever["lever"],
+                "Description": lever["description"],
+            }
             key = (scenario, repr(lever["adjustments"]))
             if wanted and lever["adjustments"] is not None and resolver.can(key):
                 row.update(_resolved(ctx, resolver, key, solution, base_unmet, gap, lever))
                 rows.append(row)
                 continue
-            row.update({"Units closed": lever["units"], "Cost": lever["cost"],
-                        "Margin effect": lever["margin"], "Priced by": "Estimate"})
+            row.update(
+                {
+                    "Units closed": lever["units"],
+                    "Cost": lever["cost"],
+                    "Margin effect": lever["margin"],
+                    "Priced by": "Estimate",
+                }
+            )
             if wanted and lever["adjustments"] is None:
                 row["Description"] += " (estimate from the plan's unit costs; no re-solve can force it)"
             elif wanted:
-                row["Description"] += (" (estimate from shadow prices and unit costs: the re-solves allowed "
-                                       "for a model this size are used up)")
+                row["Description"] += (
+                    " (estimate from shadow prices and unit costs: the re-solves allowed "
+                    "for a model this size are used up)"
+                )
             else:
                 row["Description"] += " (estimate from shadow prices and unit costs)"
             rows.append(row)
@@ -884,15 +1143,18 @@ def _total_costs(solution) -> dict:
     }
 
 
-def _resolved(ctx: _Context, resolver: _Resolver, key: tuple, solution, base_unmet: dict, gap,
-              lever: dict) -> dict:
+def _resolved(ctx: _Context, resolver: _Resolver, key: tuple, solution, base_unmet: dict, gap, lever: dict) -> dict:
     """Re-solve with the lever's adjustments: units closed of the gap's SKU-month, cost, margin effect."""
     try:
         new = resolver.solve(key, ctx.inputs, gap["Scenario"], lever["adjustments"])
     except SopError as error:
-        return {"Units closed": lever["units"], "Cost": lever["cost"], "Margin effect": lever["margin"],
-                "Priced by": "Estimate", "Description": f"{lever['description']} (estimate: the re-solve failed: "
-                                                        f"{error})"}
+        return {
+            "Units closed": lever["units"],
+            "Cost": lever["cost"],
+            "Margin effect": lever["margin"],
+            "Priced by": "Estimate",
+            "Description": f"{lever['description']} (estimate: the re-solve failed: {error})",
+        }
     sku_month = (gap["SKU"], gap["Month"])
     # Unmet units are worked out line by line, so the gap's SKU alone gives its figure.
     customers = new.customer_month
@@ -902,9 +1164,12 @@ def _resolved(ctx: _Context, resolver: _Resolver, key: tuple, solution, base_unm
     # Cost = what the lever itself spends: the added overtime or subcontract bill; for a price change, the
     # plan's added costs. Margin effect = the re-solved contribution margin − the plan's.
     cost_key = lever["lever"] if lever["lever"] in (OVERTIME, SUBCONTRACT_LEVER) else "costs"
-    return {"Units closed": closed, "Cost": after[cost_key] - before[cost_key],
-            "Margin effect": float(new.contribution_margin) - float(solution.contribution_margin),
-            "Priced by": "Re-solve"}
+    return {
+        "Units closed": closed,
+        "Cost": after[cost_key] - before[cost_key],
+        "Margin effect": float(new.contribution_margin) - float(solution.contribution_margin),
+        "Priced by": "Re-solve",
+    }
 
 
 def _adjustments(**changes):
@@ -940,12 +1205,18 @@ def _lever_menu(ctx: _Context, duals: _Duals, gap) -> list[dict]:
     if kind == MATERIAL:
         quantity = dict(ctx.bom.get(sku, [])).get(gap["Constraint"], 0.0)
         holding = ctx.holding_cost.get(sku, 0.0) * months_between(when)
-        levers.append({"lever": EXPEDITE,
-                       "description": f"Expedite {units * quantity:,.0f} more units of {gap['Constraint']} for "
-                                      f"{ctx.label(when)} at the usual material cost (any expediting premium "
-                                      f"comes on top)",
-                       "units": units, "cost": units * holding, "margin": units * value(variable + holding),
-                       "adjustments": _adjustments(extra_material={(gap["Constraint"], when): units * quantity})})
+        levers.append(
+            {
+                "lever": EXPEDITE,
+                "description": f"Expedite {units * quantity:,.0f} more units of {gap['Constraint']} for "
+                f"{ctx.label(when)} at the usual material cost (any expediting premium "
+                f"comes on top)",
+                "units": units,
+                "cost": units * holding,
+                "margin": units * value(variable + holding),
+                "adjustments": _adjustments(extra_material={(gap["Constraint"], when): units * quantity}),
+            }
+        )
     if kind == RESOURCE and routing:
         # Overtime on every routing resource that is full in the constraint month, sized to the gap.
         full = [(r, h) for r, h in routing if duals.hour_value.get((r, when), 0.0) > EPS]
@@ -954,17 +1225,29 @@ def _lever_menu(ctx: _Context, duals: _Duals, gap) -> list[dict]:
             per_unit = sum(h * ctx.overtime_rate.get(r, 0.0) for r, h in full)
             holding = ctx.holding_cost.get(sku, 0.0) * months_between(when)
             names = ", ".join(f"{units * h:,.1f} h on {r}" for r, h in full)
-            levers.append({"lever": OVERTIME, "description": f"Add overtime in {ctx.label(when)}: {names}",
-                           "units": units, "cost": units * per_unit,
-                           "margin": units * value(variable + per_unit + holding),
-                           "adjustments": _adjustments(extra_overtime=extra)})
+            levers.append(
+                {
+                    "lever": OVERTIME,
+                    "description": f"Add overtime in {ctx.label(when)}: {names}",
+                    "units": units,
+                    "cost": units * per_unit,
+                    "margin": units * value(variable + per_unit + holding),
+                    "adjustments": _adjustments(extra_overtime=extra),
+                }
+            )
     if sku in ctx.subcontract_cost and kind != READINESS:  # nor may a subcontractor supply before readiness
         name, unit_cost = ctx.subcontract_cost[sku]
-        levers.append({"lever": SUBCONTRACT_LEVER,
-                       "description": f"Subcontract {units:,.0f} more units of {sku} to {name} in "
-                                      f"{ctx.label(month)} at {ctx.money(unit_cost)} a unit",
-                       "units": units, "cost": units * unit_cost, "margin": units * value(unit_cost),
-                       "adjustments": _adjustments(extra_subcontract={(sku, month): units})})
+        levers.append(
+            {
+                "lever": SUBCONTRACT_LEVER,
+                "description": f"Subcontract {units:,.0f} more units of {sku} to {name} in "
+                f"{ctx.label(month)} at {ctx.money(unit_cost)} a unit",
+                "units": units,
+                "cost": units * unit_cost,
+                "margin": units * value(unit_cost),
+                "adjustments": _adjustments(extra_subcontract={(sku, month): units}),
+            }
+        )
     if kind in (RESOURCE, MATERIAL) and routing:
         levers.extend(_build_ahead(ctx, duals, gap, routing, value, months_between))
         levers.extend(_reallocate(ctx, duals, gap, value(variable)))
@@ -974,11 +1257,17 @@ def _lever_menu(ctx: _Context, duals: _Duals, gap) -> list[dict]:
         # Units that would be lost are won back, at the backlog cost of the wait; units that would ship late
         # anyway are already in the plan that way, so agreeing the date changes no figure for them.
         cost = units * lost_share * backlog_cost * wait
-        levers.append({"lever": PRICE_DEMAND,
-                       "description": f"Agree with {customer} to take these {units:,.0f} units of {sku} from "
-                                      f"{ctx.label(ready)}, when it can be made",
-                       "units": units, "cost": cost,
-                       "margin": units * lost_share * (price - variable) - cost, "adjustments": None})
+        levers.append(
+            {
+                "lever": PRICE_DEMAND,
+                "description": f"Agree with {customer} to take these {units:,.0f} units of {sku} from "
+                f"{ctx.label(ready)}, when it can be made",
+                "units": units,
+                "cost": cost,
+                "margin": units * lost_share * (price - variable) - cost,
+                "adjustments": None,
+            }
+        )
     levers.extend(_price_lever(ctx, duals, gap, variable, lost_share))
     return levers
 
@@ -999,13 +1288,22 @@ def _build_ahead(ctx: _Context, duals: _Duals, gap, routing, value, months_betwe
             built = min(units, room)
             per_unit = ctx.holding_cost.get(sku, 0.0) * months_between(earlier)
             limit = ctx.max_stock.get(sku)
-            note = f"; the storage limit of {limit:,.0f} units may not allow it" if limit is not None and \
-                not pd.isna(limit) else ""
-            return [{"lever": BUILD_AHEAD,
-                     "description": f"Build {built:,.0f} units of {sku} ahead in {ctx.label(earlier)}, which has "
-                                    f"spare capacity, and hold them to {ctx.label(month)}{note}",
-                     "units": built, "cost": built * per_unit,
-                     "margin": built * value(ctx.variable_cost(sku) + per_unit), "adjustments": None}]
+            note = (
+                f"; the storage limit of {limit:,.0f} units may not allow it"
+                if limit is not None and not pd.isna(limit)
+                else ""
+            )
+            return [
+                {
+                    "lever": BUILD_AHEAD,
+                    "description": f"Build {built:,.0f} units of {sku} ahead in {ctx.label(earlier)}, which has "
+                    f"spare capacity, and hold them to {ctx.label(month)}{note}",
+                    "units": built,
+                    "cost": built * per_unit,
+                    "margin": built * value(ctx.variable_cost(sku) + per_unit),
+                    "adjustments": None,
+                }
+            ]
     return []
 
 
@@ -1035,10 +1333,17 @@ def _reallocate(ctx: _Context, duals: _Duals, gap, unit_value: float) -> list[di
     closed = displaced * per / need
     given_up = displaced * margin
     unit = "hours" if kind == RESOURCE else "units"
-    return [{"lever": REALLOCATE,
-             "description": f"Move {displaced * per:,.1f} {unit} of {name} in {ctx.label(when)} from {other} "
-                            f"({displaced:,.0f} units, {ctx.money(margin)} margin each) to {sku}",
-             "units": closed, "cost": given_up, "margin": closed * unit_value - given_up, "adjustments": None}]
+    return [
+        {
+            "lever": REALLOCATE,
+            "description": f"Move {displaced * per:,.1f} {unit} of {name} in {ctx.label(when)} from {other} "
+            f"({displaced:,.0f} units, {ctx.money(margin)} margin each) to {sku}",
+            "units": closed,
+            "cost": given_up,
+            "margin": closed * unit_value - given_up,
+            "adjustments": None,
+        }
+    ]
 
 
 def _price_lever(ctx: _Context, duals: _Duals, gap, variable: float, lost_share: float) -> list[dict]:
@@ -1075,11 +1380,17 @@ def _price_lever(ctx: _Context, duals: _Duals, gap, variable: float, lost_share:
     uplift_revenue = duals.shipped.get(sku, 0.0) * new_price - duals.revenue.get(sku, 0.0)
     units = float(gap["Unmet units"]) if kind == MARGIN else 0.0
     gained = units * (lost_share * (new_price - variable))
-    return [{"lever": PRICE_DEMAND,
-             "description": f"Raise the price of {sku} to {ctx.money(new_price)} for all customers, {why} "
-                            f"(demand assumed unchanged)",
-             "units": units, "cost": units * variable * lost_share, "margin": uplift_revenue + gained,
-             "adjustments": _adjustments(price_change={sku: new_price})}]
+    return [
+        {
+            "lever": PRICE_DEMAND,
+            "description": f"Raise the price of {sku} to {ctx.money(new_price)} for all customers, {why} "
+            f"(demand assumed unchanged)",
+            "units": units,
+            "cost": units * variable * lost_share,
+            "margin": uplift_revenue + gained,
+            "adjustments": _adjustments(price_change={sku: new_price}),
+        }
+    ]
 
 
 def _sku_prices(solution) -> dict:
@@ -1089,10 +1400,14 @@ def _sku_prices(solution) -> dict:
     frame["shipped"] = _num(solution.customer_month["Shipments"]).to_numpy()
     frame["price"] = _num(solution.customer_month["Unit price"]).to_numpy()
     frame["revenue"] = frame["shipped"] * frame["price"]
-    grouped = frame.groupby(["SKU", "Month"]).agg(shipped=("shipped", "sum"), revenue=("revenue", "sum"),
-                                                  listed=("price", "mean"))
-    average = np.where(grouped["shipped"] > EPS, grouped["revenue"] / grouped["shipped"].where(
-        grouped["shipped"] > EPS, 1.0), grouped["listed"])
+    grouped = frame.groupby(["SKU", "Month"]).agg(
+        shipped=("shipped", "sum"), revenue=("revenue", "sum"), listed=("price", "mean")
+    )
+    average = np.where(
+        grouped["shipped"] > EPS,
+        grouped["revenue"] / grouped["shipped"].where(grouped["shipped"] > EPS, 1.0),
+        grouped["listed"],
+    )
     return dict(zip(_keys(grouped.index), average.tolist()))
 
 
@@ -1102,7 +1417,7 @@ def _sku_prices(solution) -> dict:
 
 def _inventory(plan_frame: pd.DataFrame) -> pd.DataFrame:
     frame = plan_frame.copy()
-    frame["Below safety stock"] = (_num(frame["Closing inventory"]) < _num(frame["Safety stock"]) - EPS)
+    frame["Below safety stock"] = _num(frame["Closing inventory"]) < _num(frame["Safety stock"]) - EPS
     return _columns(frame, INVENTORY_COLUMNS)
 
 
@@ -1120,48 +1435,67 @@ def _promise_month(customer_month: pd.DataFrame, sku: str, customer: str, month)
     return None if later.empty else pd.Timestamp(later["Month"].iloc[0])
 
 
-def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver,
-                 checked_orders: int) -> pd.DataFrame:
+def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver, checked_orders: int) -> pd.DataFrame:
     """Each order checked against the Base plan; Requested orders by re-solving with the order confirmed."""
     orders = ctx.inputs.commitments
     if orders.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COMMITMENT_COLUMNS})
     shortfall = base.commitment_shortfall
-    short = (_num(shortfall["Units short"]).groupby(shortfall["Order ref"].to_numpy()).sum()
-             if len(shortfall) else pd.Series(dtype=float))
+    short = (
+        _num(shortfall["Units short"]).groupby(shortfall["Order ref"].to_numpy()).sum()
+        if len(shortfall)
+        else pd.Series(dtype=float)
+    )
     base_gaps = gaps[gaps["Scenario"] == "Base"] if len(gaps) else gaps
     first, last = ctx.months[0], ctx.months[-1]
     rows, checked = [], 0
     quantities = _num(orders["Quantity"]).tolist()
     dates = orders["Requested date"]
-    requested_dates = (list(dates) if pd.api.types.is_datetime64_any_dtype(dates.dtype)
-                       else [pd.to_datetime(value, errors="coerce") for value in dates])
+    requested_dates = (
+        list(dates)
+        if pd.api.types.is_datetime64_any_dtype(dates.dtype)
+        else [pd.to_datetime(value, errors="coerce") for value in dates]
+    )
     for order, quantity, requested in zip(orders.to_dict("records"), quantities, requested_dates):
         row = {c: order.get(c) for c in ("Order ref", "Customer", "SKU", "Status")}
-        row.update({"Quantity": quantity, "Requested date": requested, "Planned on time": np.nan,
-                    "Check": AT_RISK, "Promise date": pd.NaT, "Days late": np.nan, "Note": ""})
+        row.update(
+            {
+                "Quantity": quantity,
+                "Requested date": requested,
+                "Planned on time": np.nan,
+                "Check": AT_RISK,
+                "Promise date": pd.NaT,
+                "Days late": np.nan,
+                "Note": "",
+            }
+        )
         if pd.isna(requested):
             row["Note"] = "No requested date: the order cannot be checked"
             rows.append(row)
             continue
         month = requested.to_period("M").to_timestamp()
         if month < first or month > last:
-            row["Note"] = (f"Requested for {ctx.label(month)}, outside the plan ({ctx.label(first)} to "
-                           f"{ctx.label(last)})")
+            row["Note"] = (
+                f"Requested for {ctx.label(month)}, outside the plan ({ctx.label(first)} to {ctx.label(last)})"
+            )
             rows.append(row)
             continue
         solution = base
         if str(order["Status"]) == "Requested":
             key = ("Confirm", str(order["Order ref"]))
             if checked >= checked_orders or not resolver.can(key):
-                row["Note"] = ("Not checked: only the first Requested orders are checked by re-solving the plan"
-                               if resolver.solver is not None else "Not checked: no re-solve")
+                row["Note"] = (
+                    "Not checked: only the first Requested orders are checked by re-solving the plan"
+                    if resolver.solver is not None
+                    else "Not checked: no re-solve"
+                )
                 rows.append(row)
                 continue
             checked += 1
             try:
-                solution = resolver.solve(key, ctx.inputs, "Base",
-                                          _adjustments(confirm_orders={str(order["Order ref"]).strip()}))
+                solution = resolver.solve(
+                    key, ctx.inputs, "Base", _adjustments(confirm_orders={str(order["Order ref"]).strip()})
+                )
             except SopError as error:
                 row["Note"] = f"The plan could not be re-solved with this order confirmed: {error}"
                 rows.append(row)
@@ -1170,32 +1504,42 @@ def _commitments(ctx: _Context, base, gaps: pd.DataFrame, resolver: _Resolver,
             missing = float(_num(shortfall.loc[shortfall["Order ref"] == order["Order ref"], "Units short"]).sum())
             # What confirming it displaces shows in the margin: other demand served later or not at all.
             change = solution.contribution_margin - base.contribution_margin
-            displaced = ("" if abs(change) <= 0.005 else
-                         f"; confirming it raises the contribution margin by {ctx.money(change)}" if change > 0 else
-                         f"; confirming it lowers the contribution margin by {ctx.money(-change)}, the demand it "
-                         f"displaces")
+            displaced = (
+                ""
+                if abs(change) <= 0.005
+                else f"; confirming it raises the contribution margin by {ctx.money(change)}"
+                if change > 0
+                else f"; confirming it lowers the contribution margin by {ctx.money(-change)}, the demand it displaces"
+            )
         else:
             displaced = ""
             missing = float(short.get(order["Order ref"], 0.0))
         row["Planned on time"] = max(0.0, quantity - missing)
         if missing <= EPS:
             row.update({"Check": ON_TIME, "Promise date": requested, "Days late": 0.0})
-            row["Note"] = f"Can be promised as requested{displaced}" if displaced or \
-                str(order["Status"]) == "Requested" else ""
+            row["Note"] = (
+                f"Can be promised as requested{displaced}" if displaced or str(order["Status"]) == "Requested" else ""
+            )
             rows.append(row)
             continue
-        cause = base_gaps[(base_gaps["SKU"] == order["SKU"]) & (base_gaps["Month"] == month)] \
-            if len(base_gaps) else base_gaps
+        cause = (
+            base_gaps[(base_gaps["SKU"] == order["SKU"]) & (base_gaps["Month"] == month)]
+            if len(base_gaps)
+            else base_gaps
+        )
         because = f": {cause['Explanation'].iloc[0]}" if len(cause) else ""
         promise = _promise_month(solution.customer_month, order["SKU"], order["Customer"], month)
         if promise is None:
-            row["Note"] = (f"{missing:,.0f} of {quantity:,.0f} units cannot ship in {ctx.label(month)} and are not "
-                           f"caught up within the plan{because}{displaced}")
+            row["Note"] = (
+                f"{missing:,.0f} of {quantity:,.0f} units cannot ship in {ctx.label(month)} and are not "
+                f"caught up within the plan{because}{displaced}"
+            )
         else:
-            row.update({"Check": LATE, "Promise date": promise,
-                        "Days late": float(max(0, (promise - requested).days))})
-            row["Note"] = (f"{missing:,.0f} of {quantity:,.0f} units cannot ship in {ctx.label(month)}; all can "
-                           f"ship by {ctx.label(promise)}{because}{displaced}")
+            row.update({"Check": LATE, "Promise date": promise, "Days late": float(max(0, (promise - requested).days))})
+            row["Note"] = (
+                f"{missing:,.0f} of {quantity:,.0f} units cannot ship in {ctx.label(month)}; all can "
+                f"ship by {ctx.label(promise)}{because}{displaced}"
+            )
         rows.append(row)
     return pd.DataFrame(rows, columns=COMMITMENT_COLUMNS)
 
@@ -1232,19 +1576,30 @@ def _launches(ctx: _Context, base, gaps: pd.DataFrame) -> pd.DataFrame:
             wanted = float(_num(demand[(demand["SKU"] == sku) & demand["Month"].isin(window)]["Demand"]).sum())
             missing = 0.0
             if len(base_gaps):
-                missing = float(base_gaps[(base_gaps["SKU"] == sku) & base_gaps["Month"].isin(window)]
-                                ["Unmet units"].sum())
+                missing = float(
+                    base_gaps[(base_gaps["SKU"] == sku) & base_gaps["Month"].isin(window)]["Unmet units"].sum()
+                )
             if missing > EPS:
                 share = missing / wanted if wanted > EPS else 1.0
-                sentence = (f"launch stock not covered: {missing:,.0f} of {wanted:,.0f} units of the first "
-                            f"{len(window)} months unmet")
+                sentence = (
+                    f"launch stock not covered: {missing:,.0f} of {wanted:,.0f} units of the first "
+                    f"{len(window)} months unmet"
+                )
                 (red if share >= LAUNCH_UNCOVERED_RED else amber).append(sentence)
         rag = "Red" if red else "Amber" if amber else "Green"
         reasons = red + amber
         reason = "; ".join(reasons) if reasons else "ready on time and launch demand covered"
-        rows.append({"SKU": sku, "Launch month": launch_month, "Ready from month": ready,
-                     "Supplier qualified": qualified, "Process validated": validated, "RAG": rag,
-                     "Reason": reason[0].upper() + reason[1:]})
+        rows.append(
+            {
+                "SKU": sku,
+                "Launch month": launch_month,
+                "Ready from month": ready,
+                "Supplier qualified": qualified,
+                "Process validated": validated,
+                "RAG": rag,
+                "Reason": reason[0].upper() + reason[1:],
+            }
+        )
     return pd.DataFrame(rows, columns=LAUNCH_COLUMNS)
 
 
@@ -1260,14 +1615,23 @@ def _scenarios_summary(scenarios, plan_frame, margin_frame, gap_frame, capacity_
         demand, shipments = float(_num(plan_rows["Demand"]).sum()), float(_num(plan_rows["Shipments"]).sum())
         revenue = float(margin_rows["Revenue"].sum())
         margin = float(margin_rows["Contribution margin"].sum())
-        at_risk = float(gap_frame.loc[gap_frame["Scenario"] == scenario, "Revenue at risk"].sum()) \
-            if len(gap_frame) else 0.0
+        at_risk = (
+            float(gap_frame.loc[gap_frame["Scenario"] == scenario, "Revenue at risk"].sum()) if len(gap_frame) else 0.0
+        )
         utilisation = capacity_frame.loc[capacity_frame["Scenario"] == scenario, "Utilisation"]
-        rows.append({"Scenario": scenario, "Demand": demand, "Shipments": shipments,
-                     "Fill rate": shipments / demand if demand > EPS else 1.0, "Revenue": revenue,
-                     "Contribution margin": margin, "Contribution margin %": margin / revenue if revenue else 0.0,
-                     "Revenue at risk": at_risk,
-                     "Peak utilisation": float(utilisation.max()) if len(utilisation) else 0.0})
+        rows.append(
+            {
+                "Scenario": scenario,
+                "Demand": demand,
+                "Shipments": shipments,
+                "Fill rate": shipments / demand if demand > EPS else 1.0,
+                "Revenue": revenue,
+                "Contribution margin": margin,
+                "Contribution margin %": margin / revenue if revenue else 0.0,
+                "Revenue at risk": at_risk,
+                "Peak utilisation": float(utilisation.max()) if len(utilisation) else 0.0,
+            }
+        )
     return pd.DataFrame(rows, columns=SCENARIO_COLUMNS)
 
 
@@ -1280,14 +1644,14 @@ def _budget(ctx: _Context, plan_frame: pd.DataFrame, margin_frame: pd.DataFrame)
     base_plan = plan_frame[plan_frame["Scenario"] == "Base"]
     revenue = _by(base_margin, ["Family", "Month"], ["Revenue"]).rename(columns={"Revenue": "Plan"})
     revenue["Measure"] = "Revenue"
-    volume = _by(base_plan.assign(Shipments=_num(base_plan["Shipments"])), ["Family", "Month"],
-                 ["Shipments"]).rename(columns={"Shipments": "Plan"})
+    volume = _by(base_plan.assign(Shipments=_num(base_plan["Shipments"])), ["Family", "Month"], ["Shipments"]).rename(
+        columns={"Shipments": "Plan"}
+    )
     volume["Measure"] = "Volume"
     frame = budget[["Family", "Measure", "Month", "Budget"]].copy()
     frame["Budget"] = _num(frame["Budget"])
     frame["Measure"] = frame["Measure"].astype(str)
-    frame = frame.merge(pd.concat([revenue, volume], ignore_index=True), on=["Family", "Measure", "Month"],
-                        how="left")
+    frame = frame.merge(pd.concat([revenue, volume], ignore_index=True), on=["Family", "Measure", "Month"], how="left")
     frame["Plan"] = frame["Plan"].fillna(0.0)
     frame["Variance"] = frame["Plan"] - frame["Budget"]
     frame = frame.sort_values(["Family", "Measure", "Month"], kind="stable").reset_index(drop=True)
@@ -1330,8 +1694,14 @@ def _summary(results: Results) -> dict:
 # Small helpers
 
 
-SOLUTION_FRAMES = ("sku_month", "customer_month", "subcontract", "resource_month", "material_month",
-                   "commitment_shortfall")
+SOLUTION_FRAMES = (
+    "sku_month",
+    "customer_month",
+    "subcontract",
+    "resource_month",
+    "material_month",
+    "commitment_shortfall",
+)
 
 
 def _normalised(solution):

@@ -45,8 +45,9 @@ def annotated_name(path: Path) -> str:
     return f"{path.stem}-findings.xlsx"
 
 
-def annotate(findings: list[Finding], demand_path: str | Path, capacity_path: str | Path,
-             directory: str | Path) -> list[Path]:
+def annotate(
+    findings: list[Finding], demand_path: str | Path, capacity_path: str | Path, directory: str | Path
+) -> list[Path]:
     """Write annotated copies of both templates into `directory`.
 
     A template that could not be read as an .xlsx has nothing to annotate and gets no copy; its findings are in
@@ -87,8 +88,9 @@ def annotate(findings: list[Finding], demand_path: str | Path, capacity_path: st
         try:
             workbook.save(target)
         except OSError as exc:
-            raise OutputError(str(target), f"cannot be written ({exc.strerror}); close it in Excel or choose "
-                                           f"another folder") from exc
+            raise OutputError(
+                str(target), f"cannot be written ({exc.strerror}); close it in Excel or choose another folder"
+            ) from exc
         written.append(target)
     return written
 

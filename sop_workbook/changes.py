@@ -85,15 +85,20 @@ def read_previous(path: str | Path) -> PreviousPack:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own types for every kind of unreadable file
-        raise TemplateError(path.name, f"cannot be read as a meeting pack ({error}); give the .xlsx that "
-                                       f"`sop reconcile` wrote last month") from None
+        raise TemplateError(
+            path.name,
+            f"cannot be read as a meeting pack ({error}); give the .xlsx that `sop reconcile` wrote last month",
+        ) from None
     if PLAN_DATA_SHEET not in workbook.sheet_names:
         raise TemplateError(path.name, f"has no {PLAN_DATA_SHEET!r} sheet; give a pack written by `sop reconcile`")
     plan_data = _table_below_header(workbook.get_sheet_by_name(PLAN_DATA_SHEET).to_python(), PLAN_DATA_COLUMNS)
     if plan_data is None:
-        raise TemplateError(path.name, f"its {PLAN_DATA_SHEET!r} sheet holds no table with the columns "
-                                       f"{', '.join(PLAN_DATA_COLUMNS)} (a pack above 200,000 rows keeps it in "
-                                       "a separate file)")
+        raise TemplateError(
+            path.name,
+            f"its {PLAN_DATA_SHEET!r} sheet holds no table with the columns "
+            f"{', '.join(PLAN_DATA_COLUMNS)} (a pack above 200,000 rows keeps it in "
+            "a separate file)",
+        )
     plan_data["Month"] = pd.to_datetime(plan_data["Month"], errors="coerce")
     plan_data["Value"] = pd.to_numeric(plan_data["Value"], errors="coerce").fillna(0.0)
     for column in ("Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Measure"):
@@ -111,7 +116,7 @@ def _table_below_header(rows: list[list], required: list[str]) -> pd.DataFrame |
     for index, row in enumerate(rows):
         headers = [str(value).strip() if value is not None else "" for value in row]
         if all(name in headers for name in required):
-            body = [r[:len(headers)] for r in rows[index + 1:] if any(v not in (None, "") for v in r)]
+            body = [r[: len(headers)] for r in rows[index + 1 :] if any(v not in (None, "") for v in r)]
             frame = pd.DataFrame(body, columns=headers)
             return frame[[h for h in headers if h]]
     return None
@@ -131,8 +136,9 @@ def _company(path: Path) -> str:
     return ""
 
 
-def compare(previous: pd.DataFrame, current: pd.DataFrame, *, previous_company: str = "",
-            current_company: str = "") -> Changes:
+def compare(
+    previous: pd.DataFrame, current: pd.DataFrame, *, previous_company: str = "", current_company: str = ""
+) -> Changes:
     """Compare two Plan Data tables (Base scenario) over the months both cover.
 
     Args:
@@ -146,15 +152,19 @@ def compare(previous: pd.DataFrame, current: pd.DataFrame, *, previous_company: 
     """
     notes = []
     if previous_company and current_company and previous_company != current_company:
-        notes.append(f"The previous pack is for {previous_company}, this one for {current_company}; "
-                     "only SKUs both share are compared.")
+        notes.append(
+            f"The previous pack is for {previous_company}, this one for {current_company}; "
+            "only SKUs both share are compared."
+        )
     previous, current = _base(previous), _base(current)
     months = sorted(set(previous["Month"].dropna()) & set(current["Month"].dropna()))
     previous_months, current_months = sorted(set(previous["Month"].dropna())), sorted(set(current["Month"].dropna()))
     if previous_months != current_months:
         if months:
-            notes.append(f"The packs cover different months; compared are the {len(months)} months both cover, "
-                         f"{months[0]:%b-%y} to {months[-1]:%b-%y}.")
+            notes.append(
+                f"The packs cover different months; compared are the {len(months)} months both cover, "
+                f"{months[0]:%b-%y} to {months[-1]:%b-%y}."
+            )
         else:
             notes.append("The packs share no month; nothing can be compared.")
     previous = previous[previous["Month"].isin(months)]
@@ -201,18 +211,22 @@ def _bridge(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     p0 = (r0 / s0.where(shipped0)).where(shipped0, p1).fillna(0.0)
     c0 = ((r0 - m0) / s0.where(shipped0)).where(shipped0, c1).fillna(0.0)
     u0, u1 = d0 - s0, d1 - s1
-    revenue = pd.DataFrame({
-        "Demand": (d1 - d0) * p0,
-        "Capacity": -(u1 - u0) * p0,
-        "Price": s1 * (p1 - p0),
-        "Cost": 0.0,
-    })
-    margin = pd.DataFrame({
-        "Demand": (d1 - d0) * (p0 - c0),
-        "Capacity": -(u1 - u0) * (p0 - c0),
-        "Price": s1 * (p1 - p0),
-        "Cost": -s1 * (c1 - c0),
-    })
+    revenue = pd.DataFrame(
+        {
+            "Demand": (d1 - d0) * p0,
+            "Capacity": -(u1 - u0) * p0,
+            "Price": s1 * (p1 - p0),
+            "Cost": 0.0,
+        }
+    )
+    margin = pd.DataFrame(
+        {
+            "Demand": (d1 - d0) * (p0 - c0),
+            "Capacity": -(u1 - u0) * (p0 - c0),
+            "Price": s1 * (p1 - p0),
+            "Cost": -s1 * (c1 - c0),
+        }
+    )
     # What the identity leaves over is last month's costs or revenue without shipments (stock built ahead of
     # the compared months): a cost change by nature, so it is counted there and the parts still add up.
     for parts, change in ((revenue, r1 - r0), (margin, m1 - m0)):

@@ -80,8 +80,7 @@ def main():
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--cycle-month", callback=_month, help="First month of the plan, YYYY-MM (default: next month).")
-@click.option("--horizon", type=click.IntRange(1, 60), default=18, show_default=True,
-              help="Months in the plan.")
+@click.option("--horizon", type=click.IntRange(1, 60), default=18, show_default=True, help="Months in the plan.")
 def templates(directory, cycle_month, horizon):
     """Write blank demand.xlsx and capacity.xlsx templates into DIRECTORY.
 
@@ -97,8 +96,13 @@ def templates(directory, cycle_month, horizon):
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--month", type=click.IntRange(0, 1), default=0, show_default=True,
-              help="0 = the sample's first cycle (Jan-27); 1 = the next month's cycle (Feb-27).")
+@click.option(
+    "--month",
+    type=click.IntRange(0, 1),
+    default=0,
+    show_default=True,
+    help="0 = the sample's first cycle (Jan-27); 1 = the next month's cycle (Feb-27).",
+)
 def sample(directory, month):
     """Write the sample company's filled-in templates into DIRECTORY.
 
@@ -116,8 +120,12 @@ def sample(directory, month):
 @main.command()
 @click.argument("demand", type=EXISTING_FILE)
 @click.argument("capacity", type=EXISTING_FILE)
-@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write copies of both templates with every flagged cell highlighted and commented.")
+@click.option(
+    "--annotate",
+    "annotate_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write copies of both templates with every flagged cell highlighted and commented.",
+)
 def validate(demand, capacity, annotate_dir):
     """Check DEMAND and CAPACITY and list every problem by file, sheet and cell.
 
@@ -146,15 +154,29 @@ def validate(demand, capacity, annotate_dir):
 @main.command()
 @click.argument("demand", type=EXISTING_FILE)
 @click.argument("capacity", type=EXISTING_FILE)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The meeting pack to write (.xlsx).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The meeting pack to write (.xlsx).",
+)
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-@click.option("--plan-data", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the whole Plan Data table to this .csv or .parquet file.")
-@click.option("--previous", type=EXISTING_FILE,
-              help="Last month's meeting pack: what changed since it, and its open decisions carried forward.")
-@click.option("--run-time", callback=_run_time,
-              help="The run time recorded in the pack, YYYY-MM-DDTHH:MM:SS (default: SOURCE_DATE_EPOCH or now).")
+@click.option(
+    "--plan-data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the whole Plan Data table to this .csv or .parquet file.",
+)
+@click.option(
+    "--previous",
+    type=EXISTING_FILE,
+    help="Last month's meeting pack: what changed since it, and its open decisions carried forward.",
+)
+@click.option(
+    "--run-time",
+    callback=_run_time,
+    help="The run time recorded in the pack, YYYY-MM-DDTHH:MM:SS (default: SOURCE_DATE_EPOCH or now).",
+)
 def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
     """Validate DEMAND and CAPACITY, plan every scenario and write the meeting pack.
 
@@ -173,8 +195,16 @@ def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
             click.echo(f"… {stage}", err=True)
 
     try:
-        results = reconcile_files(demand, capacity, output, force=force, plan_data=plan_data, run_time=run_time,
-                                  previous=previous, progress=progress)
+        results = reconcile_files(
+            demand,
+            capacity,
+            output,
+            force=force,
+            plan_data=plan_data,
+            run_time=run_time,
+            previous=previous,
+            progress=progress,
+        )
     except InputError as error:
         _print_findings(error.findings)
         click.echo("Fix the errors above and run again; nothing was written.", err=True)
@@ -187,8 +217,13 @@ def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
 @click.argument("capacity", type=EXISTING_FILE)
 @click.option("--sku", required=True, help="The SKU the customer wants.")
 @click.option("--quantity", type=click.FloatRange(min=0, min_open=True), required=True, help="Units wanted.")
-@click.option("--date", "date", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
-              help="The delivery date asked for, YYYY-MM-DD.")
+@click.option(
+    "--date",
+    "date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="The delivery date asked for, YYYY-MM-DD.",
+)
 @click.option("--customer", help="The customer (their price applies).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of sentences.")
 def promise(demand, capacity, sku, quantity, date, customer, as_json):
@@ -216,8 +251,10 @@ def promise(demand, capacity, sku, quantity, date, customer, as_json):
         return
     click.echo(f"Answer: {answer.answer.upper()}. {answer.reason}")
     for line in answer.displaced:
-        click.echo(f"  displaces {line['units']:,.0f} units of {line['sku']} "
-                   f"({', '.join(line['customers'])}; {line['revenue']:,.0f} of revenue)")
+        click.echo(
+            f"  displaces {line['units']:,.0f} units of {line['sku']} "
+            f"({', '.join(line['customers'])}; {line['revenue']:,.0f} of revenue)"
+        )
     click.echo(f"Margin effect of taking the order: {answer.margin_effect:,.0f}")
 
 
@@ -225,22 +262,27 @@ def _print_summary(results, output: Path) -> None:
     """The few figures a coordinator wants to see before opening the pack."""
     summary = results.summary
     currency = results.inputs.cycle.currency
-    click.echo(f"Base plan for {results.inputs.cycle.company}, "
-               f"{results.inputs.cycle.cycle_month:%b-%y} + {results.inputs.cycle.horizon} months")
+    click.echo(
+        f"Base plan for {results.inputs.cycle.company}, "
+        f"{results.inputs.cycle.cycle_month:%b-%y} + {results.inputs.cycle.horizon} months"
+    )
     click.echo(f"  Fill rate            {summary.get('Fill rate', float('nan')):8.1%}")
     click.echo(f"  Revenue              {summary.get('Revenue', 0):>14,.0f} {currency}")
-    click.echo(f"  Contribution margin  {summary.get('Contribution margin', 0):>14,.0f} {currency}"
-               f"  ({summary.get('Contribution margin %', float('nan')):.1%})")
+    click.echo(
+        f"  Contribution margin  {summary.get('Contribution margin', 0):>14,.0f} {currency}"
+        f"  ({summary.get('Contribution margin %', float('nan')):.1%})"
+    )
     click.echo(f"  Revenue at risk      {summary.get('Revenue at risk', 0):>14,.0f} {currency}")
     gaps = results.gaps
     if len(gaps):
         base = gaps[gaps["Scenario"] == "Base"].head(3)
         click.echo("  Top gaps:")
         for gap in base.to_dict("records"):
-            click.echo(f"    {gap['SKU']} for {gap['Customer']}, {gap['Month']:%b-%y}: {gap['Unmet units']:,.0f} units"
-                       f", {gap['Revenue at risk']:,.0f} {currency} at risk — {gap['Explanation']}")
+            click.echo(
+                f"    {gap['SKU']} for {gap['Customer']}, {gap['Month']:%b-%y}: {gap['Unmet units']:,.0f} units"
+                f", {gap['Revenue at risk']:,.0f} {currency} at risk — {gap['Explanation']}"
+            )
     click.echo(f"Wrote {output}")
-
 
 
 def run(args: list[str] | None = None) -> None:

@@ -179,8 +179,14 @@ def table_columns(kind: str, sheet_name: str) -> list[str]:
     return columns + [SOURCE_ROW]
 
 
-def build_inputs(cycle: Cycle, findings: list[Finding] | None = None, sources: list[SourceFile] | None = None,
-                 *, copy: bool = True, **tables: pd.DataFrame) -> Inputs:
+def build_inputs(
+    cycle: Cycle,
+    findings: list[Finding] | None = None,
+    sources: list[SourceFile] | None = None,
+    *,
+    copy: bool = True,
+    **tables: pd.DataFrame,
+) -> Inputs:
     """Assemble an `Inputs` from tables given by attribute name; absent tables become empty DataFrames.
 
     A table without a "Source row" column gets one numbered from 2 (the first row under the header), so that

@@ -27,8 +27,8 @@ column per month with confirmed orders), split back over customers afterwards (`
 share no resource or material (the sites of a company, say) are independent blocks of the LP, solved one by one
 and on every core (`_solve_tasks`); a re-solve of a small change solves only the blocks it touches (`_resolve`).
 The inputs are read into arrays once for all scenarios and re-solves (`_common`). The constraint matrix is built
-from index arrays (one numpy operation per block of variables), never one Python call per variable. HiGHS runs single-threaded with a fixed
-seed, so the same inputs give the same plan to the last digit.
+from index arrays (one numpy operation per block of variables), never one Python call per variable. HiGHS runs
+single-threaded with a fixed seed, so the same inputs give the same plan to the last digit.
 """
 
 from __future__ import annotations
@@ -101,14 +101,47 @@ _NOISE = 1e-7
 # Reported figures are rounded to this many decimals so that reruns and reports agree to the last digit.
 _DECIMALS = 9
 
-SKU_MONTH_COLUMNS = ["SKU", "Month", "Demand", "Confirmed orders", "Production", "Subcontract", "Shipments",
-                     "Opening inventory", "Closing inventory", "Backlog", "Lost sales", "Safety stock",
-                     "Safety stock shortfall", "Max stock"]
-CUSTOMER_MONTH_COLUMNS = ["SKU", "Customer", "Month", "Demand", "Confirmed orders", "Shipments", "Backlog",
-                          "Lost sales", "Unit price", "Revenue"]
+SKU_MONTH_COLUMNS = [
+    "SKU",
+    "Month",
+    "Demand",
+    "Confirmed orders",
+    "Production",
+    "Subcontract",
+    "Shipments",
+    "Opening inventory",
+    "Closing inventory",
+    "Backlog",
+    "Lost sales",
+    "Safety stock",
+    "Safety stock shortfall",
+    "Max stock",
+]
+CUSTOMER_MONTH_COLUMNS = [
+    "SKU",
+    "Customer",
+    "Month",
+    "Demand",
+    "Confirmed orders",
+    "Shipments",
+    "Backlog",
+    "Lost sales",
+    "Unit price",
+    "Revenue",
+]
 SUBCONTRACT_COLUMNS = ["SKU", "Subcontractor", "Month", "Units", "Cost per unit", "Max units"]
-RESOURCE_MONTH_COLUMNS = ["Resource", "Site", "Month", "Available hours", "Overtime limit", "Overtime hours",
-                          "Used hours", "Regular cost per hour", "Overtime cost per hour", "Shadow price"]
+RESOURCE_MONTH_COLUMNS = [
+    "Resource",
+    "Site",
+    "Month",
+    "Available hours",
+    "Overtime limit",
+    "Overtime hours",
+    "Used hours",
+    "Regular cost per hour",
+    "Overtime cost per hour",
+    "Shadow price",
+]
 MATERIAL_MONTH_COLUMNS = ["Material", "Supplier", "Month", "Available", "Used", "Shadow price"]
 COMMITMENT_SHORTFALL_COLUMNS = ["Order ref", "Month", "Units short"]
 
@@ -187,6 +220,7 @@ class Solution:
 # ----------------------------------------------------------------------------------------------------------
 # Reading the inputs into arrays
 # ----------------------------------------------------------------------------------------------------------
+
 
 def _numbers(values, default: float = 0.0) -> np.ndarray:
     """Numbers as floats; blanks (None, NaN, "") become `default`."""
@@ -320,8 +354,9 @@ def _month_position(month, months: list[pd.Timestamp], what: str) -> int:
     stamp = pd.Timestamp(month)
     stamp = pd.Timestamp(year=stamp.year, month=stamp.month, day=1)
     if stamp not in months:
-        raise PlanError(f"{what}: {stamp:%b-%y} is not a month of the horizon "
-                        f"({months[0]:%b-%y} to {months[-1]:%b-%y}).")
+        raise PlanError(
+            f"{what}: {stamp:%b-%y} is not a month of the horizon ({months[0]:%b-%y} to {months[-1]:%b-%y})."
+        )
     return months.index(stamp)
 
 
@@ -340,19 +375,24 @@ def _common(inputs: Inputs, extra_lines: list[tuple[str, str]] = ()) -> _Common:
     commitments = inputs.commitments
     forecast_sku, forecast_customer = _texts(forecast["SKU"]), _texts(forecast["Customer"])
     commitment_sku, commitment_customer = _texts(commitments["SKU"]), _texts(commitments["Customer"])
-    skus = _ordered_unique(inputs.products["SKU"], inputs.inventory["SKU"], inputs.costs["SKU"],
-                           forecast["SKU"], commitments["SKU"])
+    skus = _ordered_unique(
+        inputs.products["SKU"], inputs.inventory["SKU"], inputs.costs["SKU"], forecast["SKU"], commitments["SKU"]
+    )
     n_s = len(skus)
     for sku, _ in extra_lines:
         _known(skus, sku, "Extra demand")
 
     # Lines: every SKU × customer with a forecast in any scenario, a commitment or extra demand, so that the
     # customer tables of all scenarios have the same rows.
-    line_frame = pd.DataFrame({
-        "SKU": np.concatenate([forecast_sku, commitment_sku, np.array([k[0] for k in extra_lines], dtype=object)]),
-        "Customer": np.concatenate([forecast_customer, commitment_customer,
-                                    np.array([str(k[1]) for k in extra_lines], dtype=object)]),
-    }, dtype=object).drop_duplicates()
+    line_frame = pd.DataFrame(
+        {
+            "SKU": np.concatenate([forecast_sku, commitment_sku, np.array([k[0] for k in extra_lines], dtype=object)]),
+            "Customer": np.concatenate(
+                [forecast_customer, commitment_customer, np.array([str(k[1]) for k in extra_lines], dtype=object)]
+            ),
+        },
+        dtype=object,
+    ).drop_duplicates()
     line_frame = line_frame[line_frame["SKU"] != ""]
     line_frame["s"] = _lookup(skus, line_frame["SKU"].to_numpy())
     line_frame = line_frame.sort_values("s", kind="stable")
@@ -370,15 +410,18 @@ def _common(inputs: Inputs, extra_lines: list[tuple[str, str]] = ()) -> _Common:
     sellable = np.arange(n_t)[None, :] >= launch_t[line_sku][:, None]  # l × t
 
     # Every commitment; `_prepare` keeps the confirmed ones that can be planned.
-    orders = pd.DataFrame({
-        "Order ref": _texts(commitments["Order ref"]),
-        "line": _lookup_pairs(line_pairs, (commitment_sku, commitment_customer)),
-        "t": _month_offsets(commitments["Requested date"], cycle),
-        "Quantity": _numbers(commitments["Quantity"]),
-        "Requested date": pd.to_datetime(pd.Series(commitments["Requested date"], dtype=object),
-                                         errors="coerce").to_numpy(),
-        "Status": _texts(commitments["Status"]),
-    })
+    orders = pd.DataFrame(
+        {
+            "Order ref": _texts(commitments["Order ref"]),
+            "line": _lookup_pairs(line_pairs, (commitment_sku, commitment_customer)),
+            "t": _month_offsets(commitments["Requested date"], cycle),
+            "Quantity": _numbers(commitments["Quantity"]),
+            "Requested date": pd.to_datetime(
+                pd.Series(commitments["Requested date"], dtype=object), errors="coerce"
+            ).to_numpy(),
+            "Status": _texts(commitments["Status"]),
+        }
+    )
 
     # Prices: SKU & customer first, else SKU & all customers; the latest Valid from on or before the month.
     prices = inputs.prices
@@ -386,15 +429,23 @@ def _common(inputs: Inputs, extra_lines: list[tuple[str, str]] = ()) -> _Common:
     p_keys = np.array([f"{s}\x1f{c}" for s, c in zip(_texts(prices["SKU"]), p_customer)], dtype=object)
     p_from = _month_offsets(prices["Valid from"], cycle)
     p_from = np.where(np.isnan(p_from), 0.0, np.maximum(p_from, 0.0))
-    p_table = pd.DataFrame({"key": p_keys, "t": p_from, "price": _numbers(prices["Unit price"]),
-                            "when": pd.to_datetime(pd.Series(prices["Valid from"], dtype=object),
-                                                   errors="coerce").fillna(cycle).to_numpy()})
+    p_table = pd.DataFrame(
+        {
+            "key": p_keys,
+            "t": p_from,
+            "price": _numbers(prices["Unit price"]),
+            "when": pd.to_datetime(pd.Series(prices["Valid from"], dtype=object), errors="coerce")
+            .fillna(cycle)
+            .to_numpy(),
+        }
+    )
     p_table = p_table[p_table["t"] < n_t].sort_values(["key", "when"], kind="stable")
     p_table = p_table.drop_duplicates(["key", "t"], keep="last")
     price_keys = list(dict.fromkeys(p_table["key"]))
     price_matrix = np.full((len(price_keys), n_t), np.nan)
-    price_matrix[_lookup(price_keys, p_table["key"].to_numpy()), p_table["t"].to_numpy(dtype=int)] = \
-        p_table["price"].to_numpy()
+    price_matrix[_lookup(price_keys, p_table["key"].to_numpy()), p_table["t"].to_numpy(dtype=int)] = p_table[
+        "price"
+    ].to_numpy()
     price_matrix = pd.DataFrame(price_matrix).ffill(axis=1).to_numpy()
     price_matrix = np.vstack([price_matrix, np.full((1, n_t), np.nan)])  # row -1: no price
     line_keys = np.array([f"{s}\x1f{c}" for s, c in zip(*line_pairs)], dtype=object)
@@ -442,8 +493,9 @@ def _common(inputs: Inputs, extra_lines: list[tuple[str, str]] = ()) -> _Common:
     res_r = _lookup(resources, _texts(res["Resource"]))
     sites = [""] * n_r
     regular_rate, overtime_rate = np.zeros(n_r), np.zeros(n_r)
-    for r, site, reg, ot in zip(res_r, _texts(res["Site"]), _numbers(res["Regular cost per hour"]),
-                                _numbers(res["Overtime cost per hour"])):
+    for r, site, reg, ot in zip(
+        res_r, _texts(res["Site"]), _numbers(res["Regular cost per hour"]), _numbers(res["Overtime cost per hour"])
+    ):
         sites[r], regular_rate[r], overtime_rate[r] = site, reg, ot
     cap = inputs.capacity
     cap_r = _lookup(resources, _texts(cap["Resource"]))
@@ -481,8 +533,10 @@ def _common(inputs: Inputs, extra_lines: list[tuple[str, str]] = ()) -> _Common:
 
     # Subcontract arcs (SKU × subcontractor).
     sc = inputs.subcontract
-    sc_frame = pd.DataFrame({"SKU": _texts(sc["SKU"]), "Subcontractor": _texts(sc["Subcontractor"]),
-                             "cost": _numbers(sc["Cost per unit"])}, dtype=object)
+    sc_frame = pd.DataFrame(
+        {"SKU": _texts(sc["SKU"]), "Subcontractor": _texts(sc["Subcontractor"]), "cost": _numbers(sc["Cost per unit"])},
+        dtype=object,
+    )
     arcs = sc_frame.drop_duplicates(["SKU", "Subcontractor"])
     arcs = arcs.assign(s=_lookup(skus, arcs["SKU"].to_numpy()))
     arcs = arcs[arcs["s"] >= 0].sort_values("s", kind="stable")
@@ -490,26 +544,64 @@ def _common(inputs: Inputs, extra_lines: list[tuple[str, str]] = ()) -> _Common:
     arc_name = list(arcs["Subcontractor"])
     arc_cost = arcs["cost"].to_numpy(dtype=float)
     arc_keys = [f"{skus[s]}\x1f{k}" for s, k in zip(arc_sku, arc_name)]
-    sc_arc = _lookup(arc_keys, np.array([f"{s}\x1f{k}" for s, k in zip(sc_frame["SKU"], sc_frame["Subcontractor"])],
-                                        dtype=object))
+    sc_arc = _lookup(
+        arc_keys, np.array([f"{s}\x1f{k}" for s, k in zip(sc_frame["SKU"], sc_frame["Subcontractor"])], dtype=object)
+    )
     arc_max = _pivot(sc_arc, _month_offsets(sc["Month"], cycle), _numbers(sc["Max units"]), (len(arc_sku), n_t))
 
-    data = _Data(months=months, skus=skus, line_sku=line_sku, line_customer=line_customer,
-                 demand=np.zeros((n_l, n_t)), confirmed=np.zeros((n_l, n_t)), price=price, opening=opening,
-                 safety=safety, target=target, max_stock=max_stock, unit_cost=material_cost + other_cost,
-                 material_cost=material_cost, other_cost=other_cost, holding=holding, backlog_cost=backlog_cost,
-                 waits=waits, ready=ready, makeable=makeable, resources=resources, sites=sites,
-                 regular_rate=regular_rate, overtime_rate=overtime_rate, regular=regular,
-                 overtime_limit=overtime_limit, routing_sku=routing_sku, routing_resource=routing_resource,
-                 routing_hours=routing_hours, materials=materials, suppliers=suppliers, available=available,
-                 bom_sku=bom_sku, bom_material=bom_material, bom_quantity=bom_quantity, arc_sku=arc_sku,
-                 arc_name=arc_name, arc_cost=arc_cost, arc_max=arc_max, orders=orders.iloc[:0])
-    return _Common(inputs=inputs, data=data, line_keys=set(zip(*line_pairs)),
-                   forecast_scenario=_texts(forecast["Scenario"]),
-                   forecast_line=_lookup_pairs(line_pairs, (forecast_sku, forecast_customer)),
-                   forecast_month=_month_offsets(forecast["Month"], cycle),
-                   forecast_value=_numbers(forecast["Forecast"]),
-                   sellable=sellable, commitments=orders, arc_keys=arc_keys)
+    data = _Data(
+        months=months,
+        skus=skus,
+        line_sku=line_sku,
+        line_customer=line_customer,
+        demand=np.zeros((n_l, n_t)),
+        confirmed=np.zeros((n_l, n_t)),
+        price=price,
+        opening=opening,
+        safety=safety,
+        target=target,
+        max_stock=max_stock,
+        unit_cost=material_cost + other_cost,
+        material_cost=material_cost,
+        other_cost=other_cost,
+        holding=holding,
+        backlog_cost=backlog_cost,
+        waits=waits,
+        ready=ready,
+        makeable=makeable,
+        resources=resources,
+        sites=sites,
+        regular_rate=regular_rate,
+        overtime_rate=overtime_rate,
+        regular=regular,
+        overtime_limit=overtime_limit,
+        routing_sku=routing_sku,
+        routing_resource=routing_resource,
+        routing_hours=routing_hours,
+        materials=materials,
+        suppliers=suppliers,
+        available=available,
+        bom_sku=bom_sku,
+        bom_material=bom_material,
+        bom_quantity=bom_quantity,
+        arc_sku=arc_sku,
+        arc_name=arc_name,
+        arc_cost=arc_cost,
+        arc_max=arc_max,
+        orders=orders.iloc[:0],
+    )
+    return _Common(
+        inputs=inputs,
+        data=data,
+        line_keys=set(zip(*line_pairs)),
+        forecast_scenario=_texts(forecast["Scenario"]),
+        forecast_line=_lookup_pairs(line_pairs, (forecast_sku, forecast_customer)),
+        forecast_month=_month_offsets(forecast["Month"], cycle),
+        forecast_value=_numbers(forecast["Forecast"]),
+        sellable=sellable,
+        commitments=orders,
+        arc_keys=arc_keys,
+    )
 
 
 def _prepare(common: _Common, scenario: str, adjustments: Adjustments) -> _Data:
@@ -544,13 +636,22 @@ def _prepare(common: _Common, scenario: str, adjustments: Adjustments) -> _Data:
     status = orders["Status"].to_numpy()
     if adjustments.confirm_orders:
         status = np.where(orders["Order ref"].isin(list(adjustments.confirm_orders)).to_numpy(), "Confirmed", status)
-    orders = orders[(status == "Confirmed") & (orders["line"].to_numpy() >= 0) & orders["t"].notna()
-                    & (orders["t"] < n_t) & (orders["Quantity"] > 0)].drop(columns="Status")
+    orders = orders[
+        (status == "Confirmed")
+        & (orders["line"].to_numpy() >= 0)
+        & orders["t"].notna()
+        & (orders["t"] < n_t)
+        & (orders["Quantity"] > 0)
+    ].drop(columns="Status")
     orders["t"] = orders["t"].clip(lower=0).astype(int)
     orders["plannable"] = sellable[orders["line"].to_numpy(dtype=int), orders["t"].to_numpy(dtype=int)]
     plannable = orders[orders["plannable"]]
-    confirmed = _pivot(plannable["line"].to_numpy(dtype=int), plannable["t"].to_numpy(dtype=float),
-                       plannable["Quantity"].to_numpy(dtype=float), (n_l, n_t))
+    confirmed = _pivot(
+        plannable["line"].to_numpy(dtype=int),
+        plannable["t"].to_numpy(dtype=float),
+        plannable["Quantity"].to_numpy(dtype=float),
+        (n_l, n_t),
+    )
     if adjustments.extra_demand:
         line_index = {(skus[s], c): line for line, (s, c) in enumerate(zip(line_sku, base.line_customer))}
     for (sku, customer, month), units in adjustments.extra_demand.items():
@@ -574,8 +675,7 @@ def _prepare(common: _Common, scenario: str, adjustments: Adjustments) -> _Data:
     for (resource, month), hours in adjustments.extra_hours.items():
         regular[_known(resources, resource, "Extra hours"), _month_position(month, months, resource)] += hours
     for (resource, month), hours in adjustments.extra_overtime.items():
-        overtime_limit[_known(resources, resource, "Extra overtime"),
-                       _month_position(month, months, resource)] += hours
+        overtime_limit[_known(resources, resource, "Extra overtime"), _month_position(month, months, resource)] += hours
     available = base.available.copy()
     for (material, month), units in adjustments.extra_material.items():
         available[_known(materials, material, "Extra material"), _month_position(month, months, material)] += units
@@ -584,18 +684,44 @@ def _prepare(common: _Common, scenario: str, adjustments: Adjustments) -> _Data:
         s = _known(skus, sku, "Extra subcontract")
         own_arcs = np.flatnonzero(base.arc_sku == s)
         if own_arcs.size == 0:
-            raise PlanError(f"Extra subcontract for {sku}: the SKU has no subcontractor on the Subcontract sheet, "
-                            "so there is no cost per unit to price it at.")
+            raise PlanError(
+                f"Extra subcontract for {sku}: the SKU has no subcontractor on the Subcontract sheet, "
+                "so there is no cost per unit to price it at."
+            )
         cheapest = own_arcs[np.argmin(base.arc_cost[own_arcs])]
         arc_max[cheapest, _month_position(month, months, sku)] += units
 
-    unit_costs = {"material cost per unit": base.material_cost, "other variable cost per unit": base.other_cost,
-                  "holding cost per unit-month": base.holding, "backlog cost per unit-month": base.backlog_cost}
-    _check_signs(skus, resources, materials, common.arc_keys, months, regular, overtime_limit, available, arc_max,
-                 base.opening, base.max_stock, unit_costs)
-    return replace(base, demand=demand, confirmed=confirmed, price=price, regular=regular,
-                   overtime_limit=overtime_limit, available=available, arc_max=arc_max,
-                   orders=orders.reset_index(drop=True))
+    unit_costs = {
+        "material cost per unit": base.material_cost,
+        "other variable cost per unit": base.other_cost,
+        "holding cost per unit-month": base.holding,
+        "backlog cost per unit-month": base.backlog_cost,
+    }
+    _check_signs(
+        skus,
+        resources,
+        materials,
+        common.arc_keys,
+        months,
+        regular,
+        overtime_limit,
+        available,
+        arc_max,
+        base.opening,
+        base.max_stock,
+        unit_costs,
+    )
+    return replace(
+        base,
+        demand=demand,
+        confirmed=confirmed,
+        price=price,
+        regular=regular,
+        overtime_limit=overtime_limit,
+        available=available,
+        arc_max=arc_max,
+        orders=orders.reset_index(drop=True),
+    )
 
 
 def _known(keys: list[str], key: str, what: str) -> int:
@@ -605,16 +731,29 @@ def _known(keys: list[str], key: str, what: str) -> int:
     return keys.index(key)
 
 
-def _check_signs(skus, resources, materials, arc_keys, months, regular, overtime_limit, available, arc_max,
-                 opening, max_stock, unit_costs) -> None:
+def _check_signs(
+    skus,
+    resources,
+    materials,
+    arc_keys,
+    months,
+    regular,
+    overtime_limit,
+    available,
+    arc_max,
+    opening,
+    max_stock,
+    unit_costs,
+) -> None:
     """Negative limits make the model infeasible and negative costs can make it unbounded; the reader rejects
     both, but inputs built in code are checked here too, and named in the planners' words."""
     problems = []
-    for label, names, matrix in (("regular hours (capacity.xlsx, Capacity) of resource", resources, regular),
-                                 ("overtime limit (capacity.xlsx, Capacity) of resource", resources, overtime_limit),
-                                 ("units available (capacity.xlsx, Materials) of material", materials, available),
-                                 ("maximum units (capacity.xlsx, Subcontract) of",
-                                  [k.replace("\x1f", " / ") for k in arc_keys], arc_max)):
+    for label, names, matrix in (
+        ("regular hours (capacity.xlsx, Capacity) of resource", resources, regular),
+        ("overtime limit (capacity.xlsx, Capacity) of resource", resources, overtime_limit),
+        ("units available (capacity.xlsx, Materials) of material", materials, available),
+        ("maximum units (capacity.xlsx, Subcontract) of", [k.replace("\x1f", " / ") for k in arc_keys], arc_max),
+    ):
         for i, t in zip(*np.nonzero(matrix < 0)):
             problems.append(f"the {label} {names[i]} in {months[t]:%b-%y} is negative ({matrix[i, t]:g})")
     for s in np.flatnonzero((opening < 0) | (max_stock < 0)):
@@ -623,13 +762,18 @@ def _check_signs(skus, resources, materials, arc_keys, months, regular, overtime
         for s in np.flatnonzero(values < 0):
             problems.append(f"the {label} (capacity.xlsx, Costs) of SKU {skus[s]} is negative ({values[s]:g})")
     if problems:
-        raise PlanError("The plan cannot be made: " + "; ".join(problems[:10])
-                        + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "") + ".")
+        raise PlanError(
+            "The plan cannot be made: "
+            + "; ".join(problems[:10])
+            + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+            + "."
+        )
 
 
 # ----------------------------------------------------------------------------------------------------------
 # The linear program
 # ----------------------------------------------------------------------------------------------------------
+
 
 def _penalties(data: _Data) -> tuple[float, np.ndarray, float]:
     """The commitment penalty (per unit short) and each SKU's steering penalty (per unit-month of safety-stock
@@ -725,8 +869,7 @@ class _Matrix:
     shape: tuple[int, int]  # (rows, columns)
 
     @classmethod
-    def from_entries(cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]
-                     ) -> _Matrix:
+    def from_entries(cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> _Matrix:
         """The matrix with these entries; entries at the same place are summed."""
         n_row, n_col = shape
         place = cols.astype(np.int64) * n_row + rows
@@ -868,9 +1011,17 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
     high_limit[ss_skus] -= low_limit
 
     # Column blocks, each laid out item-major, month-minor (except the one-per-item blocks).
-    sizes = {"make": n_s * n_t, "inv": n_s * n_t, "inv_low": len(ss_skus) * n_t, "ship": n_g * n_t,
-             "ship_confirmed": len(confirmed_group), "sub": n_k * n_t, "ot": n_r * n_t, "bl": n_b * n_t,
-             "short": len(target_skus)}
+    sizes = {
+        "make": n_s * n_t,
+        "inv": n_s * n_t,
+        "inv_low": len(ss_skus) * n_t,
+        "ship": n_g * n_t,
+        "ship_confirmed": len(confirmed_group),
+        "sub": n_k * n_t,
+        "ot": n_r * n_t,
+        "bl": n_b * n_t,
+        "short": len(target_skus),
+    }
     offset, start = {}, 0
     for name, size in sizes.items():
         offset[name] = start
@@ -899,8 +1050,9 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
     # plan, and it gives every column with a negative cost a finite upper bound: the dual simplex then starts
     # dual feasible at the slack basis and skips its phase 1, which took 40% of the iterations of a cold solve
     # (500 SKUs: Base's three blocks 2.8 s → 1.8 s, to the same objective).
-    upper[block("ship")] = np.where(group_waits[:, None], np.cumsum(group_demand, axis=1),
-                                    group_demand - group_confirmed).ravel()
+    upper[block("ship")] = np.where(
+        group_waits[:, None], np.cumsum(group_demand, axis=1), group_demand - group_confirmed
+    ).ravel()
     cost[block("ship_confirmed")] = -group_price[confirmed_group, confirmed_t] - commitment_penalty
     upper[block("ship_confirmed")] = group_confirmed[confirmed_group, confirmed_t]
     cost[block("sub")] = np.repeat(data.arc_cost, n_t)
@@ -918,8 +1070,9 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
     cost[block("short")] = steering[target_skus]
     upper[block("short")] = data.target[target_skus]
     # The penalties' constants: penalty × safety stock every month, commitment penalty × confirmed units.
-    offset_value = float(np.sum(steering[ss_skus] * data.safety[ss_skus]) * n_t
-                         + commitment_penalty * group_confirmed.sum())
+    offset_value = float(
+        np.sum(steering[ss_skus] * data.safety[ss_skus]) * n_t + commitment_penalty * group_confirmed.sum()
+    )
 
     rows, cols, vals, row_lower, row_upper = [], [], [], [], []
     n_row = 0
@@ -967,20 +1120,29 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
     backlog_position = np.full(n_g, -1)
     backlog_position[backlog_groups] = np.arange(n_b)
     waiting = backlog_position[confirmed_group] >= 0
-    add(backlog_row + backlog_position[confirmed_group[waiting]] * n_t + confirmed_t[waiting],
-        col("ship_confirmed", J[waiting]), 1.0)
+    add(
+        backlog_row + backlog_position[confirmed_group[waiting]] * n_t + confirmed_t[waiting],
+        col("ship_confirmed", J[waiting]),
+        1.0,
+    )
 
     # Σs hours[s,r]·make[s,t] − ot[r,t] ≤ regular[r,t].
     capacity_row = add_rows(n_r * n_t, -inf, data.regular.ravel())
-    add(capacity_row + data.routing_resource[:, None] * n_t + T, col("make", data.routing_sku[:, None], T),
-        data.routing_hours[:, None])
+    add(
+        capacity_row + data.routing_resource[:, None] * n_t + T,
+        col("make", data.routing_sku[:, None], T),
+        data.routing_hours[:, None],
+    )
     R = np.arange(n_r)[:, None]
     add(capacity_row + R * n_t + T, col("ot", R, T), -1.0)
 
     # Σs qty[s,m]·make[s,t] ≤ available[m,t].
     material_row = add_rows(n_m * n_t, -inf, data.available.ravel())
-    add(material_row + data.bom_material[:, None] * n_t + T, col("make", data.bom_sku[:, None], T),
-        data.bom_quantity[:, None])
+    add(
+        material_row + data.bom_material[:, None] * n_t + T,
+        col("make", data.bom_sku[:, None], T),
+        data.bom_quantity[:, None],
+    )
 
     # inv[s,H] + short[s] ≥ target closing stock[s].
     target_row = add_rows(len(target_skus), data.target[target_skus], inf)
@@ -997,12 +1159,26 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
     # The objective is passed in units of `objective_scale` (the money scale), so that prices are about 1 and
     # the penalties at most ~1e4: HiGHS then sees no "excessively large costs". The plan is the same; the
     # objective and the duals are scaled back in `solve`.
-    model = _Model(make=offset["make"], ship=offset["ship"], ship_confirmed=offset["ship_confirmed"],
-                   sub=offset["sub"], line_group=line_group, confirmed_group=confirmed_group,
-                   confirmed_t=confirmed_t, capacity_row=capacity_row, material_row=material_row, n_col=n_col,
-                   n_row=n_row, nnz=int(matrix.nnz), cost=cost / objective_scale, lower=lower, upper=upper,
-                   row_lower=np.concatenate(row_lower), row_upper=np.concatenate(row_upper),
-                   offset=offset_value / objective_scale)
+    model = _Model(
+        make=offset["make"],
+        ship=offset["ship"],
+        ship_confirmed=offset["ship_confirmed"],
+        sub=offset["sub"],
+        line_group=line_group,
+        confirmed_group=confirmed_group,
+        confirmed_t=confirmed_t,
+        capacity_row=capacity_row,
+        material_row=material_row,
+        n_col=n_col,
+        n_row=n_row,
+        nnz=int(matrix.nnz),
+        cost=cost / objective_scale,
+        lower=lower,
+        upper=upper,
+        row_lower=np.concatenate(row_lower),
+        row_upper=np.concatenate(row_upper),
+        offset=offset_value / objective_scale,
+    )
 
     # Keys: kind × 2^40 + item × 2^10 + month. A shipment group is known by its first line, a safety-stock or
     # target column by its SKU, a confirmed shipment by its group and month.
@@ -1011,30 +1187,59 @@ def _build(data: _Data, commitment_penalty: float, steering: np.ndarray, objecti
         return (np.int64(kind) << 40) + (item.ravel() << 10) + t.ravel()
 
     group_line = first_line
-    model.col_key = np.concatenate([
-        key(0, S, T), key(1, S, T), key(2, ss_skus[:, None], T), key(3, group_line[:, None], T),
-        key(4, group_line[confirmed_group], confirmed_t), key(5, K, T), key(6, R, T),
-        key(7, group_line[backlog_groups][:, None], T), key(8, target_skus)])
-    model.row_key = np.concatenate([
-        key(0, S, T), key(1, group_line[backlog_groups][:, None], T), key(_CAPACITY_KEY, R, T),
-        key(_MATERIAL_KEY, np.arange(n_m)[:, None], T), key(4, target_skus)])
+    model.col_key = np.concatenate(
+        [
+            key(0, S, T),
+            key(1, S, T),
+            key(2, ss_skus[:, None], T),
+            key(3, group_line[:, None], T),
+            key(4, group_line[confirmed_group], confirmed_t),
+            key(5, K, T),
+            key(6, R, T),
+            key(7, group_line[backlog_groups][:, None], T),
+            key(8, target_skus),
+        ]
+    )
+    model.row_key = np.concatenate(
+        [
+            key(0, S, T),
+            key(1, group_line[backlog_groups][:, None], T),
+            key(_CAPACITY_KEY, R, T),
+            key(_MATERIAL_KEY, np.arange(n_m)[:, None], T),
+            key(4, target_skus),
+        ]
+    )
     money_cost = cost - tie_break
     model.tie_break = tie_break / objective_scale
     money_cost[block("ship_confirmed")] += commitment_penalty
     money_cost[block("inv_low")] += steering[np.repeat(ss_skus, n_t)]
     money_cost[block("short")] = 0.0
     model.money_cost = money_cost
-    model.keep_at_least = np.r_[np.arange(offset["ship_confirmed"], offset["ship_confirmed"] + sizes["ship_confirmed"]),
-                                np.arange(offset["inv_low"], offset["inv_low"] + sizes["inv_low"])]
+    model.keep_at_least = np.r_[
+        np.arange(offset["ship_confirmed"], offset["ship_confirmed"] + sizes["ship_confirmed"]),
+        np.arange(offset["inv_low"], offset["inv_low"] + sizes["inv_low"]),
+    ]
     model.keep_at_most = np.arange(offset["short"], offset["short"] + sizes["short"])
     model.matrix = matrix
-    model.start = _start_basis(cost, upper, n_row, block("make"), col("ship", backlog_groups[:, None], T).ravel(),
-                               (inventory_row, backlog_row + n_b * n_t))
+    model.start = _start_basis(
+        cost,
+        upper,
+        n_row,
+        block("make"),
+        col("ship", backlog_groups[:, None], T).ravel(),
+        (inventory_row, backlog_row + n_b * n_t),
+    )
     return model
 
 
-def _start_basis(cost: np.ndarray, upper: np.ndarray, n_row: int, make: slice, backlog_ship: np.ndarray,
-                 balance_rows: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _start_basis(
+    cost: np.ndarray,
+    upper: np.ndarray,
+    n_row: int,
+    make: slice,
+    backlog_ship: np.ndarray,
+    balance_rows: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
     """The basis a cold simplex starts from: every SKU makes and every backlogged group ships its demand, month
     by month (lot for lot), as `_basis_codes` arrays.
 
@@ -1052,12 +1257,13 @@ def _start_basis(cost: np.ndarray, upper: np.ndarray, n_row: int, make: slice, b
     col_status[make] = _BASIC
     col_status[backlog_ship] = _BASIC
     row_status = np.full(n_row, _BASIC, dtype=np.int8)
-    row_status[balance_rows[0]:balance_rows[1]] = _AT_LOWER
+    row_status[balance_rows[0] : balance_rows[1]] = _AT_LOWER
     return col_status, row_status
 
 
-def _split_shipments(data: _Data, line_group: np.ndarray, group_ship: np.ndarray,
-                     group_confirmed_ship: np.ndarray) -> np.ndarray:
+def _split_shipments(
+    data: _Data, line_group: np.ndarray, group_ship: np.ndarray, group_confirmed_ship: np.ndarray
+) -> np.ndarray:
     """Share each group's shipments over its lines, month by month.
 
     Confirmed shipments go to the lines in proportion to their confirmed orders (each gets its own orders when
@@ -1128,9 +1334,23 @@ def _run(block: dict, scenario: str, options: dict[str, object], basis=None, *, 
     n_col, n_row = len(block["cost"]), len(block["row_lower"])
     # The arrays go to HiGHS as they are; set one by one on a HighsLp, each element was converted on its own
     # (12 ms instead of 1.5 ms for a 20,000-column block). Every column is continuous.
-    highs.passModel(n_col, n_row, len(block["value"]), _COLUMN_WISE, _MINIMIZE, 0.0, block["cost"], block["lower"],
-                    block["upper"], block["row_lower"], block["row_upper"], block["start"], block["index"],
-                    block["value"], np.zeros(n_col, dtype=np.int32))
+    highs.passModel(
+        n_col,
+        n_row,
+        len(block["value"]),
+        _COLUMN_WISE,
+        _MINIMIZE,
+        0.0,
+        block["cost"],
+        block["lower"],
+        block["upper"],
+        block["row_lower"],
+        block["row_upper"],
+        block["start"],
+        block["index"],
+        block["value"],
+        np.zeros(n_col, dtype=np.int32),
+    )
     if basis is not None and len(basis.col_status) == n_col and len(basis.row_status) == n_row:
         highs.setOptionValue("solver", "simplex")
         highs.setBasis(basis)
@@ -1145,19 +1365,25 @@ def _optimum(highs: highspy.Highs, scenario: str) -> tuple[np.ndarray, np.ndarra
     status = highs.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         text = highs.modelStatusToString(status)
-        raise PlanError(f"The {scenario} plan cannot be made: the solver reports '{text}'. Every plan may ship "
-                        "nothing, so this points to inconsistent inputs: check for negative or non-finite hours, "
-                        "material availability, subcontract limits, prices or costs in the templates.")
+        raise PlanError(
+            f"The {scenario} plan cannot be made: the solver reports '{text}'. Every plan may ship "
+            "nothing, so this points to inconsistent inputs: check for negative or non-finite hours, "
+            "material availability, subcontract limits, prices or costs in the templates."
+        )
     solution = highs.getSolution()
     info = highs.getInfo()
-    iterations = (int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
-                  + int(info.crossover_iteration_count))
-    return (np.asarray(solution.col_value), np.asarray(solution.row_dual), float(info.objective_function_value),
-            iterations)
+    iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count) + int(info.crossover_iteration_count)
+    return (
+        np.asarray(solution.col_value),
+        np.asarray(solution.row_dual),
+        float(info.objective_function_value),
+        iterations,
+    )
 
 
-def _money_duals(highs: highspy.Highs, block: dict, x: np.ndarray, row_dual: np.ndarray, scenario: str,
-                 money_scale: float) -> np.ndarray:
+def _money_duals(
+    highs: highspy.Highs, block: dict, x: np.ndarray, row_dual: np.ndarray, scenario: str, money_scale: float
+) -> np.ndarray:
     """Row duals in money only, when a confirmed order or a stock policy is short in the plan.
 
     A short confirmed order puts its penalty into the shadow prices: one more unit of the scarce material would
@@ -1177,8 +1403,9 @@ def _money_duals(highs: highspy.Highs, block: dict, x: np.ndarray, row_dual: np.
     tolerance = 1e-7
     at_least, at_most = block["keep_at_least"], block["keep_at_most"]
     upper = block["upper"]
-    short = (np.any(x[at_least] < upper[at_least] - tolerance) if len(at_least) else False) or \
-        (np.any(x[at_most] > tolerance) if len(at_most) else False)
+    short = (np.any(x[at_least] < upper[at_least] - tolerance) if len(at_least) else False) or (
+        np.any(x[at_most] > tolerance) if len(at_most) else False
+    )
     if not short:
         return row_dual
     lower = block["lower"].copy()
@@ -1240,12 +1467,19 @@ def _sub_lp(model: _Model, cols: np.ndarray, rows: np.ndarray) -> dict:
     position[cols] = np.arange(len(cols))
     at_least = position[model.keep_at_least]
     at_most = position[model.keep_at_most]
-    return {"cost": model.cost[cols], "lower": model.lower[cols], "upper": model.upper[cols],
-            "row_lower": model.row_lower[rows], "row_upper": model.row_upper[rows],
-            "start": matrix.indptr.astype(np.int32), "index": matrix.indices.astype(np.int32), "value": matrix.data,
-            "money_cost": model.money_cost[cols], "keep_at_least": at_least[at_least >= 0],
-            "keep_at_most": at_most[at_most >= 0]}
-
+    return {
+        "cost": model.cost[cols],
+        "lower": model.lower[cols],
+        "upper": model.upper[cols],
+        "row_lower": model.row_lower[rows],
+        "row_upper": model.row_upper[rows],
+        "start": matrix.indptr.astype(np.int32),
+        "index": matrix.indices.astype(np.int32),
+        "value": matrix.data,
+        "money_cost": model.money_cost[cols],
+        "keep_at_least": at_least[at_least >= 0],
+        "keep_at_most": at_most[at_most >= 0],
+    }
 
 
 def _solve_block(task: tuple) -> tuple:
@@ -1278,8 +1512,10 @@ def _basis_codes(basis) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     # Each read of col_status or row_status copies the whole list out of HiGHS: read each once.
     col_status, row_status = basis.col_status, basis.row_status
-    return (np.fromiter(map(int, col_status), dtype=np.int8, count=len(col_status)),
-            np.fromiter(map(int, row_status), dtype=np.int8, count=len(row_status)))
+    return (
+        np.fromiter(map(int, col_status), dtype=np.int8, count=len(col_status)),
+        np.fromiter(map(int, row_status), dtype=np.int8, count=len(row_status)),
+    )
 
 
 def _basis_from_codes(codes):
@@ -1310,16 +1546,24 @@ def _workers(n_col: int, n_tasks: int) -> int:
     """How many worker processes to solve the blocks of an `n_col`-column model in; 1 = in this process."""
     import multiprocessing
 
-    if (n_col <= _PARALLEL_ABOVE or n_tasks < 2 or "fork" not in multiprocessing.get_all_start_methods()
-            or multiprocessing.current_process().daemon):  # a daemonic process may not start workers
+    if (
+        n_col <= _PARALLEL_ABOVE
+        or n_tasks < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon
+    ):  # a daemonic process may not start workers
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cores, n_tasks))
 
 
-def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | None = None,
-                 later: Callable[[], tuple[list[tuple], dict[int, int]]] | None = None,
-                 n_tasks: int | None = None) -> list[tuple]:
+def _solve_tasks(
+    n_col: int,
+    tasks: list[tuple],
+    starts_from: dict[int, int] | None = None,
+    later: Callable[[], tuple[list[tuple], dict[int, int]]] | None = None,
+    n_tasks: int | None = None,
+) -> list[tuple]:
     """Solve blocks (`_solve_block` tasks) of models of `n_col` columns in all, on every core when that is
     large; answers in task order.
 
@@ -1344,8 +1588,10 @@ def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | N
         answers.extend([None] * len(new_tasks))
         for task, source in new_starts.items():
             waiting.setdefault(source, []).append(task)
-        return sorted((task for task in range(first, len(tasks)) if task not in new_starts),
-                      key=lambda task: -len(tasks[task][0]["cost"]))
+        return sorted(
+            (task for task in range(first, len(tasks)) if task not in new_starts),
+            key=lambda task: -len(tasks[task][0]["cost"]),
+        )
 
     def started(task: int) -> tuple:
         # The task with the basis its source ended at.
@@ -1367,9 +1613,14 @@ def _solve_tasks(n_col: int, tasks: list[tuple], starts_from: dict[int, int] | N
 
     done: queue.SimpleQueue = queue.SimpleQueue()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
+
         def submit(task: int) -> None:
-            pool.apply_async(_solve_block, (started(task),), callback=lambda answer: done.put((task, answer)),
-                             error_callback=lambda error: done.put((task, error)))
+            pool.apply_async(
+                _solve_block,
+                (started(task),),
+                callback=lambda answer: done.put((task, answer)),
+                error_callback=lambda error: done.put((task, error)),
+            )
 
         for task in free:
             submit(task)
@@ -1391,16 +1642,27 @@ def _options(options: dict[str, object], columns: int) -> dict[str, object]:
     return {"solver": "ipm" if columns > _INTERIOR_POINT_ABOVE else "simplex", **options}
 
 
-def _block_tasks(model: _Model, blocks: list, scenario: str, options: dict[str, object],
-                 warm_start: _BlockBases | None, money_scale: float, warm_columns: float) -> list[tuple]:
+def _block_tasks(
+    model: _Model,
+    blocks: list,
+    scenario: str,
+    options: dict[str, object],
+    warm_start: _BlockBases | None,
+    money_scale: float,
+    warm_columns: float,
+) -> list[tuple]:
     """The `_solve_block` task of each block of the LP (see `_blocks`).
 
     Each block gets the solver its size calls for (unless `options` names one), the money-only duals of its own
     shortfalls (`_money_duals`: the money LP is block by block too), and the basis of the same block of
     `warm_start` when the model has the same shape and the block has at most `warm_columns` columns.
     """
-    fits = (warm_start is not None and warm_start.n_col == model.n_col and warm_start.n_row == model.n_row
-            and len(warm_start.bases) == len(blocks))
+    fits = (
+        warm_start is not None
+        and warm_start.n_col == model.n_col
+        and warm_start.n_row == model.n_row
+        and len(warm_start.bases) == len(blocks)
+    )
     tasks = []
     for number, (cols, rows) in enumerate(blocks):
         if fits and len(cols) <= warm_columns:
@@ -1411,8 +1673,9 @@ def _block_tasks(model: _Model, blocks: list, scenario: str, options: dict[str, 
     return tasks
 
 
-def _cold_start(model: _Model, cols: np.ndarray, rows: np.ndarray, options: dict[str, object]
-                ) -> tuple[tuple[np.ndarray, np.ndarray] | None, dict[str, object]]:
+def _cold_start(
+    model: _Model, cols: np.ndarray, rows: np.ndarray, options: dict[str, object]
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, dict[str, object]]:
     """How a block without an earlier basis is solved: its starting basis (`_basis_codes` arrays) and options.
 
     The simplex starts from the model's lot-for-lot basis (`_start_basis`). A block large enough for interior
@@ -1450,8 +1713,7 @@ def _merge(model: _Model, blocks: list, answers: list) -> tuple[np.ndarray, np.n
     row_dual = np.zeros(model.n_row)
     objective = float(model.offset)
     iterations, solver, largest = 0, "simplex", -1
-    for (cols, rows), (block_x, block_dual, block_objective, block_iterations, block_solver, _) in \
-            zip(blocks, answers):
+    for (cols, rows), (block_x, block_dual, block_objective, block_iterations, block_solver, _) in zip(blocks, answers):
         x[cols] = block_x
         row_dual[rows] = block_dual
         objective += block_objective
@@ -1484,11 +1746,13 @@ def _changed(old: _Model, new: _Model) -> tuple[np.ndarray, np.ndarray, np.ndarr
     col_map, row_map = _positions(old.col_key, new.col_key), _positions(old.row_key, new.row_key)
     col_changed, row_changed = col_map < 0, row_map < 0
     kept, oc = np.flatnonzero(~col_changed), col_map[col_map >= 0]
-    col_changed[kept] = ((old.cost[oc] != new.cost[kept]) | (old.lower[oc] != new.lower[kept])
-                         | (old.upper[oc] != new.upper[kept]))
+    col_changed[kept] = (
+        (old.cost[oc] != new.cost[kept]) | (old.lower[oc] != new.lower[kept]) | (old.upper[oc] != new.upper[kept])
+    )
     kept_rows, orow = np.flatnonzero(~row_changed), row_map[row_map >= 0]
-    row_changed[kept_rows] = ((old.row_lower[orow] != new.row_lower[kept_rows])
-                              | (old.row_upper[orow] != new.row_upper[kept_rows]))
+    row_changed[kept_rows] = (old.row_lower[orow] != new.row_lower[kept_rows]) | (
+        old.row_upper[orow] != new.row_upper[kept_rows]
+    )
     # Matrix entries, column by column: the same count, in the same rows (by key, in order), with the same values.
     new_count, old_count = np.diff(new.matrix.indptr), np.diff(old.matrix.indptr)
     same = np.flatnonzero(~col_changed)
@@ -1497,20 +1761,30 @@ def _changed(old: _Model, new: _Model) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if len(same):
         counts = new_count[same]
         new_entry, old_entry = new.matrix.entries(same), old.matrix.entries(col_map[same])  # as many, in order
-        differs = ((row_map[new.matrix.indices[new_entry]] != old.matrix.indices[old_entry])
-                   | (new.matrix.data[new_entry] != old.matrix.data[old_entry]))
+        differs = (row_map[new.matrix.indices[new_entry]] != old.matrix.indices[old_entry]) | (
+            new.matrix.data[new_entry] != old.matrix.data[old_entry]
+        )
         col_changed[np.repeat(same, counts)[differs]] = True
     return col_map, row_map, col_changed, row_changed
 
 
 _PRIMAL_SIMPLEX = 4  # HiGHS's simplex_strategy for the primal simplex
 # HiGHS's basis status codes (`_basis_codes`).
-_AT_LOWER, _BASIC, _AT_UPPER = (int(highspy.HighsBasisStatus.kLower), int(highspy.HighsBasisStatus.kBasic),
-                                int(highspy.HighsBasisStatus.kUpper))
+_AT_LOWER, _BASIC, _AT_UPPER = (
+    int(highspy.HighsBasisStatus.kLower),
+    int(highspy.HighsBasisStatus.kBasic),
+    int(highspy.HighsBasisStatus.kUpper),
+)
 
 
-def _mapped_basis(status: tuple[np.ndarray, np.ndarray], cols: np.ndarray, rows: np.ndarray, col_map: np.ndarray,
-                  row_map: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _mapped_basis(
+    status: tuple[np.ndarray, np.ndarray],
+    cols: np.ndarray,
+    rows: np.ndarray,
+    col_map: np.ndarray,
+    row_map: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """A starting basis for a changed block from the old model's (`status`: every column's and row's code), as
     `_basis_codes` arrays: each column and row keeps its old status; a new column starts at its lower bound (0)
     and a new row's slack is basic. None when that is not a basis (as many basic variables as rows), as when
@@ -1524,8 +1798,7 @@ def _mapped_basis(status: tuple[np.ndarray, np.ndarray], cols: np.ndarray, rows:
     return new_cols, new_rows
 
 
-def _resolve(old: _Solved, scenario: str, adjustments: Adjustments, options: dict[str, object],
-             money_duals: bool):
+def _resolve(old: _Solved, scenario: str, adjustments: Adjustments, options: dict[str, object], money_duals: bool):
     """Solve the scenario with a change, re-solving only the blocks whose LP the change touched.
 
     A block whose columns, rows, costs, bounds and matrix entries are all as in `old` has the same optimum, and
@@ -1553,8 +1826,11 @@ def _resolve(old: _Solved, scenario: str, adjustments: Adjustments, options: dic
         if not (col_changed[cols].any() or row_changed[rows].any()):
             owners = np.concatenate([old_block_of_col[col_map[cols]], old_block_of_row[row_map[rows]]])
             owner = int(owners[0]) if len(owners) else -1
-        if owner >= 0 and np.array_equal(old.blocks[owner][0], col_map[cols]) and \
-                np.array_equal(old.blocks[owner][1], row_map[rows]):
+        if (
+            owner >= 0
+            and np.array_equal(old.blocks[owner][0], col_map[cols])
+            and np.array_equal(old.blocks[owner][1], row_map[rows])
+        ):
             block_x, block_dual, block_objective, _, block_solver, basis = old.answers[owner]
             answers[number] = (block_x, block_dual, block_objective, 0, block_solver, basis)
         else:
@@ -1576,8 +1852,9 @@ def _resolve(old: _Solved, scenario: str, adjustments: Adjustments, options: dic
             chosen = {"simplex_strategy": _PRIMAL_SIMPLEX, **options}
         if basis is None:
             basis, chosen = _cold_start(model, cols, rows, chosen)
-        tasks.append((_sub_lp(model, cols, rows), scenario, _options(chosen, len(cols)), basis, money_scale,
-                      money_duals))
+        tasks.append(
+            (_sub_lp(model, cols, rows), scenario, _options(chosen, len(cols)), basis, money_scale, money_duals)
+        )
     for number, answer in zip(changed, _solve_tasks(model.n_col, tasks)):
         answers[number] = answer
     return data, model, blocks, answers, len(changed)
@@ -1593,9 +1870,16 @@ def _clean(values: np.ndarray) -> np.ndarray:
 # Public API
 # ----------------------------------------------------------------------------------------------------------
 
-def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | None = None, *,
-          options: dict[str, object] | None = None, warm_start: Solution | None = None,
-          money_duals: bool = True) -> Solution:
+
+def solve(
+    inputs: Inputs,
+    scenario: str = "Base",
+    adjustments: Adjustments | None = None,
+    *,
+    options: dict[str, object] | None = None,
+    warm_start: Solution | None = None,
+    money_duals: bool = True,
+) -> Solution:
     """Make the cost-optimal plan of one scenario.
 
     Args:
@@ -1643,8 +1927,15 @@ def solve(inputs: Inputs, scenario: str = "Base", adjustments: Adjustments | Non
     return _solve(common, [scenario], adjustments, chosen, warm_start)[0]
 
 
-def _solve(common: _Common, scenarios: list[str], adjustments: Adjustments, options: dict[str, object],
-           warm_start: Solution | None, *, chain: bool = False) -> list[Solution]:
+def _solve(
+    common: _Common,
+    scenarios: list[str],
+    adjustments: Adjustments,
+    options: dict[str, object],
+    warm_start: Solution | None,
+    *,
+    chain: bool = False,
+) -> list[Solution]:
     """`solve` of one or more scenarios on inputs already read into arrays (`_common`): every block solved,
     from `warm_start`'s basis where it fits. With `chain` (and no `warm_start`), the first scenario is solved
     from scratch and each block of the others starts from the first's same block, as soon as that is solved.
@@ -1662,15 +1953,18 @@ def _solve(common: _Common, scenarios: list[str], adjustments: Adjustments, opti
             commitment_penalty, steering, money_scale = _penalties(data)
             model = _build(data, commitment_penalty, steering, money_scale)
             blocks = _blocks(model)
-            warm_columns = (np.inf if warm_start is None or warm_start.scenario == scenario
-                            else _WARM_SCENARIO_COLUMNS)
+            warm_columns = np.inf if warm_start is None or warm_start.scenario == scenario else _WARM_SCENARIO_COLUMNS
             number = first_task + len(tasks)
             if chain and models:
                 _, _, first_model, first_blocks, first = models[0]
-                if (first_model.n_col, first_model.n_row, len(first_blocks)) == \
-                        (model.n_col, model.n_row, len(blocks)):
-                    starts_from.update({number + block: first + block for block, (cols, _) in enumerate(blocks)
-                                        if len(cols) <= _WARM_SCENARIO_COLUMNS})
+                if (first_model.n_col, first_model.n_row, len(first_blocks)) == (model.n_col, model.n_row, len(blocks)):
+                    starts_from.update(
+                        {
+                            number + block: first + block
+                            for block, (cols, _) in enumerate(blocks)
+                            if len(cols) <= _WARM_SCENARIO_COLUMNS
+                        }
+                    )
             models.append((scenario, data, model, blocks, number))
             tasks += _block_tasks(model, blocks, scenario, options, basis, money_scale, warm_columns)
         return tasks, starts_from
@@ -1683,14 +1977,15 @@ def _solve(common: _Common, scenarios: list[str], adjustments: Adjustments, opti
     answers = _solve_tasks(model.n_col * len(scenarios), tasks, starts_from, later, len(blocks) * len(scenarios))
     solutions = []
     for scenario, data, model, blocks, first in models:
-        own = answers[first:first + len(blocks)]
+        own = answers[first : first + len(blocks)]
         state = _Solved(common=common, model=model, blocks=blocks, answers=own)
         solutions.append(_solution(data, model, blocks, own, scenario, (started, built, len(blocks)), state))
     return solutions
 
 
-def _solution(data: _Data, model: _Model, blocks: list, answers: list, scenario: str, timing: tuple,
-              state: _Solved | None) -> Solution:
+def _solution(
+    data: _Data, model: _Model, blocks: list, answers: list, scenario: str, timing: tuple, state: _Solved | None
+) -> Solution:
     """The Solution of solved blocks: the tables (`_report`), the statistics and what a re-solve starts from.
     `timing` is (started, built, how many blocks were solved)."""
     started, built, solved_blocks = timing
@@ -1700,13 +1995,19 @@ def _solution(data: _Data, model: _Model, blocks: list, answers: list, scenario:
     solution = _report(data, model, x, row_dual * money_scale, -objective * money_scale, scenario)
     indptr = model.matrix.indptr
     solution.statistics = {
-        "rows": model.n_row, "columns": model.n_col, "nonzeros": model.nnz,
-        "build seconds": built - started, "solve seconds": solved - built,
-        "report seconds": time.perf_counter() - solved, "iterations": iterations,
-        "commitment penalty": commitment_penalty, "largest steering penalty": float(np.max(steering, initial=0.0)),
-        "solver": solver, "blocks": len(blocks), "blocks solved": solved_blocks,
-        "largest block nonzeros": max((int(np.sum(indptr[cols + 1] - indptr[cols])) for cols, _ in blocks),
-                                      default=0),
+        "rows": model.n_row,
+        "columns": model.n_col,
+        "nonzeros": model.nnz,
+        "build seconds": built - started,
+        "solve seconds": solved - built,
+        "report seconds": time.perf_counter() - solved,
+        "iterations": iterations,
+        "commitment penalty": commitment_penalty,
+        "largest steering penalty": float(np.max(steering, initial=0.0)),
+        "solver": solver,
+        "blocks": len(blocks),
+        "blocks solved": solved_blocks,
+        "largest block nonzeros": max((int(np.sum(indptr[cols + 1] - indptr[cols])) for cols, _ in blocks), default=0),
     }
     solution.basis = _BlockBases(model.n_col, model.n_row, [answer[5] for answer in answers])
     solution.state = state
@@ -1745,21 +2046,24 @@ def solve_all(inputs: Inputs) -> dict[str, Solution]:
 # The plan as tables
 # ----------------------------------------------------------------------------------------------------------
 
-def _report(data: _Data, model: _Model, x: np.ndarray, row_dual: np.ndarray, objective: float,
-            scenario: str) -> Solution:
+
+def _report(
+    data: _Data, model: _Model, x: np.ndarray, row_dual: np.ndarray, objective: float, scenario: str
+) -> Solution:
     """Turn the solver's columns into the Solution's tables, recomputing every balance from cleaned figures so
     that the tables reconcile exactly (inventory, backlog, hours, revenue)."""
     months = data.months
     n_s, n_t, n_l = len(data.skus), len(data.months), len(data.line_sku)
     n_r, n_m, n_k = len(data.resources), len(data.materials), len(data.arc_sku)
 
-    make = _clean(x[model.make:model.make + n_s * n_t]).reshape(n_s, n_t)
-    sub = _clean(x[model.sub:model.sub + n_k * n_t]).reshape(n_k, n_t)
+    make = _clean(x[model.make : model.make + n_s * n_t]).reshape(n_s, n_t)
+    sub = _clean(x[model.sub : model.sub + n_k * n_t]).reshape(n_k, n_t)
     n_g = int(model.line_group.max()) + 1 if n_l else 0
-    group_ship = x[model.ship:model.ship + n_g * n_t].reshape(n_g, n_t)
+    group_ship = x[model.ship : model.ship + n_g * n_t].reshape(n_g, n_t)
     group_confirmed_ship = np.zeros((n_g, n_t))
-    group_confirmed_ship[model.confirmed_group, model.confirmed_t] = \
-        x[model.ship_confirmed:model.ship_confirmed + len(model.confirmed_group)]
+    group_confirmed_ship[model.confirmed_group, model.confirmed_t] = x[
+        model.ship_confirmed : model.ship_confirmed + len(model.confirmed_group)
+    ]
     ship = _clean(_split_shipments(data, model.line_group, _clean(group_ship), _clean(group_confirmed_ship)))
 
     # Balances from the cleaned flows: opening + production + subcontract − shipments = closing.
@@ -1789,8 +2093,8 @@ def _report(data: _Data, model: _Model, x: np.ndarray, row_dual: np.ndarray, obj
 
     # Shadow prices: HiGHS minimises, so the dual of a ≤ row is ≤ 0 where the row binds; the value of one
     # more hour (unit) to the plan is its negation.
-    capacity_dual = -row_dual[model.capacity_row:model.capacity_row + n_r * n_t].reshape(n_r, n_t)
-    material_dual = -row_dual[model.material_row:model.material_row + n_m * n_t].reshape(n_m, n_t)
+    capacity_dual = -row_dual[model.capacity_row : model.capacity_row + n_r * n_t].reshape(n_r, n_t)
+    material_dual = -row_dual[model.material_row : model.material_row + n_m * n_t].reshape(n_m, n_t)
     capacity_dual = np.maximum(_clean(capacity_dual), 0.0)
     material_dual = np.maximum(_clean(material_dual), 0.0)
 
@@ -1805,82 +2109,106 @@ def _report(data: _Data, model: _Model, x: np.ndarray, row_dual: np.ndarray, obj
 
     # Months in the unit of the inputs' own dates (pandas 3: microseconds), so that tables merge cleanly.
     month_values = pd.DatetimeIndex(months).to_numpy()
-    month_col = np.tile(month_values, max(n_s, 1))[:n_s * n_t]
-    sku_month = pd.DataFrame({
-        "SKU": np.repeat(np.array(data.skus, dtype=object), n_t),
-        "Month": month_col,
-        "Demand": demand_by_sku.ravel(),
-        "Confirmed orders": confirmed_by_sku.ravel(),
-        "Production": make.ravel(),
-        "Subcontract": sub_by_sku.ravel(),
-        "Shipments": ship_by_sku.ravel(),
-        "Opening inventory": opening.ravel(),
-        "Closing inventory": closing.ravel(),
-        "Backlog": backlog_by_sku.ravel(),
-        "Lost sales": lost_by_sku.ravel(),
-        "Safety stock": np.repeat(data.safety, n_t),
-        "Safety stock shortfall": _clean(np.maximum(0.0, data.safety[:, None] - closing)).ravel(),
-        "Max stock": np.repeat(np.where(np.isinf(data.max_stock), np.nan, data.max_stock), n_t),
-    }, columns=SKU_MONTH_COLUMNS)
+    month_col = np.tile(month_values, max(n_s, 1))[: n_s * n_t]
+    sku_month = pd.DataFrame(
+        {
+            "SKU": np.repeat(np.array(data.skus, dtype=object), n_t),
+            "Month": month_col,
+            "Demand": demand_by_sku.ravel(),
+            "Confirmed orders": confirmed_by_sku.ravel(),
+            "Production": make.ravel(),
+            "Subcontract": sub_by_sku.ravel(),
+            "Shipments": ship_by_sku.ravel(),
+            "Opening inventory": opening.ravel(),
+            "Closing inventory": closing.ravel(),
+            "Backlog": backlog_by_sku.ravel(),
+            "Lost sales": lost_by_sku.ravel(),
+            "Safety stock": np.repeat(data.safety, n_t),
+            "Safety stock shortfall": _clean(np.maximum(0.0, data.safety[:, None] - closing)).ravel(),
+            "Max stock": np.repeat(np.where(np.isinf(data.max_stock), np.nan, data.max_stock), n_t),
+        },
+        columns=SKU_MONTH_COLUMNS,
+    )
 
-    customer_month = pd.DataFrame({
-        "SKU": np.repeat(np.array([data.skus[s] for s in data.line_sku], dtype=object), n_t),
-        "Customer": np.repeat(np.array(data.line_customer, dtype=object), n_t),
-        "Month": np.tile(month_values, n_l),
-        "Demand": data.demand.ravel(),
-        "Confirmed orders": data.confirmed.ravel(),
-        "Shipments": ship.ravel(),
-        "Backlog": backlog.ravel(),
-        "Lost sales": lost.ravel(),
-        "Unit price": data.price.ravel(),
-        "Revenue": revenue.ravel(),
-    }, columns=CUSTOMER_MONTH_COLUMNS)
+    customer_month = pd.DataFrame(
+        {
+            "SKU": np.repeat(np.array([data.skus[s] for s in data.line_sku], dtype=object), n_t),
+            "Customer": np.repeat(np.array(data.line_customer, dtype=object), n_t),
+            "Month": np.tile(month_values, n_l),
+            "Demand": data.demand.ravel(),
+            "Confirmed orders": data.confirmed.ravel(),
+            "Shipments": ship.ravel(),
+            "Backlog": backlog.ravel(),
+            "Lost sales": lost.ravel(),
+            "Unit price": data.price.ravel(),
+            "Revenue": revenue.ravel(),
+        },
+        columns=CUSTOMER_MONTH_COLUMNS,
+    )
 
-    subcontract = pd.DataFrame({
-        "SKU": np.repeat(np.array([data.skus[s] for s in data.arc_sku], dtype=object), n_t),
-        "Subcontractor": np.repeat(np.array(data.arc_name, dtype=object), n_t),
-        "Month": np.tile(month_values, n_k),
-        "Units": sub.ravel(),
-        "Cost per unit": np.repeat(data.arc_cost, n_t),
-        "Max units": data.arc_max.ravel(),
-    }, columns=SUBCONTRACT_COLUMNS)
+    subcontract = pd.DataFrame(
+        {
+            "SKU": np.repeat(np.array([data.skus[s] for s in data.arc_sku], dtype=object), n_t),
+            "Subcontractor": np.repeat(np.array(data.arc_name, dtype=object), n_t),
+            "Month": np.tile(month_values, n_k),
+            "Units": sub.ravel(),
+            "Cost per unit": np.repeat(data.arc_cost, n_t),
+            "Max units": data.arc_max.ravel(),
+        },
+        columns=SUBCONTRACT_COLUMNS,
+    )
 
-    resource_month = pd.DataFrame({
-        "Resource": np.repeat(np.array(data.resources, dtype=object), n_t),
-        "Site": np.repeat(np.array(data.sites, dtype=object), n_t),
-        "Month": np.tile(month_values, n_r),
-        "Available hours": data.regular.ravel(),
-        "Overtime limit": data.overtime_limit.ravel(),
-        "Overtime hours": overtime.ravel(),
-        "Used hours": used.ravel(),
-        "Regular cost per hour": np.repeat(data.regular_rate, n_t),
-        "Overtime cost per hour": np.repeat(data.overtime_rate, n_t),
-        "Shadow price": capacity_dual.ravel(),
-    }, columns=RESOURCE_MONTH_COLUMNS)
+    resource_month = pd.DataFrame(
+        {
+            "Resource": np.repeat(np.array(data.resources, dtype=object), n_t),
+            "Site": np.repeat(np.array(data.sites, dtype=object), n_t),
+            "Month": np.tile(month_values, n_r),
+            "Available hours": data.regular.ravel(),
+            "Overtime limit": data.overtime_limit.ravel(),
+            "Overtime hours": overtime.ravel(),
+            "Used hours": used.ravel(),
+            "Regular cost per hour": np.repeat(data.regular_rate, n_t),
+            "Overtime cost per hour": np.repeat(data.overtime_rate, n_t),
+            "Shadow price": capacity_dual.ravel(),
+        },
+        columns=RESOURCE_MONTH_COLUMNS,
+    )
 
-    material_month = pd.DataFrame({
-        "Material": np.repeat(np.array(data.materials, dtype=object), n_t),
-        "Supplier": np.repeat(np.array(data.suppliers, dtype=object), n_t),
-        "Month": np.tile(month_values, n_m),
-        "Available": data.available.ravel(),
-        "Used": material_used.ravel(),
-        "Shadow price": material_dual.ravel(),
-    }, columns=MATERIAL_MONTH_COLUMNS)
+    material_month = pd.DataFrame(
+        {
+            "Material": np.repeat(np.array(data.materials, dtype=object), n_t),
+            "Supplier": np.repeat(np.array(data.suppliers, dtype=object), n_t),
+            "Month": np.tile(month_values, n_m),
+            "Available": data.available.ravel(),
+            "Used": material_used.ravel(),
+            "Shadow price": material_dual.ravel(),
+        },
+        columns=MATERIAL_MONTH_COLUMNS,
+    )
 
     commitment_shortfall = _commitment_shortfall(data, ship)
 
     # Money only, from the reported figures: revenue − material − other − overtime − subcontract − holding −
     # backlog cost.
-    margin = (revenue.sum()
-              - float(np.sum(data.unit_cost[:, None] * make))
-              - float(np.sum(data.overtime_rate[:, None] * overtime))
-              - float(np.sum(data.arc_cost[:, None] * sub))
-              - float(np.sum(data.holding[:, None] * closing))
-              - float(np.sum(data.backlog_cost[data.line_sku][:, None] * backlog)))
-    return Solution(scenario=scenario, objective=float(objective), contribution_margin=float(margin),
-                    sku_month=sku_month, customer_month=customer_month, subcontract=subcontract,
-                    resource_month=resource_month, material_month=material_month,
-                    commitment_shortfall=commitment_shortfall)
+    margin = (
+        revenue.sum()
+        - float(np.sum(data.unit_cost[:, None] * make))
+        - float(np.sum(data.overtime_rate[:, None] * overtime))
+        - float(np.sum(data.arc_cost[:, None] * sub))
+        - float(np.sum(data.holding[:, None] * closing))
+        - float(np.sum(data.backlog_cost[data.line_sku][:, None] * backlog))
+    )
+    return Solution(
+        scenario=scenario,
+        objective=float(objective),
+        contribution_margin=float(margin),
+        sku_month=sku_month,
+        customer_month=customer_month,
+        subcontract=subcontract,
+        resource_month=resource_month,
+        material_month=material_month,
+        commitment_shortfall=commitment_shortfall,
+    )
 
 
 def _commitment_shortfall(data: _Data, ship: np.ndarray) -> pd.DataFrame:
@@ -1892,9 +2220,14 @@ def _commitment_shortfall(data: _Data, ship: np.ndarray) -> pd.DataFrame:
     """
     orders = data.orders.sort_values(["line", "t", "Requested date", "Order ref"], kind="stable")
     if orders.empty:
-        return pd.DataFrame({"Order ref": pd.Series(dtype=object),
-                             "Month": pd.Series(dtype=pd.DatetimeIndex(data.months).dtype),
-                             "Units short": pd.Series(dtype=float)}, columns=COMMITMENT_SHORTFALL_COLUMNS)
+        return pd.DataFrame(
+            {
+                "Order ref": pd.Series(dtype=object),
+                "Month": pd.Series(dtype=pd.DatetimeIndex(data.months).dtype),
+                "Units short": pd.Series(dtype=float),
+            },
+            columns=COMMITMENT_SHORTFALL_COLUMNS,
+        )
     line = orders["line"].to_numpy(dtype=int)
     t = orders["t"].to_numpy(dtype=int)
     quantity = orders["Quantity"].to_numpy(dtype=float)
@@ -1904,7 +2237,12 @@ def _commitment_shortfall(data: _Data, ship: np.ndarray) -> pd.DataFrame:
     before = pd.Series(quantity).groupby(bucket.to_numpy()).cumsum().to_numpy() - quantity
     short = quantity - np.clip(shippable - before, 0.0, quantity)
     short = np.where(short < 1e-6, 0.0, np.round(short, _DECIMALS))
-    result = pd.DataFrame({"Order ref": orders["Order ref"].to_numpy(dtype=object),
-                           "Month": pd.DatetimeIndex(data.months).to_numpy()[t],
-                           "Units short": short}, columns=COMMITMENT_SHORTFALL_COLUMNS)
+    result = pd.DataFrame(
+        {
+            "Order ref": orders["Order ref"].to_numpy(dtype=object),
+            "Month": pd.DatetimeIndex(data.months).to_numpy()[t],
+            "Units short": short,
+        },
+        columns=COMMITMENT_SHORTFALL_COLUMNS,
+    )
     return result[result["Units short"] > 0].reset_index(drop=True)

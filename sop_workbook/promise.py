@@ -107,7 +107,7 @@ def promise(inputs: Inputs, sku: str, quantity: float, date, customer: str | Non
     if by_date >= quantity - TOLERANCE:
         earliest = date
     else:
-        for later in months[months.index(month) + 1:]:
+        for later in months[months.index(month) + 1 :]:
             shipped, _ = _ship_in_month(inputs, base, sku, line, quantity, later)
             month_end = later + pd.offsets.MonthEnd(0)
             if shipped >= quantity - TOLERANCE and month_end >= available_from:
@@ -119,13 +119,23 @@ def promise(inputs: Inputs, sku: str, quantity: float, date, customer: str | Non
     displaced = _displaced(base, with_order, sku, line)
     margin_effect = with_order.contribution_margin - base.contribution_margin
     reason = _reason(answer, sku, quantity, by_date, date, earliest, displaced, inputs.cycle.currency)
-    return Promise(sku=sku, customer=customer or "", quantity=float(quantity), date=date, answer=answer,
-                   quantity_by_date=float(by_date), earliest_full_date=earliest, displaced=displaced,
-                   margin_effect=float(margin_effect), reason=reason)
+    return Promise(
+        sku=sku,
+        customer=customer or "",
+        quantity=float(quantity),
+        date=date,
+        answer=answer,
+        quantity_by_date=float(by_date),
+        earliest_full_date=earliest,
+        displaced=displaced,
+        margin_effect=float(margin_effect),
+        reason=reason,
+    )
 
 
-def _ship_in_month(inputs: Inputs, base: Solution, sku: str, line: str, quantity: float,
-                   month: pd.Timestamp) -> tuple[float, Solution]:
+def _ship_in_month(
+    inputs: Inputs, base: Solution, sku: str, line: str, quantity: float, month: pd.Timestamp
+) -> tuple[float, Solution]:
     """Re-plan with the order due in `month`; return the units of it shipped in that month and the plan."""
     solution = solve(inputs, "Base", Adjustments(extra_demand={(sku, line, month): float(quantity)}))
     rows = solution.customer_month
@@ -134,8 +144,9 @@ def _ship_in_month(inputs: Inputs, base: Solution, sku: str, line: str, quantity
         # The order shares its line with the customer's own forecast: count only what ships beyond the
         # current plan's shipments to that customer in that month.
         base_rows = base.customer_month
-        before = base_rows[(base_rows["SKU"] == sku) & (base_rows["Customer"] == line)
-                           & (base_rows["Month"] == month)]["Shipments"].sum()
+        before = base_rows[(base_rows["SKU"] == sku) & (base_rows["Customer"] == line) & (base_rows["Month"] == month)][
+            "Shipments"
+        ].sum()
         shipped = min(max(shipped - before, 0.0), quantity)
     return float(min(shipped, quantity)), solution
 
@@ -168,19 +179,38 @@ def _displaced(base: Solution, new: Solution, sku: str, line: str) -> list[dict]
         if units <= TOLERANCE:
             continue
         fell = rows[rows["Shipments"] > TOLERANCE].index.get_level_values("Customer")
-        out.append({"sku": name, "customers": sorted(fell), "units": round(float(units), 6),
-                    "revenue": round(float(revenue), 2)})
+        out.append(
+            {
+                "sku": name,
+                "customers": sorted(fell),
+                "units": round(float(units), 6),
+                "revenue": round(float(revenue), 2),
+            }
+        )
     return out
 
 
-def _reason(answer: str, sku: str, quantity: float, by_date: float, date: pd.Timestamp,
-            earliest: pd.Timestamp | None, displaced: list[dict], currency: str) -> str:
-    text = {YES: f"All {quantity:,.0f} units of {sku} can be delivered by {date:%Y-%m-%d}.",
-            PARTLY: f"{by_date:,.0f} of {quantity:,.0f} units of {sku} can be delivered by {date:%Y-%m-%d}.",
-            NO: f"None of the {quantity:,.0f} units of {sku} can be delivered by {date:%Y-%m-%d}."}[answer]
+def _reason(
+    answer: str,
+    sku: str,
+    quantity: float,
+    by_date: float,
+    date: pd.Timestamp,
+    earliest: pd.Timestamp | None,
+    displaced: list[dict],
+    currency: str,
+) -> str:
+    text = {
+        YES: f"All {quantity:,.0f} units of {sku} can be delivered by {date:%Y-%m-%d}.",
+        PARTLY: f"{by_date:,.0f} of {quantity:,.0f} units of {sku} can be delivered by {date:%Y-%m-%d}.",
+        NO: f"None of the {quantity:,.0f} units of {sku} can be delivered by {date:%Y-%m-%d}.",
+    }[answer]
     if answer != YES:
-        text += (f" The whole quantity can be delivered by {earliest:%Y-%m-%d}." if earliest is not None
-                 else " The whole quantity cannot be delivered within the horizon.")
+        text += (
+            f" The whole quantity can be delivered by {earliest:%Y-%m-%d}."
+            if earliest is not None
+            else " The whole quantity cannot be delivered within the horizon."
+        )
     if displaced:
         units = sum(d["units"] for d in displaced)
         revenue = sum(d["revenue"] for d in displaced)
@@ -188,8 +218,9 @@ def _reason(answer: str, sku: str, quantity: float, by_date: float, date: pd.Tim
     return text
 
 
-def promise_from_files(demand_path, capacity_path, sku: str, quantity: float, date,
-                       customer: str | None = None) -> Promise:
+def promise_from_files(
+    demand_path, capacity_path, sku: str, quantity: float, date, customer: str | None = None
+) -> Promise:
     """Read both templates and answer the promise question (see `promise`).
 
     Args:

@@ -60,8 +60,14 @@ MAX_GRID_CELLS = 10_000_000
 _INFLATE_BESIDE = 2**20
 
 # What a month cell of each month sheet holds, for messages ("type the units as a number").
-MONTH_NOUNS = {"Forecast": "units", "Hours": "hours", "Max units": "units", "Available": "units",
-               "Budget": "budget figure", "Actual": "units"}
+MONTH_NOUNS = {
+    "Forecast": "units",
+    "Hours": "hours",
+    "Max units": "units",
+    "Available": "units",
+    "Budget": "budget figure",
+    "Actual": "units",
+}
 
 # Excel's day 0; a number in a date cell counts days from it. Serials outside these bounds (1954 to 2119) are
 # far more likely a typing slip than a date, so they are not read as dates.
@@ -71,10 +77,33 @@ SERIAL_RANGE = (20000.0, 80000.0)
 # and a year outside them is a typing slip, not a date the plan could use.
 DATE_YEARS = (1900, 2200)
 
-MONTH_TEXT_FORMATS = ("%b-%y", "%b %y", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y", "%Y-%m", "%Y/%m", "%m/%Y", "%m-%Y",
-                      "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
-DATE_TEXT_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y",
-                     "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y")
+MONTH_TEXT_FORMATS = (
+    "%b-%y",
+    "%b %y",
+    "%b-%Y",
+    "%b %Y",
+    "%B %Y",
+    "%B-%Y",
+    "%Y-%m",
+    "%Y/%m",
+    "%m/%Y",
+    "%m-%Y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+)
+DATE_TEXT_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+)
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
@@ -97,11 +126,25 @@ _SUBCONTRACT = schema.CAPACITY.sheet("Subcontract")
 _INVENTORY = schema.CAPACITY.sheet("Inventory")
 _READINESS = schema.CAPACITY.sheet("Launch readiness")
 SKU, CUSTOMER, RESOURCE, FAMILY = "SKU", "Customer", "Resource", "Family"
-for _sheet, _header in ((_PRODUCTS, SKU), (_PRODUCTS, FAMILY), (_PRODUCTS, "Status"), (_FORECAST, CUSTOMER),
-                        (_FORECAST, "Scenario"), (_PRICES, "Valid from"), (_COMMITMENTS, "Quantity"),
-                        (_COMMITMENTS, "Requested date"), (_LAUNCHES, "Launch month"), (_BUDGET, FAMILY),
-                        (_CAPACITY, "Kind"), (_RESOURCES, RESOURCE), (_INVENTORY, SKU), (_COSTS, SKU),
-                        (_ROUTINGS, SKU), (_SUBCONTRACT, SKU), (_READINESS, SKU)):
+for _sheet, _header in (
+    (_PRODUCTS, SKU),
+    (_PRODUCTS, FAMILY),
+    (_PRODUCTS, "Status"),
+    (_FORECAST, CUSTOMER),
+    (_FORECAST, "Scenario"),
+    (_PRICES, "Valid from"),
+    (_COMMITMENTS, "Quantity"),
+    (_COMMITMENTS, "Requested date"),
+    (_LAUNCHES, "Launch month"),
+    (_BUDGET, FAMILY),
+    (_CAPACITY, "Kind"),
+    (_RESOURCES, RESOURCE),
+    (_INVENTORY, SKU),
+    (_COSTS, SKU),
+    (_ROUTINGS, SKU),
+    (_SUBCONTRACT, SKU),
+    (_READINESS, SKU),
+):
     _sheet.column(_header)
 
 
@@ -164,8 +207,9 @@ def _read(demand_path: Path, capacity_path: Path) -> Inputs:
     tables = {}
     for file in files:
         tables.update(file.tables(cycle))
-    sources = [SourceFile(kind=f.template.kind, path=str(f.path), name=f.path.name, sha256=f.sha256)
-               for f in files if f.sha256]
+    sources = [
+        SourceFile(kind=f.template.kind, path=str(f.path), name=f.path.name, sha256=f.sha256) for f in files if f.sha256
+    ]
     return build_inputs(cycle, findings=findings, sources=sources, copy=False, **tables)
 
 
@@ -382,16 +426,22 @@ def parse_number(raw, noun: str, minimum: float | None = 0.0, whole: bool = Fals
     if not math.isfinite(value):
         return _Parsed(None, ERROR, f"{_shown(raw)} is not a finite number; type the {noun} as a number")
     if whole and not value.is_integer():
-        return _Parsed(None, ERROR, f"{_number_text(value)} is not a whole number; type the {noun} as a whole "
-                                    f"number")
+        return _Parsed(None, ERROR, f"{_number_text(value)} is not a whole number; type the {noun} as a whole number")
     if whole and abs(value) >= _LARGEST_WHOLE:
-        return _Parsed(None, ERROR, f"{_number_text(value)} is too large; type the {noun} as a whole number "
-                                    f"below {_LARGEST_WHOLE:,.0f}")
+        return _Parsed(
+            None,
+            ERROR,
+            f"{_number_text(value)} is too large; type the {noun} as a whole number below {_LARGEST_WHOLE:,.0f}",
+        )
     if minimum is not None and value < minimum:
         if minimum == 0:
             return _Parsed(None, ERROR, f"{_number_text(value)} is negative; the {noun} cannot be below 0")
-        return _Parsed(None, ERROR, f"{_number_text(value)} is below {_number_text(minimum)}; the {noun} must "
-                                    f"be at least {_number_text(minimum)}")
+        return _Parsed(
+            None,
+            ERROR,
+            f"{_number_text(value)} is below {_number_text(minimum)}; the {noun} must "
+            f"be at least {_number_text(minimum)}",
+        )
     return _Parsed(value, severity, message)
 
 
@@ -408,17 +458,30 @@ def parse_percent(raw, noun: str) -> _Parsed:
     text_percent = isinstance(raw, str) and raw.strip().endswith("%")
     parsed = parse_number(raw.strip()[:-1] if text_percent else raw, noun)
     if parsed.value is None:
-        return _Parsed(None, ERROR, parsed.message.replace(_shown(raw.strip()[:-1]), _shown(raw), 1)
-                       if text_percent else parsed.message)
+        return _Parsed(
+            None,
+            ERROR,
+            parsed.message.replace(_shown(raw.strip()[:-1]), _shown(raw), 1) if text_percent else parsed.message,
+        )
     value = parsed.value
     if text_percent:
-        return _check_percent(value / 100, raw, noun, WARNING,
-                              f"{_shown(raw)} is a percentage typed as text; read as {_number_text(value)}%")
+        return _check_percent(
+            value / 100,
+            raw,
+            noun,
+            WARNING,
+            f"{_shown(raw)} is a percentage typed as text; read as {_number_text(value)}%",
+        )
     if value > 1:
         # A planner typing 35 into a cell formatted as % gets 3500% in Excel; 35 can only mean 35 %.
-        return _check_percent(value / 100, raw, noun, WARNING,
-                              f"{_shown(raw)} read as {_number_text(value)}%; type percentages with a % sign "
-                              f"(35%) or as a fraction (0.35)")
+        return _check_percent(
+            value / 100,
+            raw,
+            noun,
+            WARNING,
+            f"{_shown(raw)} read as {_number_text(value)}%; type percentages with a % sign "
+            f"(35%) or as a fraction (0.35)",
+        )
     return _Parsed(value, parsed.severity, parsed.message)
 
 
@@ -445,8 +508,12 @@ def parse_date(raw, noun: str, month: bool) -> _Parsed:
         stamp = _text_date(raw.strip(), MONTH_TEXT_FORMATS if month else DATE_TEXT_FORMATS)
         year = None if stamp is None else stamp.year
     if year is not None and not DATE_YEARS[0] <= year <= DATE_YEARS[1]:
-        return _Parsed(None, ERROR, f"{_shown(raw)} is not a date the plan can use; type the {noun} as a date "
-                                    f"between {DATE_YEARS[0]} and {DATE_YEARS[1]}, for example {example}")
+        return _Parsed(
+            None,
+            ERROR,
+            f"{_shown(raw)} is not a date the plan can use; type the {noun} as a date "
+            f"between {DATE_YEARS[0]} and {DATE_YEARS[1]}, for example {example}",
+        )
     if isinstance(raw, (dt.datetime, dt.date)):
         stamp = pd.Timestamp(raw).normalize()
         return _Parsed(_first_of_month(stamp) if month else stamp)
@@ -454,14 +521,17 @@ def parse_date(raw, noun: str, month: bool) -> _Parsed:
     if isinstance(raw, str):
         if stamp is not None:
             stamp = _first_of_month(stamp) if month else stamp
-            return _Parsed(stamp, WARNING, f"{_shown(raw)} is a date typed as text; read as "
-                                           f"{stamp.strftime(shown_as)}")
+            return _Parsed(stamp, WARNING, f"{_shown(raw)} is a date typed as text; read as {stamp.strftime(shown_as)}")
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
         stamp = _serial_date(float(raw))
         if stamp is not None:
             stamp = _first_of_month(stamp) if month else stamp
-            return _Parsed(stamp, WARNING, f"{_shown(raw)} is a number in a date cell; read as "
-                                           f"{stamp.strftime(shown_as)} — format the cell as a date")
+            return _Parsed(
+                stamp,
+                WARNING,
+                f"{_shown(raw)} is a number in a date cell; read as "
+                f"{stamp.strftime(shown_as)} — format the cell as a date",
+            )
     return _Parsed(None, ERROR, f"{_shown(raw)} is not a date; type the {noun} as a date, for example {example}")
 
 
@@ -550,22 +620,27 @@ def _file_problem(path: Path, data: bytes, sheets: dict[str, bytes] | None = Non
     """
     suffix = path.suffix.lower()
     if suffix == ".xlsm":
-        return ("is a macro-enabled workbook (.xlsm); save it as an Excel Workbook (.xlsx) without macros and "
-                "read that file")
+        return (
+            "is a macro-enabled workbook (.xlsm); save it as an Excel Workbook (.xlsx) without macros and "
+            "read that file"
+        )
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         # An OLE compound file: either a password-protected .xlsx (Excel wraps the encrypted package in one)
         # or a legacy .xls.
         if "EncryptionInfo".encode("utf-16-le") in data:
-            return ("is password-protected; remove the password (File > Info > Protect Workbook) and save it "
-                    "again as .xlsx")
+            return (
+                "is password-protected; remove the password (File > Info > Protect Workbook) and save it again as .xlsx"
+            )
         return "is an old Excel 97-2003 workbook (.xls); open it in Excel and save it as an Excel Workbook (.xlsx)"
     if data.startswith(b"%PDF"):
         return "is a PDF, not an Excel workbook; use the .xlsx template"
     if not data:
         return "is empty; save the template again from Excel"
     if not data.startswith(b"PK"):
-        return ("is not an Excel workbook (.xlsx) — perhaps a CSV or text file renamed; open it in Excel and save "
-                "it as an Excel Workbook (.xlsx)")
+        return (
+            "is not an Excel workbook (.xlsx) — perhaps a CSV or text file renamed; open it in Excel and save "
+            "it as an Excel Workbook (.xlsx)"
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
@@ -573,13 +648,16 @@ def _file_problem(path: Path, data: bytes, sheets: dict[str, bytes] | None = Non
             if problem:
                 return problem
             if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
-                return ("is an OpenDocument spreadsheet (.ods); save it as an Excel 2007-365 workbook (.xlsx) and "
-                        "read that file")
+                return (
+                    "is an OpenDocument spreadsheet (.ods); save it as an Excel 2007-365 workbook (.xlsx) and "
+                    "read that file"
+                )
             if "xl/workbook.xml" not in names:
                 return "is a zip file but not an Excel workbook; use the .xlsx template"
             if "xl/vbaProject.bin" in names:
-                return ("contains macros (an .xlsm renamed to .xlsx); save it as an Excel Workbook (.xlsx) without "
-                        "macros")
+                return (
+                    "contains macros (an .xlsm renamed to .xlsx); save it as an Excel Workbook (.xlsx) without macros"
+                )
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError, ValueError):
         # RuntimeError: a zip member encrypted with a zip password; NotImplementedError: a compression method
         # Excel never uses.
@@ -587,8 +665,9 @@ def _file_problem(path: Path, data: bytes, sheets: dict[str, bytes] | None = Non
     return None
 
 
-def _archive_problem(archive: zipfile.ZipFile, sheets: dict[str, bytes] | None = None,
-                     data: bytes | None = None) -> str | None:
+def _archive_problem(
+    archive: zipfile.ZipFile, sheets: dict[str, bytes] | None = None, data: bytes | None = None
+) -> str | None:
     """Why the parts of an .xlsx must not be parsed, from the zip directory and the parts' first bytes.
 
     Checked before calamine or any XML parser sees the file: a part that unpacks to more than MAX_PART_BYTES or
@@ -601,9 +680,11 @@ def _archive_problem(archive: zipfile.ZipFile, sheets: dict[str, bytes] | None =
     biggest = max(infos, key=lambda info: info.file_size, default=None)
     total = sum(info.file_size for info in infos)
     if biggest is not None and (biggest.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES):
-        return (f"would unpack to {total / 2**20:,.0f} MB ({biggest.filename} alone {biggest.file_size / 2**20:,.0f} "
-                f"MB), more than the {MAX_PART_BYTES // 2**20} MB a template may hold; it was not opened (it may "
-                f"be a 'zip bomb'). Save the template again from Excel, without extra rows, columns or pictures")
+        return (
+            f"would unpack to {total / 2**20:,.0f} MB ({biggest.filename} alone {biggest.file_size / 2**20:,.0f} "
+            f"MB), more than the {MAX_PART_BYTES // 2**20} MB a template may hold; it was not opened (it may "
+            f"be a 'zip bomb'). Save the template again from Excel, without extra rows, columns or pictures"
+        )
     parts = [info for info in infos if info.filename.endswith((".xml", ".rels", ".vml"))]
     largest = max(parts, key=lambda info: info.file_size, default=None)
     beside = None
@@ -661,15 +742,19 @@ def _part_problem(info: zipfile.ZipInfo, xml: bytes | None, sheets: dict[str, by
     if xml is None:
         return None  # a damaged part: reported on its own sheet when it is read, the others still are
     if len(xml) > info.file_size:
-        return (f"is not a sound .xlsx: the part {info.filename} holds more than the {info.file_size:,} bytes its "
-                f"directory declares; it was not opened (it may be a 'zip bomb'). Save the template again from "
-                f"Excel")
+        return (
+            f"is not a sound .xlsx: the part {info.filename} holds more than the {info.file_size:,} bytes its "
+            f"directory declares; it was not opened (it may be a 'zip bomb'). Save the template again from "
+            f"Excel"
+        )
     # A DTD must come before the root element, so the first bytes are enough to find one.
     start = xml[:65536]
     if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
-        return (f"contains an XML document type declaration (in {info.filename}), which Excel never writes; it was "
-                f"not opened, because its entities could expand to gigabytes ('billion laughs'). Save the template "
-                f"again from Excel")
+        return (
+            f"contains an XML document type declaration (in {info.filename}), which Excel never writes; it was "
+            f"not opened, because its entities could expand to gigabytes ('billion laughs'). Save the template "
+            f"again from Excel"
+        )
     if sheets is not None and info.filename.startswith("xl/worksheets/"):
         if zlib.crc32(xml) == info.CRC:  # else left to be read, and reported, where the sheet is read
             sheets[info.filename] = xml
@@ -736,8 +821,13 @@ def _sheet_extent(xml: bytes) -> tuple[int, int]:
     cells = xml.count(b"<c ") + xml.count(b"<c>")
     rows = xml.count(b"<row ") + xml.count(b"<row>")
     dimension = _DIMENSION.search(xml[:65536])
-    if (dimension is not None and cells == xml.count(b'<c r="') and rows == xml.count(b'<row r="')
-            and b":c " not in xml and b":row " not in xml):
+    if (
+        dimension is not None
+        and cells == xml.count(b'<c r="')
+        and rows == xml.count(b'<row r="')
+        and b":c " not in xml
+        and b":row " not in xml
+    ):
         letters = dimension.group(1).decode()
         last_column = _column_index(letters) + 1
         last_row = max((int(r) for r in re.findall(rb'<row r="(\d+)"', xml)), default=0)
@@ -757,8 +847,10 @@ def _sheet_extent(xml: bytes) -> tuple[int, int]:
         # Too big by the quick bound, perhaps only by empty formatted cells and rows (<c r="Z1000000" s="3"/>),
         # which calamine leaves out: look at the cells that hold something. Slower, but only for such sheets.
         held = re.findall(rb'<c r="([A-Z]{1,3})(\d{1,9})"[^>/]*>', xml)
-        return (max((int(r) for _, r in held), default=0),
-                max((_column_index(c.decode()) + 1 for c, _ in held), default=0))
+        return (
+            max((int(r) for _, r in held), default=0),
+            max((_column_index(c.decode()) + 1 for c, _ in held), default=0),
+        )
     refs = re.findall(rb'\br\s*=\s*["\']\$?([A-Z]{0,3})(\d{1,9})', xml)
     cell_refs = sum(1 for c, _ in refs if c)
     # A cell or row without a reference is placed after the previous one: count each as one more place.
@@ -770,8 +862,11 @@ def _sheet_extent(xml: bytes) -> tuple[int, int]:
 def _after(text: str, low: str, high: str) -> list[str]:
     """Regular expressions for the strings of text's length, over low..high, that sort after text ("BK" → C-Z then
     any letter, or B then L-Z)."""
-    return [text[:i] + f"[{chr(ord(text[i]) + 1)}-{high}]" + f"[{low}-{high}]" * (len(text) - i - 1)
-            for i in range(len(text)) if text[i] != high]
+    return [
+        text[:i] + f"[{chr(ord(text[i]) + 1)}-{high}]" + f"[{low}-{high}]" * (len(text) - i - 1)
+        for i in range(len(text))
+        if text[i] != high
+    ]
 
 
 def _sheet_xml_paths(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -791,8 +886,14 @@ def _sheet_xml_paths(archive: zipfile.ZipFile) -> dict[str, str]:
         rid = re.search(r'\br:id="([^"]*)"|\b\w+:id="([^"]*)"', sheet.group(0))
         if name and rid:
             key = rid.group(1) or rid.group(2)
-            text = (name.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-                    .replace("&quot;", '"').replace("&apos;", "'"))
+            text = (
+                name.group(1)
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", '"')
+                .replace("&apos;", "'")
+            )
             if key in targets:
                 paths[text] = targets[key]
     return paths
@@ -828,8 +929,8 @@ def _unusable_cells(xml: bytes) -> dict[tuple[int, int], str]:
             continue
         seen.add(start)
         end = xml.find(b"</c>", hit)
-        cell = xml[start:end if end >= 0 else hit + 8]
-        opening = cell[:cell.find(b">") + 1]
+        cell = xml[start : end if end >= 0 else hit + 8]
+        opening = cell[: cell.find(b">") + 1]
         ref = _CELL_REF.search(opening)
         if not ref:
             continue
@@ -840,8 +941,10 @@ def _unusable_cells(xml: bytes) -> dict[tuple[int, int], str]:
             error = value.group(1).decode() if value else "an error"
             found[key] = f"holds the error {error}; fix the formula or type the value"
         elif b"<f" in cell and not (value and value.group(1)) and not (kind and kind.group(1) == b"str"):
-            found[key] = ("holds a formula with no saved result; open the file in Excel or LibreOffice and save it "
-                          "so the result is stored, or type the value")
+            found[key] = (
+                "holds a formula with no saved result; open the file in Excel or LibreOffice and save it "
+                "so the result is stored, or type the value"
+            )
     return found
 
 
@@ -1045,20 +1148,30 @@ class _File:
             return
         if not self.path.is_file():
             # A pipe or a device (/dev/zero) would block the read or never end it.
-            self.error("", 0, "", f"{self.name} is not a regular file (a pipe, socket or device); give the path "
-                                  f"of the .xlsx file")
+            self.error(
+                "",
+                0,
+                "",
+                f"{self.name} is not a regular file (a pipe, socket or device); give the path of the .xlsx file",
+            )
             return
         if self.path.stat().st_size > MAX_TOTAL_BYTES:
-            self.error("", 0, "", f"{self.name} is {self.path.stat().st_size / 2**20:,.0f} MB, more than the "
-                                  f"{MAX_TOTAL_BYTES // 2**20} MB a template may be; it was not read. Give the "
-                                  f"template, saved from Excel without extra sheets or pictures")
+            self.error(
+                "",
+                0,
+                "",
+                f"{self.name} is {self.path.stat().st_size / 2**20:,.0f} MB, more than the "
+                f"{MAX_TOTAL_BYTES // 2**20} MB a template may be; it was not read. Give the "
+                f"template, saved from Excel without extra sheets or pictures",
+            )
             return
         try:
             # One read of the bytes serves the hash, the checks and calamine, and cannot write to the file.
             self.data = self.path.read_bytes()
         except OSError as exc:
-            self.error("", 0, "", f"{self.name} cannot be read ({exc.strerror}); close it in Excel or check "
-                                  f"its permissions")
+            self.error(
+                "", 0, "", f"{self.name} cannot be read ({exc.strerror}); close it in Excel or check its permissions"
+            )
             return
         self.sha256 = hashlib.sha256(self.data).hexdigest()
         problem = _file_problem(self.path, self.data, self.xml)
@@ -1072,12 +1185,14 @@ class _File:
         except BaseException as exc:  # calamine's errors are not one class; any of them means "cannot be read"
             _reraise_interrupts(exc)
             self.workbook = None
-            self.error("", 0, "", f"{self.name} is damaged and cannot be read ({type(exc).__name__}); save it "
-                                  f"again from Excel")
+            self.error(
+                "", 0, "", f"{self.name} is damaged and cannot be read ({type(exc).__name__}); save it again from Excel"
+            )
             return
         if self.path.suffix.lower() != ".xlsx":
-            self.warning("", 0, "", f"{self.name} is an Excel workbook but its name does not end in .xlsx; "
-                                    f"rename it to .xlsx")
+            self.warning(
+                "", 0, "", f"{self.name} is an Excel workbook but its name does not end in .xlsx; rename it to .xlsx"
+            )
         self._match_sheet_names()
         if self.workbook is not None:
             self._check_sheet_sizes(checked)
@@ -1091,8 +1206,13 @@ class _File:
         theirs = {sheet.name for sheet in other.sheets} - expected
         if not (expected - {schema.CYCLE.name}) & set(names) and theirs & set(names):
             # The two files given the other way round: one finding, not one per missing sheet.
-            self.error("", 0, "", f"{self.name} is the {other.kind} template, not the {self.template.kind} "
-                                  f"template; give the {self.template.kind} template here (the files may be swapped)")
+            self.error(
+                "",
+                0,
+                "",
+                f"{self.name} is the {other.kind} template, not the {self.template.kind} "
+                f"template; give the {self.template.kind} template here (the files may be swapped)",
+            )
             self.workbook = None
             return
         for sheet in self.template.sheets:
@@ -1102,16 +1222,20 @@ class _File:
             close = [n for n in names if _normal(n) == _normal(sheet.name) and n not in expected]
             if close:
                 self.sheet_names[sheet.name] = close[0]
-                self.warning(close[0], 0, "", f"sheet '{close[0]}' read as '{sheet.name}'; rename it to "
-                                              f"'{sheet.name}'")
+                self.warning(close[0], 0, "", f"sheet '{close[0]}' read as '{sheet.name}'; rename it to '{sheet.name}'")
             elif sheet.required:
-                self.error(sheet.name, 0, "", f"the sheet '{sheet.name}' is missing; copy it back from the blank "
-                                              f"template (sop templates)")
+                self.error(
+                    sheet.name,
+                    0,
+                    "",
+                    f"the sheet '{sheet.name}' is missing; copy it back from the blank template (sop templates)",
+                )
         taken = set(self.sheet_names.values()) | {schema.INSTRUCTIONS_SHEET}
         for name in names:
             if name not in taken and name in visible:
-                self.warning(name, 0, "", f"the sheet '{name}' is not part of the {self.template.kind} template; "
-                                          f"it is ignored")
+                self.warning(
+                    name, 0, "", f"the sheet '{name}' is not part of the {self.template.kind} template; it is ignored"
+                )
 
     def _check_sheet_sizes(self, checked: Callable[[str], None] | None = None) -> None:
         """Refuse the template's sheets whose cells reach so far that calamine's grid would not fit in memory;
@@ -1128,10 +1252,15 @@ class _File:
             if not _fits_grid(xml):
                 rows, columns = _sheet_extent(xml)
                 if rows * columns > MAX_GRID_CELLS:
-                    self.error(name, 0, "", f"the sheet has cells as far as row {rows:,} and column "
-                                            f"{column_letter(max(columns, 1) - 1)} ({rows * columns:,} cells, more "
-                                            f"than the {MAX_GRID_CELLS:,} a template may use); it was not read. "
-                                            f"Delete the rows below and the columns right of the data, and save")
+                    self.error(
+                        name,
+                        0,
+                        "",
+                        f"the sheet has cells as far as row {rows:,} and column "
+                        f"{column_letter(max(columns, 1) - 1)} ({rows * columns:,} cells, more "
+                        f"than the {MAX_GRID_CELLS:,} a template may use); it was not read. "
+                        f"Delete the rows below and the columns right of the data, and save",
+                    )
                     del self.sheet_names[sheet]
                     continue
             if name == largest and checked is not None:
@@ -1177,8 +1306,9 @@ class _File:
             unusable = self.unusable(name)
         except BaseException as exc:  # a sheet calamine cannot parse: say so; the other file may still give the cycle
             _reraise_interrupts(exc)
-            self.error(name, 0, "", f"the sheet cannot be read ({type(exc).__name__}: {exc}); save the file again "
-                                    f"from Excel")
+            self.error(
+                name, 0, "", f"the sheet cannot be read ({type(exc).__name__}: {exc}); save the file again from Excel"
+            )
             return
         keys = {_normal(c.header): c for c in schema.CYCLE.columns}
         for r, row in enumerate(grid[1:], start=2):
@@ -1210,20 +1340,33 @@ class _File:
                     self.add(parsed.severity, name, r, f"B{r}", f"{column.header}: {parsed.message}")
                 value = parsed.value
                 if column.header == "Horizon (months)" and value is not None and value > MAX_HORIZON:
-                    self.error(name, r, f"B{r}", f"a horizon of {value} months is more than {MAX_HORIZON}; "
-                                                 f"type 1 to {MAX_HORIZON}")
+                    self.error(
+                        name,
+                        r,
+                        f"B{r}",
+                        f"a horizon of {value} months is more than {MAX_HORIZON}; type 1 to {MAX_HORIZON}",
+                    )
                     value = None
             self.cycle_cells[column.header] = (value, r)
         for offset, column in enumerate(schema.CYCLE.columns, start=2):
             if column.header not in self.cycle_cells and column.required:
-                self.error(name, offset, f"A{offset}", f"the key '{column.header}' is missing; type it in column A "
-                                                       f"with its value in column B (row {offset} in the template)")
+                self.error(
+                    name,
+                    offset,
+                    f"A{offset}",
+                    f"the key '{column.header}' is missing; type it in column A "
+                    f"with its value in column B (row {offset} in the template)",
+                )
         get = {key: value for key, (value, _) in self.cycle_cells.items()}
         if get.get("Cycle month") is not None and get.get("Horizon (months)") is not None:
             prepared = get.get("Prepared by")
-            self.cycle = Cycle(company=get.get("Company") or "", cycle_month=get["Cycle month"],
-                               horizon=int(get["Horizon (months)"]), currency=get.get("Currency") or "",
-                               prepared_by={self.template.kind: prepared} if prepared else {})
+            self.cycle = Cycle(
+                company=get.get("Company") or "",
+                cycle_month=get["Cycle month"],
+                horizon=int(get["Horizon (months)"]),
+                currency=get.get("Currency") or "",
+                prepared_by={self.template.kind: prepared} if prepared else {},
+            )
 
     # Table sheets ---------------------------------------------------------------------------------------------
 
@@ -1231,8 +1374,11 @@ class _File:
         """The names in the file of the template's table sheets it has, in the template's order."""
         if self.workbook is None:
             return []
-        return [self.sheet_names[spec.name] for spec in self.template.sheets
-                if not spec.key_value and spec.name in self.sheet_names]
+        return [
+            self.sheet_names[spec.name]
+            for spec in self.template.sheets
+            if not spec.key_value and spec.name in self.sheet_names
+        ]
 
     def largest_table_sheet(self) -> str | None:
         """The name of the table sheet with the most XML (None when there is none)."""
@@ -1253,8 +1399,12 @@ class _File:
             except BaseException as exc:  # a sheet calamine cannot parse: say so, keep reading the others
                 _reraise_interrupts(exc)
                 table.rows = []
-                self.error(table.name, 0, "", f"the sheet cannot be read ({type(exc).__name__}: {exc}); save the "
-                                              f"file again from Excel")
+                self.error(
+                    table.name,
+                    0,
+                    "",
+                    f"the sheet cannot be read ({type(exc).__name__}: {exc}); save the file again from Excel",
+                )
 
     def _read_table(self, table: _Table, cycle: Cycle | None) -> None:
         spec, name = table.spec, table.name
@@ -1265,31 +1415,36 @@ class _File:
         self._check_months(table, header, extras, cycle)
         # Each column's header, schema column, index and letters, worked out once: the loop below runs for
         # every cell of sheets with hundreds of thousands of cells.
-        mapped = [(header_text, spec.column(header_text), i, column_letter(i))
-                  for header_text, i in table.columns.items()]
+        mapped = [
+            (header_text, spec.column(header_text), i, column_letter(i)) for header_text, i in table.columns.items()
+        ]
         months = [(month, i, column_letter(i)) for month, i in table.months]
         used = sorted({i for _, _, i, _ in mapped} | {i for _, i, _ in months})
         noun = MONTH_NOUNS.get(spec.month_value or "", "values")
         needed = max(used, default=-1) + 1
         rows = grid[1:]
         if rows and min(map(len, rows)) < needed:
-            rows = [list(raw_row) + [""] * (needed - len(raw_row)) if len(raw_row) < needed else raw_row
-                    for raw_row in rows]
+            rows = [
+                list(raw_row) + [""] * (needed - len(raw_row)) if len(raw_row) < needed else raw_row for raw_row in rows
+            ]
         # A row is kept when a cell of the template's columns holds something or cannot be read. The first of the
         # columns settles nearly every row in one pass; only the rows blank there are looked at cell by cell.
         firsts = list(map(_filled, map(operator.itemgetter(used[0]), rows))) if used else [False] * len(rows)
         if all(firsts):
             kept = list(zip(itertools.count(2), rows))
         else:
-            kept = [(r, raw_row) for r, raw_row, first in zip(itertools.count(2), rows, firsts)
-                    if first or _row_holds(r, raw_row, used, unusable)]
+            kept = [
+                (r, raw_row)
+                for r, raw_row, first in zip(itertools.count(2), rows, firsts)
+                if first or _row_holds(r, raw_row, used, unusable)
+            ]
         matrix, bad_rows = self._month_values(table, kept, unusable, noun)
         numbers = [r for r, _ in kept]
         # Column by column: the common cells are taken in one comprehension each, and only the others (blank,
         # unusable, typed as text, wrong) go through the per-cell checks below, in row order as before.
         columns, slow = [], []
         kept_rows = [raw_row for _, raw_row in kept]
-        for j, (header_text, column, i, letters) in enumerate(mapped):
+        for j, (_header, column, i, _letters) in enumerate(mapped):
             raws = list(map(operator.itemgetter(i), kept_rows))
             values, taken = _plain_values(raws, column)
             columns.append(values)
@@ -1323,14 +1478,19 @@ class _File:
             if not _blank(header[i]):
                 continue  # a header that is not the template's was warned about with the header row
             if any(i < len(raw_row) and not _blank(raw_row[i]) for raw_row in grid[1:]):
-                self.warning(name, 1, f"{column_letter(i)}1", f"column {column_letter(i)} has values but no header; "
-                                                               f"they are ignored")
+                self.warning(
+                    name,
+                    1,
+                    f"{column_letter(i)}1",
+                    f"column {column_letter(i)} has values but no header; they are ignored",
+                )
         if spec.required and not table.rows:
             self.error(name, 2, "A2", f"the sheet {spec.name} has no rows; it is required")
         self.xml.pop(self.xml_paths.get(name), None)  # the sheet's XML, if it was not searched
 
-    def _month_values(self, table: _Table, kept: list[tuple[int, list]], unusable: Mapping,
-                      noun: str) -> tuple[np.ndarray, set[int]]:
+    def _month_values(
+        self, table: _Table, kept: list[tuple[int, list]], unusable: Mapping, noun: str
+    ) -> tuple[np.ndarray, set[int]]:
         """The month cells of the kept rows as a (rows × months) array; blank and wrong cells are 0.
 
         Month sheets hold most of the cells, so they are checked with numpy: only the cells that are not a plain
@@ -1355,7 +1515,7 @@ class _File:
             check = ~((values >= 0.0) & np.isfinite(values))  # NaN fails the comparison
         else:
             cells = np.array(flat, dtype=object)
-            is_float = np.array(types, dtype=object) == float
+            is_float = np.array([kind is float for kind in types], dtype=bool)
             values = np.zeros(len(flat))
             values[is_float] = cells[is_float].astype("float64")
             plain = is_float & (values >= 0.0) & np.isfinite(values)
@@ -1363,7 +1523,7 @@ class _File:
             check = ~plain & ~blank
             if blank.any():  # calamine gives an unusable cell as blank: only then may a month cell be one
                 numbers = [r for r, _ in kept]
-                for (r, i) in unusable:
+                for r, i in unusable:
                     if i in indexes:
                         position = bisect.bisect_left(numbers, r)
                         if position < len(numbers) and numbers[position] == r:
@@ -1407,13 +1567,22 @@ class _File:
                 if column is not None:
                     if column.header in table.columns:
                         first = column_letter(table.columns[column.header])
-                        self.error(name, 1, ref, f"the header '{column.header}' appears twice (also in {first}1); "
-                                                 f"delete one of the two columns")
+                        self.error(
+                            name,
+                            1,
+                            ref,
+                            f"the header '{column.header}' appears twice (also in {first}1); "
+                            f"delete one of the two columns",
+                        )
                         continue
                     table.columns[column.header] = i
                     if raw != column.header:
-                        self.warning(name, 1, ref, f"header {_shown(raw)} read as '{column.header}'; type it "
-                                                   f"exactly as '{column.header}'")
+                        self.warning(
+                            name,
+                            1,
+                            ref,
+                            f"header {_shown(raw)} read as '{column.header}'; type it exactly as '{column.header}'",
+                        )
                     continue
             extras[i] = raw
         for position, column in enumerate(spec.columns):
@@ -1425,12 +1594,24 @@ class _File:
             held = extras.get(position)
             if isinstance(held, str) and (not spec.months or _header_month(held)[0] is None):
                 del extras[position]
-                self.add(severity, name, 1, ref, f"the header {_shown(held)} should be '{column.header}'; rename it "
-                                                 f"back to '{column.header}'{consequence}")
+                self.add(
+                    severity,
+                    name,
+                    1,
+                    ref,
+                    f"the header {_shown(held)} should be '{column.header}'; rename it "
+                    f"back to '{column.header}'{consequence}",
+                )
             else:
-                self.add(severity, name, 1, ref, f"the column '{column.header}' is missing; add a column headed "
-                                                 f"'{column.header}' (column {column_letter(position)} in the "
-                                                 f"template){consequence}")
+                self.add(
+                    severity,
+                    name,
+                    1,
+                    ref,
+                    f"the column '{column.header}' is missing; add a column headed "
+                    f"'{column.header}' (column {column_letter(position)} in the "
+                    f"template){consequence}",
+                )
         return extras
 
     def _check_months(self, table: _Table, header: list, extras: dict[int, object], cycle: Cycle | None) -> None:
@@ -1451,54 +1632,91 @@ class _File:
                 if not DATE_YEARS[0] <= month.year <= DATE_YEARS[1]:
                     # As for date cells: such a month would pass numpy's datetime64 range unnoticed (3132 becomes
                     # 1963) in a sheet read without a cycle to check it against.
-                    self.error(name, 1, ref, f"{_shown(raw)} is not a month the plan can use; type the month as a "
-                                             f"date between {DATE_YEARS[0]} and {DATE_YEARS[1]}, for example Mar-27")
+                    self.error(
+                        name,
+                        1,
+                        ref,
+                        f"{_shown(raw)} is not a month the plan can use; type the month as a "
+                        f"date between {DATE_YEARS[0]} and {DATE_YEARS[1]}, for example Mar-27",
+                    )
                     continue
                 if month in found:
-                    self.error(name, 1, ref, f"the month {month_label(month)} appears twice (also in "
-                                             f"{column_letter(found[month])}1); delete one of the two columns")
+                    self.error(
+                        name,
+                        1,
+                        ref,
+                        f"the month {month_label(month)} appears twice (also in "
+                        f"{column_letter(found[month])}1); delete one of the two columns",
+                    )
                     continue
                 found[month] = i
                 if typed:
-                    self.warning(name, 1, ref, f"the month header {_shown(raw)} is not a date; read as "
-                                               f"{month_label(month)} — type it as a date (first of the month)")
+                    self.warning(
+                        name,
+                        1,
+                        ref,
+                        f"the month header {_shown(raw)} is not a date; read as "
+                        f"{month_label(month)} — type it as a date (first of the month)",
+                    )
         for i, raw in sorted(extras.items()):
-            self.warning(name, 1, f"{column_letter(i)}1", f"the column {_shown(raw)} is not part of the {spec.name} "
-                                                          f"sheet; it is ignored")
+            self.warning(
+                name,
+                1,
+                f"{column_letter(i)}1",
+                f"the column {_shown(raw)} is not part of the {spec.name} sheet; it is ignored",
+            )
         if not spec.months:
             return
         if cycle is None:
             table.months = sorted(found.items())
             return
         expected = _cycle_months(cycle.cycle_month, cycle.horizon, spec.months)
-        span = (f"the {cycle.horizon}-month horizon {month_label(expected[0])} to {month_label(expected[-1])}"
-                if spec.months == schema.HORIZON else
-                f"the 12 months before the cycle month ({month_label(expected[0])} to {month_label(expected[-1])})")
+        span = (
+            f"the {cycle.horizon}-month horizon {month_label(expected[0])} to {month_label(expected[-1])}"
+            if spec.months == schema.HORIZON
+            else f"the 12 months before the cycle month ({month_label(expected[0])} to {month_label(expected[-1])})"
+        )
         for month, i in found.items():
             if month not in expected:
-                self.error(name, 1, f"{column_letter(i)}1", f"{month_label(month)} is not a month of {span}; delete "
-                                                            f"the column or correct its date")
+                self.error(
+                    name,
+                    1,
+                    f"{column_letter(i)}1",
+                    f"{month_label(month)} is not a month of {span}; delete the column or correct its date",
+                )
         table.months = [(month, found[month]) for month in expected if month in found]
         missing = [(k, month) for k, month in enumerate(expected) if month not in found]
         if len(missing) == len(expected):
-            self.error(name, 1, f"{column_letter(len(spec.columns))}1", f"the sheet has no month columns; add one "
-                                                                        f"column per month of {span}, headed with "
-                                                                        f"its date")
+            self.error(
+                name,
+                1,
+                f"{column_letter(len(spec.columns))}1",
+                f"the sheet has no month columns; add one column per month of {span}, headed with its date",
+            )
         else:
             present = [(expected.index(month), i) for month, i in table.months]
             for k, month in missing:
                 # Where the column belongs: as far from the nearest month present as the months are apart.
                 j, i = min(present, key=lambda p: abs(p[0] - k))
-                self.error(name, 1, f"{column_letter(max(i + k - j, 0))}1",
-                           f"the column for {month_label(month)} is missing; add a column headed with the date "
-                           f"{month_label(month)}")
+                self.error(
+                    name,
+                    1,
+                    f"{column_letter(max(i + k - j, 0))}1",
+                    f"the column for {month_label(month)} is missing; add a column headed with the date "
+                    f"{month_label(month)}",
+                )
         by_position = sorted(table.months, key=lambda pair: pair[1])
         for (month, i), (earlier, _) in zip(by_position[1:], by_position):
             if month < earlier:
-                self.warning(name, 1, f"{column_letter(i)}1", f"the month columns are not in date order "
-                                                              f"({month_label(month)} comes after "
-                                                              f"{month_label(earlier)}); they are read by their "
-                                                              f"dates")
+                self.warning(
+                    name,
+                    1,
+                    f"{column_letter(i)}1",
+                    f"the month columns are not in date order "
+                    f"({month_label(month)} comes after "
+                    f"{month_label(earlier)}); they are read by their "
+                    f"dates",
+                )
                 break
 
     # Checks within the file -----------------------------------------------------------------------------------
@@ -1506,8 +1724,11 @@ class _File:
     def check_keys_and_lookups(self, cycle: Cycle) -> None:
         """Fill the defaults of blank cells, then report duplicate keys and codes not defined in this file."""
         for table in self.sheets.values():
-            optional = [(c.header, _blank_value(c, cycle)) for c in table.spec.columns
-                        if not c.required and c.header in table.columns]
+            optional = [
+                (c.header, _blank_value(c, cycle))
+                for c in table.spec.columns
+                if not c.required and c.header in table.columns
+            ]
             for header, blank in optional:
                 for values in [row.values for row in table.rows if row.values[header] is None]:
                     values[header] = blank
@@ -1533,8 +1754,12 @@ class _File:
                 continue  # a blank key cell is reported already; it is no one's duplicate
             if values in seen:
                 described = " and ".join(f"{k} {_described(v)}" for k, v in zip(key, values))
-                self.error(table.name, row.number, table.cell(key[0], row.number),
-                           f"{described} is already on row {seen[values]}; keep one row for it")
+                self.error(
+                    table.name,
+                    row.number,
+                    table.cell(key[0], row.number),
+                    f"{described} is already on row {seen[values]}; keep one row for it",
+                )
                 row.bad = True
             else:
                 seen[values] = row.number
@@ -1551,9 +1776,13 @@ class _File:
         for row in table.rows:
             value = row.values.get(column.header)
             if value is not None and value not in defined:
-                self.add(severity, table.name, row.number, table.cell(column.header, row.number),
-                         f"{column.header} '{value}' is not on {source.spec.name}; add it there or correct the "
-                         f"code")
+                self.add(
+                    severity,
+                    table.name,
+                    row.number,
+                    table.cell(column.header, row.number),
+                    f"{column.header} '{value}' is not on {source.spec.name}; add it there or correct the code",
+                )
 
     # Tables for Inputs ----------------------------------------------------------------------------------------
 
@@ -1639,29 +1868,47 @@ def _agree_cycle(demand: _File, capacity: _File) -> Cycle:
     if demand.cycle_cells and capacity.cycle_cells:
         name = capacity.sheet_names[schema.CYCLE.name]
         # Company only labels the pack, so a difference is a warning; the rest changes the plan itself.
-        for key, severity in (("Cycle month", ERROR), ("Horizon (months)", ERROR), ("Currency", ERROR),
-                              ("Company", WARNING)):
+        for key, severity in (
+            ("Cycle month", ERROR),
+            ("Horizon (months)", ERROR),
+            ("Currency", ERROR),
+            ("Company", WARNING),
+        ):
             theirs = demand.cycle_cells.get(key, (None, 0))[0]
             ours, row = capacity.cycle_cells.get(key, (None, 0))
             if theirs is None or ours is None or theirs == ours:
                 continue  # a blank or wrong value is reported already
             shown = [month_label(v) if isinstance(v, pd.Timestamp) else str(v) for v in (ours, theirs)]
-            capacity.add(severity, name, row, f"B{row}",
-                         f"{key} is '{shown[0]}' here but '{shown[1]}' in {demand.name}; both templates must be "
-                         f"for the same cycle")
+            capacity.add(
+                severity,
+                name,
+                row,
+                f"B{row}",
+                f"{key} is '{shown[0]}' here but '{shown[1]}' in {demand.name}; both templates must be "
+                f"for the same cycle",
+            )
     chosen = demand.cycle or capacity.cycle
     if chosen is None:
         # Neither file says which cycle it is; the errors already say why. Inputs needs a cycle all the same:
         # the current month stands in (the errors stop any planning with it).
         today = pd.Timestamp.today()
-        chosen = Cycle(company="", cycle_month=pd.Timestamp(today.year, today.month, 1),
-                       horizon=schema.DEFAULT_HORIZON, currency="")
+        chosen = Cycle(
+            company="",
+            cycle_month=pd.Timestamp(today.year, today.month, 1),
+            horizon=schema.DEFAULT_HORIZON,
+            currency="",
+        )
     prepared = {}
     for file in (demand, capacity):
         if file.cycle:
             prepared.update(file.cycle.prepared_by)
-    return Cycle(company=chosen.company, cycle_month=chosen.cycle_month, horizon=chosen.horizon,
-                 currency=chosen.currency, prepared_by=prepared)
+    return Cycle(
+        company=chosen.company,
+        cycle_month=chosen.cycle_month,
+        horizon=chosen.horizon,
+        currency=chosen.currency,
+        prepared_by=prepared,
+    )
 
 
 def _check_across(demand: _File, capacity: _File, cycle: Cycle) -> None:
@@ -1699,15 +1946,28 @@ def _check_across(demand: _File, capacity: _File, cycle: Cycle) -> None:
                 continue
             ref = products.cell(SKU, row.number)
             if no_inventory:
-                demand.error(products.name, row.number, ref, f"SKU '{sku}' has demand but no row on Inventory in "
-                                                             f"{capacity.name}; add one")
+                demand.error(
+                    products.name,
+                    row.number,
+                    ref,
+                    f"SKU '{sku}' has demand but no row on Inventory in {capacity.name}; add one",
+                )
             if no_costs:
-                demand.error(products.name, row.number, ref, f"SKU '{sku}' has demand but no row on Costs in "
-                                                             f"{capacity.name}; add one")
+                demand.error(
+                    products.name,
+                    row.number,
+                    ref,
+                    f"SKU '{sku}' has demand but no row on Costs in {capacity.name}; add one",
+                )
             if not_made:
-                demand.error(products.name, row.number, ref, f"SKU '{sku}' has demand but no routing and no "
-                                                             f"subcontractor in {capacity.name}; add a row on "
-                                                             f"Routings or Subcontract")
+                demand.error(
+                    products.name,
+                    row.number,
+                    ref,
+                    f"SKU '{sku}' has demand but no routing and no "
+                    f"subcontractor in {capacity.name}; add a row on "
+                    f"Routings or Subcontract",
+                )
     if demand.workbook is not None and products.present and inventory.present:
         known = products.values(SKU)
         priced = costs.values(SKU)
@@ -1716,19 +1976,34 @@ def _check_across(demand: _File, capacity: _File, cycle: Cycle) -> None:
             if sku is None:
                 continue
             if sku not in known:
-                capacity.warning(inventory.name, row.number, inventory.cell(SKU, row.number),
-                                 f"SKU '{sku}' is not on Products in {demand.name}; it has no demand and no family")
+                capacity.warning(
+                    inventory.name,
+                    row.number,
+                    inventory.cell(SKU, row.number),
+                    f"SKU '{sku}' is not on Products in {demand.name}; it has no demand and no family",
+                )
             elif sku not in with_demand and costs.present and sku not in priced:
-                capacity.warning(inventory.name, row.number, inventory.cell(SKU, row.number),
-                                 f"SKU '{sku}' has no row on Costs; add one before it is planned")
+                capacity.warning(
+                    inventory.name,
+                    row.number,
+                    inventory.cell(SKU, row.number),
+                    f"SKU '{sku}' has no row on Costs; add one before it is planned",
+                )
 
 
 def _check_base_scenario(demand: _File, forecast: _Table) -> None:
-    if forecast.rows and "Scenario" in forecast.columns \
-            and not any(row.values.get("Scenario") == "Base" for row in forecast.rows):
+    if (
+        forecast.rows
+        and "Scenario" in forecast.columns
+        and not any(row.values.get("Scenario") == "Base" for row in forecast.rows)
+    ):
         first = forecast.rows[0].number
-        demand.error(forecast.name, first, forecast.cell("Scenario", first),
-                     "no row has the scenario Base; the Base forecast is required")
+        demand.error(
+            forecast.name,
+            first,
+            forecast.cell("Scenario", first),
+            "no row has the scenario Base; the Base forecast is required",
+        )
 
 
 def _check_order_dates(demand: _File, commitments: _Table, cycle: Cycle) -> None:
@@ -1741,13 +2016,21 @@ def _check_order_dates(demand: _File, commitments: _Table, cycle: Cycle) -> None
         if date is None:
             continue
         if date < first:
-            demand.warning(commitments.name, row.number, commitments.cell("Requested date", row.number),
-                           f"the order was requested for {date:%Y-%m-%d}, before the cycle month "
-                           f"{month_label(first)}; it is planned as overdue, due in {month_label(first)}")
+            demand.warning(
+                commitments.name,
+                row.number,
+                commitments.cell("Requested date", row.number),
+                f"the order was requested for {date:%Y-%m-%d}, before the cycle month "
+                f"{month_label(first)}; it is planned as overdue, due in {month_label(first)}",
+            )
         elif date >= after:
-            demand.warning(commitments.name, row.number, commitments.cell("Requested date", row.number),
-                           f"the order is requested for {date:%Y-%m-%d}, after the horizon ends in "
-                           f"{month_label(last)}; it is left out of the plan")
+            demand.warning(
+                commitments.name,
+                row.number,
+                commitments.cell("Requested date", row.number),
+                f"the order is requested for {date:%Y-%m-%d}, after the horizon ends in "
+                f"{month_label(last)}; it is left out of the plan",
+            )
 
 
 def _check_prices(demand: _File, forecast: _Table, commitments: _Table, cycle: Cycle) -> None:
@@ -1771,8 +2054,9 @@ def _check_prices(demand: _File, forecast: _Table, commitments: _Table, cycle: C
     known = products.values(SKU) if products.present and SKU in products.columns else None
     # Each row's first month with demand, found for all rows at once (-1: none).
     matrix = forecast.month_matrix() > 0 if months else np.zeros((len(forecast.rows), 0), bool)
-    firsts = np.where(matrix.any(axis=1), matrix.argmax(axis=1), -1).tolist() if matrix.size else \
-        [-1] * len(forecast.rows)
+    firsts = (
+        np.where(matrix.any(axis=1), matrix.argmax(axis=1), -1).tolist() if matrix.size else [-1] * len(forecast.rows)
+    )
     earliest: dict[tuple[str, str], pd.Timestamp | None] = {}  # (SKU, customer) → its first price (None: none)
     for row, first_at in zip(forecast.rows, firsts):
         if first_at < 0:
@@ -1788,25 +2072,44 @@ def _check_prices(demand: _File, forecast: _Table, commitments: _Table, cycle: C
         start = earliest[(sku, customer)]
         if start is None:
             reported.add((sku, customer))
-            demand.error(forecast.name, row.number, forecast.cell(SKU, row.number),
-                         f"SKU '{sku}' has forecast for customer '{customer}' but no price; add a row on Prices")
+            demand.error(
+                forecast.name,
+                row.number,
+                forecast.cell(SKU, row.number),
+                f"SKU '{sku}' has forecast for customer '{customer}' but no price; add a row on Prices",
+            )
         elif start > first:
             reported.add((sku, customer))
-            demand.error(forecast.name, row.number, forecast.month_cell(first, row.number),
-                         f"SKU '{sku}' has forecast for customer '{customer}' in {month_label(first)} but no price "
-                         f"valid before {month_label(start)}; add a price valid from {month_label(first)}")
+            demand.error(
+                forecast.name,
+                row.number,
+                forecast.month_cell(first, row.number),
+                f"SKU '{sku}' has forecast for customer '{customer}' in {month_label(first)} but no price "
+                f"valid before {month_label(start)}; add a price valid from {month_label(first)}",
+            )
     for row in commitments.rows:
         sku, customer = row.values.get(SKU), row.values.get(CUSTOMER)
         if sku is None or customer is None or (sku, customer) in reported or (known is not None and sku not in known):
             continue
         if (sku, customer) not in valid_from and (sku, "") not in valid_from:
             reported.add((sku, customer))
-            demand.error(commitments.name, row.number, commitments.cell(SKU, row.number),
-                         f"SKU '{sku}' is ordered by '{customer}' but has no price; add a row on Prices")
+            demand.error(
+                commitments.name,
+                row.number,
+                commitments.cell(SKU, row.number),
+                f"SKU '{sku}' is ordered by '{customer}' but has no price; add a row on Prices",
+            )
 
 
-def _check_launches(demand: _File, products: _Table, forecast: _Table, commitments: _Table, launches: _Table,
-                    readiness: _Table, capacity: _File) -> None:
+def _check_launches(
+    demand: _File,
+    products: _Table,
+    forecast: _Table,
+    commitments: _Table,
+    launches: _Table,
+    readiness: _Table,
+    capacity: _File,
+) -> None:
     """No demand before a SKU's launch month; each launch listed on Launches and on Launch readiness."""
     launch_month = {}
     launch_row = {}
@@ -1821,34 +2124,54 @@ def _check_launches(demand: _File, products: _Table, forecast: _Table, commitmen
             continue
         for (month, i), value in zip(forecast.months, matrix[k].tolist()):
             if value > 0 and month < launch_month[sku]:
-                demand.error(forecast.name, row.number, f"{column_letter(i)}{row.number}",
-                             f"forecast of {_number_text(value)} in {month_label(month)} is before SKU '{sku}' "
-                             f"launches in {month_label(launch_month[sku])} (Launches row {launch_row[sku]}); move "
-                             f"it to the launch month or later")
+                demand.error(
+                    forecast.name,
+                    row.number,
+                    f"{column_letter(i)}{row.number}",
+                    f"forecast of {_number_text(value)} in {month_label(month)} is before SKU '{sku}' "
+                    f"launches in {month_label(launch_month[sku])} (Launches row {launch_row[sku]}); move "
+                    f"it to the launch month or later",
+                )
     for row in commitments.rows:
         sku, date = row.values.get(SKU), row.values.get("Requested date")
         if sku in launch_month and date is not None and date < launch_month[sku]:
-            demand.error(commitments.name, row.number, commitments.cell("Requested date", row.number),
-                         f"the order is requested on {date:%Y-%m-%d}, before SKU '{sku}' launches in "
-                         f"{month_label(launch_month[sku])}; agree a date in the launch month or later")
+            demand.error(
+                commitments.name,
+                row.number,
+                commitments.cell("Requested date", row.number),
+                f"the order is requested on {date:%Y-%m-%d}, before SKU '{sku}' launches in "
+                f"{month_label(launch_month[sku])}; agree a date in the launch month or later",
+            )
     if products.present and launches.present and "Status" in products.columns:
         for row in products.rows:
             sku = row.values.get(SKU)
             if row.values.get("Status") == "Launch" and sku is not None and sku not in launch_month:
-                demand.warning(products.name, row.number, products.cell("Status", row.number),
-                               f"SKU '{sku}' has the status Launch but is not on Launches; add its launch month")
+                demand.warning(
+                    products.name,
+                    row.number,
+                    products.cell("Status", row.number),
+                    f"SKU '{sku}' has the status Launch but is not on Launches; add its launch month",
+                )
     if capacity.workbook is not None and readiness.present:
         ready = readiness.values(SKU)
         for sku, number in launch_row.items():
             if sku not in ready:
-                demand.warning(launches.name, number, launches.cell(SKU, number),
-                               f"launch SKU '{sku}' is not on Launch readiness in {capacity.name}; Operations has "
-                               f"not said when it can be made")
+                demand.warning(
+                    launches.name,
+                    number,
+                    launches.cell(SKU, number),
+                    f"launch SKU '{sku}' is not on Launch readiness in {capacity.name}; Operations has "
+                    f"not said when it can be made",
+                )
     elif capacity.workbook is not None and launch_row:
         for sku, number in launch_row.items():
-            demand.warning(launches.name, number, launches.cell(SKU, number),
-                           f"launch SKU '{sku}' is not on Launch readiness in {capacity.name}; Operations has not "
-                           f"said when it can be made")
+            demand.warning(
+                launches.name,
+                number,
+                launches.cell(SKU, number),
+                f"launch SKU '{sku}' is not on Launch readiness in {capacity.name}; Operations has not "
+                f"said when it can be made",
+            )
 
 
 def _check_budget_families(demand: _File, products: _Table) -> None:
@@ -1859,8 +2182,12 @@ def _check_budget_families(demand: _File, products: _Table) -> None:
     for row in budget.rows:
         family = row.values.get(FAMILY)
         if family is not None and family not in families:
-            demand.error(budget.name, row.number, budget.cell(FAMILY, row.number),
-                         f"Family '{family}' is not a family on Products; correct it or add the family there")
+            demand.error(
+                budget.name,
+                row.number,
+                budget.cell(FAMILY, row.number),
+                f"Family '{family}' is not a family on Products; correct it or add the family there",
+            )
 
 
 def _check_capacity_rows(capacity: _File) -> None:
@@ -1873,5 +2200,9 @@ def _check_capacity_rows(capacity: _File) -> None:
     for row in resources.rows:
         resource = row.values.get(RESOURCE)
         if resource is not None and resource not in regular:
-            capacity.warning(resources.name, row.number, resources.cell(RESOURCE, row.number),
-                             f"Resource '{resource}' has no Regular row on Capacity; it has no hours to plan with")
+            capacity.warning(
+                resources.name,
+                row.number,
+                resources.cell(RESOURCE, row.number),
+                f"Resource '{resource}' has no Regular row on Capacity; it has no hours to plan with",
+            )

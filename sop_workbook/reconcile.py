@@ -15,9 +15,17 @@ from .workbook import Ahead, plan_data_frame, write_pack
 STAGES = ("Reading the templates", "Planning every scenario", "Writing the meeting pack")
 
 
-def reconcile(demand_path: str | Path, capacity_path: str | Path, output: str | Path, *, force: bool = False,
-              plan_data: str | Path | None = None, run_time=None, previous: str | Path | None = None,
-              progress: Callable[[str], None] | None = None) -> Results:
+def reconcile(
+    demand_path: str | Path,
+    capacity_path: str | Path,
+    output: str | Path,
+    *,
+    force: bool = False,
+    plan_data: str | Path | None = None,
+    run_time=None,
+    previous: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Results:
     """Validate both templates, make the consensus plan and write the meeting pack.
 
     Args:
@@ -84,11 +92,18 @@ def compare_with_previous(results: Results, last: PreviousPack) -> None:
         results: This cycle's results (changed in place).
         last: Last month's pack, as read by `changes.read_previous`.
     """
-    results.changes = compare(last.plan_data, plan_data_frame(results), previous_company=last.company,
-                              current_company=results.inputs.cycle.company)
+    results.changes = compare(
+        last.plan_data,
+        plan_data_frame(results),
+        previous_company=last.company,
+        current_company=results.inputs.cycle.company,
+    )
     results.previous_decisions = last.decisions
-    demand = last.plan_data[(last.plan_data["Scenario"] == "Base") & (last.plan_data["Measure"] == "Demand")
-                            & (last.plan_data["Customer"] != "")]
+    demand = last.plan_data[
+        (last.plan_data["Scenario"] == "Base")
+        & (last.plan_data["Measure"] == "Demand")
+        & (last.plan_data["Customer"] != "")
+    ]
     # The previous pack's demand is its forecast after confirmed orders consumed it: what it planned to sell.
     forecast = demand.rename(columns={"Value": "Forecast"})[["SKU", "Customer", "Month", "Forecast"]]
     results.previous_accuracy = forecast_accuracy(forecast, results.inputs.actuals, results.inputs.products)

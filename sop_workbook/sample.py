@@ -80,69 +80,346 @@ FAMILIES = {
 # price, material cost and other variable cost as shares of the list price, what happens to unmet demand, and
 # the customers with their shares of the SKU's demand.
 PRODUCTS = (
-    ("KT-ECO-17", "Kettle 1.7 L, white plastic", "Kettles", "Active", 9000, 18.0, .52, .14, "Lost",
-     "MM .60 SD .25 ND .15"),
-    ("KT-STEEL-17", "Kettle 1.7 L, brushed steel", "Kettles", "Active", 6000, 26.0, .45, .12, "Backlog",
-     "MM .40 HS .35 SD .25"),
-    ("KT-GLASS-17", "Kettle 1.7 L, glass with blue light", "Kettles", "Active", 4500, 29.0, .47, .12, "Backlog",
-     "HS .50 KC .30 SD .20"),
-    ("KT-VARI-17", "Kettle 1.7 L, variable temperature", "Kettles", "Active", 3000, 42.0, .44, .12, "Backlog",
-     "KC .60 SD .40"),
-    ("KT-TRAVEL-05", "Travel kettle 0.5 L, dual voltage", "Kettles", "Active", 2000, 19.0, .48, .14, "Lost",
-     "SD .70 ND .30"),
-    ("KT-CLASSIC-15", "Kettle 1.5 L classic (replaced by KT-DOME-20)", "Kettles", "Phase-out", 1500, 22.0, .50,
-     .14, "Lost", "HS .60 ND .40"),
-    ("KT-DOME-20", "Kettle 2.0 L dome, stainless", "Kettles", "Active", 2500, 34.0, .46, .12, "Backlog",
-     "HS .50 KC .50"),
-    ("KT-RAPID-12", "Kettle 1.2 L rapid boil", "Kettles", "Active", 3500, 31.0, .47, .13, "Backlog",
-     "MM .50 SD .50"),
-    ("TS-2S-BASIC", "Toaster 2-slice, white plastic", "Toasters", "Active", 7000, 16.0, .54, .18, "Lost",
-     "MM .70 ND .30"),
-    ("TS-2S-STEEL", "Toaster 2-slice, brushed steel", "Toasters", "Active", 4500, 27.0, .46, .13, "Backlog",
-     "MM .40 HS .40 SD .20"),
-    ("TS-4S-STEEL", "Toaster 4-slice, brushed steel", "Toasters", "Active", 3000, 39.0, .45, .13, "Backlog",
-     "HS .60 KC .40"),
-    ("TS-2S-RETRO", "Toaster 2-slice, retro cream", "Toasters", "Active", 2500, 36.0, .43, .13, "Backlog",
-     "KC .50 SD .50"),
-    ("TS-4S-RETRO", "Toaster 4-slice, retro cream", "Toasters", "Active", 1500, 52.0, .44, .12, "Backlog",
-     "KC .60 SD .40"),
-    ("TS-LONG-2", "Toaster long slot, 2 slices", "Toasters", "Active", 2000, 33.0, .47, .13, "Backlog",
-     "HS .50 ND .50"),
-    ("TS-SMART-2", "Toaster 2-slice, digital browning control", "Toasters", "Active", 1200, 58.0, .48, .12,
-     "Backlog", "KC .50 SD .50"),
-    ("BL-PERS-300", "Personal blender 300 W, two bottles", "Blenders", "Active", 6000, 24.0, .47, .15, "Lost",
-     "MM .50 SD .30 ND .20"),
-    ("BL-CLASSIC-500", "Jug blender 500 W, 1.5 L", "Blenders", "Active", 5000, 38.0, .46, .13, "Backlog",
-     "MM .40 HS .40 ND .20"),
-    ("BL-GLASS-600", "Jug blender 600 W, glass jug", "Blenders", "Active", 3500, 55.0, .45, .12, "Backlog",
-     "HS .50 KC .50"),
-    ("BL-PRO-700", "High-speed blender 700 W", "Blenders", "Active", 2500, 89.0, .43, .13, "Backlog",
-     "KC .60 SD .40"),
-    ("BL-HAND-250", "Hand blender 250 W", "Blenders", "Active", 5500, 17.0, .48, .14, "Lost", "MM .60 HS .40"),
-    ("BL-HAND-400", "Hand blender 400 W with chopper", "Blenders", "Active", 3000, 29.0, .46, .14, "Backlog",
-     "HS .50 SD .50"),
-    ("BL-VAC-800", "Vacuum blender 800 W", "Blenders", "Active", 800, 139.0, .44, .12, "Backlog",
-     "KC .70 SD .30"),
-    ("BL-PRO-900", "Pro blender 900 W, touch controls", "Blenders", "Launch", 1500, 119.0, .48, .12, "Backlog",
-     "KC .50 SD .50"),
-    ("CM-FILTER-10", "Filter coffee maker, 10 cups", "Coffee makers", "Active", 5000, 28.0, .50, .16, "Lost",
-     "MM .60 HS .40"),
-    ("CM-FILTER-12T", "Filter coffee maker, 12 cups, thermal jug", "Coffee makers", "Active", 2500, 45.0, .46,
-     .13, "Backlog", "HS .50 KC .50"),
-    ("CM-POD-1", "Pod coffee machine, single serve", "Coffee makers", "Active", 8000, 39.0, .53, .13, "Lost",
-     "MM .50 SD .30 ND .20"),
-    ("CM-POD-2", "Pod coffee machine with milk frother", "Coffee makers", "Active", 3000, 62.0, .47, .12,
-     "Backlog", "SD .60 HS .40"),
-    ("CM-ESP-15", "Espresso machine 15 bar", "Coffee makers", "Active", 2000, 119.0, .44, .12, "Backlog",
-     "KC .50 SD .50"),
-    ("CM-ESP-20", "Espresso machine 20 bar with steam wand", "Coffee makers", "Active", 1200, 179.0, .42, .14,
-     "Backlog", "KC .60 SD .40"),
-    ("CM-BEAN-1", "Bean-to-cup coffee machine", "Coffee makers", "Active", 900, 329.0, .40, .16, "Backlog",
-     "KC .60 SD .40"),
-    ("CM-COLD-1", "Cold brew coffee maker", "Coffee makers", "Active", 700, 72.0, .46, .12, "Lost",
-     "SD .60 KC .40"),
-    ("CM-SMART-01", "Smart coffee maker, app-connected", "Coffee makers", "Launch", 1800, 149.0, .50, .12,
-     "Backlog", "SD .65 KC .35"),
+    (
+        "KT-ECO-17",
+        "Kettle 1.7 L, white plastic",
+        "Kettles",
+        "Active",
+        9000,
+        18.0,
+        0.52,
+        0.14,
+        "Lost",
+        "MM .60 SD .25 ND .15",
+    ),
+    (
+        "KT-STEEL-17",
+        "Kettle 1.7 L, brushed steel",
+        "Kettles",
+        "Active",
+        6000,
+        26.0,
+        0.45,
+        0.12,
+        "Backlog",
+        "MM .40 HS .35 SD .25",
+    ),
+    (
+        "KT-GLASS-17",
+        "Kettle 1.7 L, glass with blue light",
+        "Kettles",
+        "Active",
+        4500,
+        29.0,
+        0.47,
+        0.12,
+        "Backlog",
+        "HS .50 KC .30 SD .20",
+    ),
+    (
+        "KT-VARI-17",
+        "Kettle 1.7 L, variable temperature",
+        "Kettles",
+        "Active",
+        3000,
+        42.0,
+        0.44,
+        0.12,
+        "Backlog",
+        "KC .60 SD .40",
+    ),
+    (
+        "KT-TRAVEL-05",
+        "Travel kettle 0.5 L, dual voltage",
+        "Kettles",
+        "Active",
+        2000,
+        19.0,
+        0.48,
+        0.14,
+        "Lost",
+        "SD .70 ND .30",
+    ),
+    (
+        "KT-CLASSIC-15",
+        "Kettle 1.5 L classic (replaced by KT-DOME-20)",
+        "Kettles",
+        "Phase-out",
+        1500,
+        22.0,
+        0.50,
+        0.14,
+        "Lost",
+        "HS .60 ND .40",
+    ),
+    (
+        "KT-DOME-20",
+        "Kettle 2.0 L dome, stainless",
+        "Kettles",
+        "Active",
+        2500,
+        34.0,
+        0.46,
+        0.12,
+        "Backlog",
+        "HS .50 KC .50",
+    ),
+    ("KT-RAPID-12", "Kettle 1.2 L rapid boil", "Kettles", "Active", 3500, 31.0, 0.47, 0.13, "Backlog", "MM .50 SD .50"),
+    (
+        "TS-2S-BASIC",
+        "Toaster 2-slice, white plastic",
+        "Toasters",
+        "Active",
+        7000,
+        16.0,
+        0.54,
+        0.18,
+        "Lost",
+        "MM .70 ND .30",
+    ),
+    (
+        "TS-2S-STEEL",
+        "Toaster 2-slice, brushed steel",
+        "Toasters",
+        "Active",
+        4500,
+        27.0,
+        0.46,
+        0.13,
+        "Backlog",
+        "MM .40 HS .40 SD .20",
+    ),
+    (
+        "TS-4S-STEEL",
+        "Toaster 4-slice, brushed steel",
+        "Toasters",
+        "Active",
+        3000,
+        39.0,
+        0.45,
+        0.13,
+        "Backlog",
+        "HS .60 KC .40",
+    ),
+    (
+        "TS-2S-RETRO",
+        "Toaster 2-slice, retro cream",
+        "Toasters",
+        "Active",
+        2500,
+        36.0,
+        0.43,
+        0.13,
+        "Backlog",
+        "KC .50 SD .50",
+    ),
+    (
+        "TS-4S-RETRO",
+        "Toaster 4-slice, retro cream",
+        "Toasters",
+        "Active",
+        1500,
+        52.0,
+        0.44,
+        0.12,
+        "Backlog",
+        "KC .60 SD .40",
+    ),
+    (
+        "TS-LONG-2",
+        "Toaster long slot, 2 slices",
+        "Toasters",
+        "Active",
+        2000,
+        33.0,
+        0.47,
+        0.13,
+        "Backlog",
+        "HS .50 ND .50",
+    ),
+    (
+        "TS-SMART-2",
+        "Toaster 2-slice, digital browning control",
+        "Toasters",
+        "Active",
+        1200,
+        58.0,
+        0.48,
+        0.12,
+        "Backlog",
+        "KC .50 SD .50",
+    ),
+    (
+        "BL-PERS-300",
+        "Personal blender 300 W, two bottles",
+        "Blenders",
+        "Active",
+        6000,
+        24.0,
+        0.47,
+        0.15,
+        "Lost",
+        "MM .50 SD .30 ND .20",
+    ),
+    (
+        "BL-CLASSIC-500",
+        "Jug blender 500 W, 1.5 L",
+        "Blenders",
+        "Active",
+        5000,
+        38.0,
+        0.46,
+        0.13,
+        "Backlog",
+        "MM .40 HS .40 ND .20",
+    ),
+    (
+        "BL-GLASS-600",
+        "Jug blender 600 W, glass jug",
+        "Blenders",
+        "Active",
+        3500,
+        55.0,
+        0.45,
+        0.12,
+        "Backlog",
+        "HS .50 KC .50",
+    ),
+    (
+        "BL-PRO-700",
+        "High-speed blender 700 W",
+        "Blenders",
+        "Active",
+        2500,
+        89.0,
+        0.43,
+        0.13,
+        "Backlog",
+        "KC .60 SD .40",
+    ),
+    ("BL-HAND-250", "Hand blender 250 W", "Blenders", "Active", 5500, 17.0, 0.48, 0.14, "Lost", "MM .60 HS .40"),
+    (
+        "BL-HAND-400",
+        "Hand blender 400 W with chopper",
+        "Blenders",
+        "Active",
+        3000,
+        29.0,
+        0.46,
+        0.14,
+        "Backlog",
+        "HS .50 SD .50",
+    ),
+    ("BL-VAC-800", "Vacuum blender 800 W", "Blenders", "Active", 800, 139.0, 0.44, 0.12, "Backlog", "KC .70 SD .30"),
+    (
+        "BL-PRO-900",
+        "Pro blender 900 W, touch controls",
+        "Blenders",
+        "Launch",
+        1500,
+        119.0,
+        0.48,
+        0.12,
+        "Backlog",
+        "KC .50 SD .50",
+    ),
+    (
+        "CM-FILTER-10",
+        "Filter coffee maker, 10 cups",
+        "Coffee makers",
+        "Active",
+        5000,
+        28.0,
+        0.50,
+        0.16,
+        "Lost",
+        "MM .60 HS .40",
+    ),
+    (
+        "CM-FILTER-12T",
+        "Filter coffee maker, 12 cups, thermal jug",
+        "Coffee makers",
+        "Active",
+        2500,
+        45.0,
+        0.46,
+        0.13,
+        "Backlog",
+        "HS .50 KC .50",
+    ),
+    (
+        "CM-POD-1",
+        "Pod coffee machine, single serve",
+        "Coffee makers",
+        "Active",
+        8000,
+        39.0,
+        0.53,
+        0.13,
+        "Lost",
+        "MM .50 SD .30 ND .20",
+    ),
+    (
+        "CM-POD-2",
+        "Pod coffee machine with milk frother",
+        "Coffee makers",
+        "Active",
+        3000,
+        62.0,
+        0.47,
+        0.12,
+        "Backlog",
+        "SD .60 HS .40",
+    ),
+    (
+        "CM-ESP-15",
+        "Espresso machine 15 bar",
+        "Coffee makers",
+        "Active",
+        2000,
+        119.0,
+        0.44,
+        0.12,
+        "Backlog",
+        "KC .50 SD .50",
+    ),
+    (
+        "CM-ESP-20",
+        "Espresso machine 20 bar with steam wand",
+        "Coffee makers",
+        "Active",
+        1200,
+        179.0,
+        0.42,
+        0.14,
+        "Backlog",
+        "KC .60 SD .40",
+    ),
+    (
+        "CM-BEAN-1",
+        "Bean-to-cup coffee machine",
+        "Coffee makers",
+        "Active",
+        900,
+        329.0,
+        0.40,
+        0.16,
+        "Backlog",
+        "KC .60 SD .40",
+    ),
+    ("CM-COLD-1", "Cold brew coffee maker", "Coffee makers", "Active", 700, 72.0, 0.46, 0.12, "Lost", "SD .60 KC .40"),
+    (
+        "CM-SMART-01",
+        "Smart coffee maker, app-connected",
+        "Coffee makers",
+        "Launch",
+        1800,
+        149.0,
+        0.50,
+        0.12,
+        "Backlog",
+        "SD .65 KC .35",
+    ),
 )
 
 # Launches: the launch month and the month production can start, as months after the month-0 cycle month.
@@ -166,8 +443,12 @@ PRICE_RISE = {"families": ("Kettles", "Toasters"), "from": 6, "rise": 0.04}
 # Hours bought per resource, as a multiple of the hours an average month of Base demand needs. Under 1.0 the
 # line depends on overtime, subcontracting and stock built ahead to get through the year.
 SIZED_FOR = {
-    "SHF Moulding": 1.25, "SHF Assembly A": 1.15, "SHF Assembly B": 0.97,
-    "BRN Moulding": 1.30, "BRN Assembly C": 1.00, "BRN Test & Pack": 1.25,
+    "SHF Moulding": 1.25,
+    "SHF Assembly A": 1.15,
+    "SHF Assembly B": 0.97,
+    "BRN Moulding": 1.30,
+    "BRN Assembly C": 1.00,
+    "BRN Test & Pack": 1.25,
 }
 RESOURCES = (
     # Resource, site, regular cost per hour, overtime cost per hour
@@ -197,78 +478,223 @@ PCB_FROM = 7
 # Subcontractor, all-in cost as a multiple of the SKU's list price, the most units a month as a share of the
 # SKU's average demand, calendar months it cannot deliver, the SKUs it can make.
 SUBCONTRACTORS = (
-    ("Guangdong OEM Ltd", 0.76, 0.15, (2,),
-     ("BL-PERS-300", "BL-CLASSIC-500", "BL-HAND-250", "BL-HAND-400", "KT-ECO-17", "KT-STEEL-17")),
-    ("Ostrava Contract Assembly", 0.82, 0.10, (8,),
-     ("BL-PERS-300", "BL-CLASSIC-500", "BL-GLASS-600", "CM-FILTER-10", "CM-POD-1")),
+    (
+        "Guangdong OEM Ltd",
+        0.76,
+        0.15,
+        (2,),
+        ("BL-PERS-300", "BL-CLASSIC-500", "BL-HAND-250", "BL-HAND-400", "KT-ECO-17", "KT-STEEL-17"),
+    ),
+    (
+        "Ostrava Contract Assembly",
+        0.82,
+        0.10,
+        (8,),
+        ("BL-PERS-300", "BL-CLASSIC-500", "BL-GLASS-600", "CM-FILTER-10", "CM-POD-1"),
+    ),
     ("Minho Appliance Works", 0.80, 0.12, (8,), ("CM-POD-1", "CM-FILTER-10", "CM-POD-2", "TS-2S-STEEL")),
 )
 
 # Order ref, customer, SKU, quantity, (months after the month-0 cycle month, day), status at month 0, notes,
 # the cycle (month) the order first appears in, and its status from month 1 on.
 COMMITMENTS = (
-    ("SO-27-0104", "MM", "BL-CLASSIC-500", 2000, (0, 18), "Confirmed", "January replenishment, DC Leeds", 0,
-     "Confirmed"),
-    ("SO-27-0109", "ND", "KT-ECO-17", 1500, (0, 25), "Confirmed", "40 ft container, FOB Sheffield", 0,
-     "Confirmed"),
-    ("SO-27-0115", "KC", "CM-ESP-15", 900, (1, 10), "Confirmed", "Valentine's Day promotion stock", 0,
-     "Confirmed"),
+    (
+        "SO-27-0104",
+        "MM",
+        "BL-CLASSIC-500",
+        2000,
+        (0, 18),
+        "Confirmed",
+        "January replenishment, DC Leeds",
+        0,
+        "Confirmed",
+    ),
+    ("SO-27-0109", "ND", "KT-ECO-17", 1500, (0, 25), "Confirmed", "40 ft container, FOB Sheffield", 0, "Confirmed"),
+    ("SO-27-0115", "KC", "CM-ESP-15", 900, (1, 10), "Confirmed", "Valentine's Day promotion stock", 0, "Confirmed"),
     ("SO-27-0121", "HS", "TS-4S-STEEL", 1200, (1, 15), "Confirmed", "", 0, "Confirmed"),
-    ("SO-27-0130", "SD", "CM-POD-2", 2500, (2, 5), "Confirmed", "Spring sale, volume agreed in the JBP", 0,
-     "Confirmed"),
-    ("SO-27-0142", "MM", "TS-2S-BASIC", 5000, (2, 20), "Confirmed", "Contract price 15.20, below our floor", 0,
-     "Confirmed"),
-    ("SO-27-0155", "SD", "CM-SMART-01", 1200, (3, 15), "Confirmed",
-     "Launch exclusive: first shipment promised for ShopDirect's campaign start", 0, "Confirmed"),
-    ("SO-27-0168", "KC", "BL-PRO-900", 3000, (8, 20), "Confirmed", "Launch stocking order for 120 stores", 0,
-     "Confirmed"),
-    ("SO-27-0171", "HS", "KT-DOME-20", 1800, (3, 12), "Requested", "Store refit promotion; awaits our answer", 0,
-     "Confirmed"),
-    ("SO-27-0177", "ND", "BL-PERS-300", 4000, (4, 14), "Requested", "Summer campaign; wants one delivery", 0,
-     "Requested"),
-    ("SO-27-0183", "MM", "BL-HAND-250", 12000, (9, 15), "Requested",
-     "Black Friday pre-order; wants a yes by end of February", 0, "Requested"),
+    (
+        "SO-27-0130",
+        "SD",
+        "CM-POD-2",
+        2500,
+        (2, 5),
+        "Confirmed",
+        "Spring sale, volume agreed in the JBP",
+        0,
+        "Confirmed",
+    ),
+    (
+        "SO-27-0142",
+        "MM",
+        "TS-2S-BASIC",
+        5000,
+        (2, 20),
+        "Confirmed",
+        "Contract price 15.20, below our floor",
+        0,
+        "Confirmed",
+    ),
+    (
+        "SO-27-0155",
+        "SD",
+        "CM-SMART-01",
+        1200,
+        (3, 15),
+        "Confirmed",
+        "Launch exclusive: first shipment promised for ShopDirect's campaign start",
+        0,
+        "Confirmed",
+    ),
+    (
+        "SO-27-0168",
+        "KC",
+        "BL-PRO-900",
+        3000,
+        (8, 20),
+        "Confirmed",
+        "Launch stocking order for 120 stores",
+        0,
+        "Confirmed",
+    ),
+    (
+        "SO-27-0171",
+        "HS",
+        "KT-DOME-20",
+        1800,
+        (3, 12),
+        "Requested",
+        "Store refit promotion; awaits our answer",
+        0,
+        "Confirmed",
+    ),
+    (
+        "SO-27-0177",
+        "ND",
+        "BL-PERS-300",
+        4000,
+        (4, 14),
+        "Requested",
+        "Summer campaign; wants one delivery",
+        0,
+        "Requested",
+    ),
+    (
+        "SO-27-0183",
+        "MM",
+        "BL-HAND-250",
+        12000,
+        (9, 15),
+        "Requested",
+        "Black Friday pre-order; wants a yes by end of February",
+        0,
+        "Requested",
+    ),
     ("SO-27-0190", "KC", "CM-BEAN-1", 600, (10, 8), "Requested", "Christmas catalogue", 0, "Requested"),
     ("SO-27-0204", "MM", "KT-STEEL-17", 2200, (1, 22), "Confirmed", "February replenishment", 1, "Confirmed"),
     ("SO-27-0211", "SD", "TS-SMART-2", 800, (2, 12), "Requested", "Mother's Day feature", 1, "Requested"),
 )
 
 ASSUMPTIONS = (
-    ("Black Friday", "MegaMart runs its Black Friday promotion on our blender range again: November orders "
-     "35% above a normal month, as agreed in the joint business plan.", "High", "Key account MegaMart"),
-    ("Price increase", "The 4% list price increase on kettles and toasters from July is accepted by all retail "
-     "customers; MegaMart stays on its contract price until the contract ends.", "Medium", "Sales director"),
-    ("CM-SMART-01 launch", "ShopDirect has the smart coffee maker exclusively for three months from the April "
-     "launch; Kitchen & Co lists it from July.", "High", "Product manager coffee"),
-    ("Coffee market", "The coffee machine market grows about 5% in 2027; pods keep their share, bean-to-cup "
-     "grows fastest.", "Medium", "Marketing"),
-    ("Nordic destocking", "Nordic Distribution is destocking in Q1 and orders about 15% below its sell-out "
-     "until April.", "Low", "Export manager"),
-    ("Downside", "A weak Christmas season (consumer confidence, energy prices) would cut Q4 by about 15%; "
-     "the Downside scenario shows it.", "Medium", "Sales director"),
-    ("BL-PRO-900 launch", "Kitchen & Co and ShopDirect list the pro blender from September, with a stocking "
-     "order of 3,000 units from Kitchen & Co.", "High", "Product manager blenders"),
+    (
+        "Black Friday",
+        "MegaMart runs its Black Friday promotion on our blender range again: November orders "
+        "35% above a normal month, as agreed in the joint business plan.",
+        "High",
+        "Key account MegaMart",
+    ),
+    (
+        "Price increase",
+        "The 4% list price increase on kettles and toasters from July is accepted by all retail "
+        "customers; MegaMart stays on its contract price until the contract ends.",
+        "Medium",
+        "Sales director",
+    ),
+    (
+        "CM-SMART-01 launch",
+        "ShopDirect has the smart coffee maker exclusively for three months from the April "
+        "launch; Kitchen & Co lists it from July.",
+        "High",
+        "Product manager coffee",
+    ),
+    (
+        "Coffee market",
+        "The coffee machine market grows about 5% in 2027; pods keep their share, bean-to-cup grows fastest.",
+        "Medium",
+        "Marketing",
+    ),
+    (
+        "Nordic destocking",
+        "Nordic Distribution is destocking in Q1 and orders about 15% below its sell-out until April.",
+        "Low",
+        "Export manager",
+    ),
+    (
+        "Downside",
+        "A weak Christmas season (consumer confidence, energy prices) would cut Q4 by about 15%; "
+        "the Downside scenario shows it.",
+        "Medium",
+        "Sales director",
+    ),
+    (
+        "BL-PRO-900 launch",
+        "Kitchen & Co and ShopDirect list the pro blender from September, with a stocking "
+        "order of 3,000 units from Kitchen & Co.",
+        "High",
+        "Product manager blenders",
+    ),
 )
 
 RISKS = (
-    ("SHF Assembly B cannot build the October to December blender peak even with every Saturday worked.",
-     "Resource", "High", "Build ahead from spring; book Guangdong and Ostrava slots for Q4 by May.",
-     "Plant manager Sheffield"),
-    ("BRN Assembly C runs at its limit from October; the espresso and bean-to-cup models take twice the hours.",
-     "Resource", "High", "Third shift from May is being costed; overtime agreed with the works council.",
-     "Plant manager Brno"),
-    ("Nanjing Circuit Tech, the only source of the touch control PCB, failed first-article inspection "
-     "(conformal coating); no PCBs before August.", "Material", "High",
-     "Re-audit in June; second source being quoted.", "Purchasing"),
-    ("Thermatec rebuilds a furnace in July to September and allocates us 80% of the usual heating elements.",
-     "Material", "Medium", "Pull heating elements forward into June; safety stock of 5,000 elements.",
-     "Purchasing"),
-    ("CM-SMART-01 brewing-head mould arrived late; process validation not before the end of May.", "SKU",
-     "High", "Validation run booked for week 21; ShopDirect informed the launch may slip.", "Engineering"),
-    ("KT-CLASSIC-15 is being phased out; the remaining housings cover about 7,000 units, no re-buy.", "SKU",
-     "Low", "Offer KT-DOME-20 to HomeStyle and Nordic as the replacement.", "Product manager kettles"),
-    ("August and Christmas shutdowns take half of August and a quarter of December out of both plants.",
-     "Resource", "Medium", "Build stock before the shutdowns.", "Operations planning"),
+    (
+        "SHF Assembly B cannot build the October to December blender peak even with every Saturday worked.",
+        "Resource",
+        "High",
+        "Build ahead from spring; book Guangdong and Ostrava slots for Q4 by May.",
+        "Plant manager Sheffield",
+    ),
+    (
+        "BRN Assembly C runs at its limit from October; the espresso and bean-to-cup models take twice the hours.",
+        "Resource",
+        "High",
+        "Third shift from May is being costed; overtime agreed with the works council.",
+        "Plant manager Brno",
+    ),
+    (
+        "Nanjing Circuit Tech, the only source of the touch control PCB, failed first-article inspection "
+        "(conformal coating); no PCBs before August.",
+        "Material",
+        "High",
+        "Re-audit in June; second source being quoted.",
+        "Purchasing",
+    ),
+    (
+        "Thermatec rebuilds a furnace in July to September and allocates us 80% of the usual heating elements.",
+        "Material",
+        "Medium",
+        "Pull heating elements forward into June; safety stock of 5,000 elements.",
+        "Purchasing",
+    ),
+    (
+        "CM-SMART-01 brewing-head mould arrived late; process validation not before the end of May.",
+        "SKU",
+        "High",
+        "Validation run booked for week 21; ShopDirect informed the launch may slip.",
+        "Engineering",
+    ),
+    (
+        "KT-CLASSIC-15 is being phased out; the remaining housings cover about 7,000 units, no re-buy.",
+        "SKU",
+        "Low",
+        "Offer KT-DOME-20 to HomeStyle and Nordic as the replacement.",
+        "Product manager kettles",
+    ),
+    (
+        "August and Christmas shutdowns take half of August and a quarter of December out of both plants.",
+        "Resource",
+        "Medium",
+        "Build stock before the shutdowns.",
+        "Operations planning",
+    ),
 )
 
 # What changed by month 1 (the February cycle), on top of small random forecast revisions.
@@ -280,14 +706,29 @@ REVISIONS_MONTH_1 = {
 }
 # What the planners add to their sheets by month 1.
 ASSUMPTIONS_MONTH_1 = (
-    ("Cyber Monday", "MegaMart extends the blender promotion to Cyber Monday: its October and November blender "
-     "orders another 10% up.", "High", "Key account MegaMart"),
-    ("Pod machines", "January sell-out of pod machines was weak; the CM-POD-1 forecast is cut by 8%.", "Medium",
-     "Product manager coffee"),
+    (
+        "Cyber Monday",
+        "MegaMart extends the blender promotion to Cyber Monday: its October and November blender "
+        "orders another 10% up.",
+        "High",
+        "Key account MegaMart",
+    ),
+    (
+        "Pod machines",
+        "January sell-out of pod machines was weak; the CM-POD-1 forecast is cut by 8%.",
+        "Medium",
+        "Product manager coffee",
+    ),
 )
 RISKS_MONTH_1 = (
-    ("CM-SMART-01 validation run slipped to June; the smart coffee maker is ready from July, three months after "
-     "its launch.", "SKU", "High", "ShopDirect asked to move the campaign to July.", "Engineering"),
+    (
+        "CM-SMART-01 validation run slipped to June; the smart coffee maker is ready from July, three months after "
+        "its launch.",
+        "SKU",
+        "High",
+        "ShopDirect asked to move the campaign to July.",
+        "Engineering",
+    ),
 )
 PREPARED_BY = {"demand": "Sarah Lindqvist, demand planning", "capacity": "Tomas Novak, operations planning"}
 
@@ -336,8 +777,18 @@ class _Company:
         self.months = pd.DatetimeIndex([self._month(i) for i in self.offsets])
         self.products = pd.DataFrame(
             PRODUCTS,
-            columns=["SKU", "Description", "Family", "Status", "Level", "Price", "Material share", "Other share",
-                     "Unmet demand", "Customers"],
+            columns=[
+                "SKU",
+                "Description",
+                "Family",
+                "Status",
+                "Level",
+                "Price",
+                "Material share",
+                "Other share",
+                "Unmet demand",
+                "Customers",
+            ],
         )
         lines = []
         for row in self.products.itertuples(index=False):
@@ -392,7 +843,7 @@ class _Company:
 
     def forecast(self) -> pd.DataFrame:
         """The Forecast sheet, long form: Base, Upside and Downside."""
-        base = self._demand(self.offsets) * self._noise(1, 0, self.month + HORIZON, 0.03)[:, self.month:]
+        base = self._demand(self.offsets) * self._noise(1, 0, self.month + HORIZON, 0.03)[:, self.month :]
         if self.month >= 1:
             base = base * self._noise(100 + self.month, self.month, self.month + HORIZON, 0.03)
             base = self._month_1_revisions(base)
@@ -453,8 +904,7 @@ class _Company:
                 if rises:
                     rows.append((product.SKU, "", raised, rise_from))
             if ((self.lines["SKU"] == product.SKU) & (self.lines["Code"] == "MM")).any():
-                rows.append((product.SKU, CUSTOMERS["MM"], round(product.Price * MEGAMART_PRICE, 2),
-                             self.months[0]))
+                rows.append((product.SKU, CUSTOMERS["MM"], round(product.Price * MEGAMART_PRICE, 2), self.months[0]))
         return pd.DataFrame(rows, columns=["SKU", "Customer", "Unit price", "Valid from"])
 
     def commitments(self) -> pd.DataFrame:
@@ -464,10 +914,10 @@ class _Company:
             due = self._month(offset) + pd.Timedelta(days=day - 1)
             if appears > self.month or due < self.months[0]:
                 continue
-            rows.append((ref, CUSTOMERS[code], sku, float(quantity), due, status if self.month == 0 else later,
-                         notes))
-        return pd.DataFrame(rows, columns=["Order ref", "Customer", "SKU", "Quantity", "Requested date", "Status",
-                                           "Notes"])
+            rows.append((ref, CUSTOMERS[code], sku, float(quantity), due, status if self.month == 0 else later, notes))
+        return pd.DataFrame(
+            rows, columns=["Order ref", "Customer", "SKU", "Quantity", "Requested date", "Status", "Notes"]
+        )
 
     def launches(self) -> pd.DataFrame:
         """The Launches sheet."""
@@ -485,10 +935,20 @@ class _Company:
         slip = 1 if self.month >= 1 else 0  # by February the validation run has slipped a month
         return pd.DataFrame(
             [
-                ("CM-SMART-01", "Yes", "No", self._month(READY_FROM["CM-SMART-01"] + slip),
-                 "Brewing-head mould arrived late; validation run at the end of May."),
-                ("BL-PRO-900", "No", "Yes", self._month(READY_FROM["BL-PRO-900"]),
-                 "PCB supplier Nanjing Circuit Tech failed first-article inspection; re-audit in June."),
+                (
+                    "CM-SMART-01",
+                    "Yes",
+                    "No",
+                    self._month(READY_FROM["CM-SMART-01"] + slip),
+                    "Brewing-head mould arrived late; validation run at the end of May.",
+                ),
+                (
+                    "BL-PRO-900",
+                    "No",
+                    "Yes",
+                    self._month(READY_FROM["BL-PRO-900"]),
+                    "PCB supplier Nanjing Circuit Tech failed first-article inspection; re-audit in June.",
+                ),
             ],
             columns=["SKU", "Supplier qualified", "Process validated", "Ready from month", "Notes"],
         )
@@ -499,8 +959,9 @@ class _Company:
         families = list(FAMILIES)
         price = self.lines["SKU"].map(self.products.set_index("SKU")["Price"]).to_numpy()
         volume = np.array([expected[(self.lines["Family"] == f).to_numpy()].sum(axis=0) for f in families])
-        revenue = np.array([(expected * price[:, None])[(self.lines["Family"] == f).to_numpy()].sum(axis=0)
-                            for f in families])
+        revenue = np.array(
+            [(expected * price[:, None])[(self.lines["Family"] == f).to_numpy()].sum(axis=0) for f in families]
+        )
         keys = pd.DataFrame({"Family": families * 2, "Measure": ["Volume"] * 4 + ["Revenue"] * 4})
         return _long_form(keys, self.months, np.vstack([np.round(volume, -2), np.round(revenue, -3)]), "Budget")
 
@@ -534,9 +995,7 @@ class _Company:
 
     def resources(self) -> pd.DataFrame:
         """The Resources sheet."""
-        return pd.DataFrame(
-            RESOURCES, columns=["Resource", "Site", "Regular cost per hour", "Overtime cost per hour"]
-        )
+        return pd.DataFrame(RESOURCES, columns=["Resource", "Site", "Regular cost per hour", "Overtime cost per hour"])
 
     def capacity(self) -> pd.DataFrame:
         """The Capacity sheet: regular hours sized against average demand, less the shutdowns; overtime."""
@@ -553,8 +1012,7 @@ class _Company:
             overtime = np.round(normal * OVERTIME_SHARE, -1) * np.where(shutdown < 1, 0.5, 1.0)
             rows += [(resource, "Regular"), (resource, "Overtime")]
             values += [np.round(regular), np.round(overtime)]
-        return _long_form(pd.DataFrame(rows, columns=["Resource", "Kind"]), self.months, np.vstack(values),
-                          "Hours")
+        return _long_form(pd.DataFrame(rows, columns=["Resource", "Kind"]), self.months, np.vstack(values), "Hours")
 
     def materials(self) -> pd.DataFrame:
         """The Materials sheet: units available a month from each supplier."""
@@ -566,8 +1024,9 @@ class _Company:
             else:
                 available = np.full(HORIZON, np.round(need[material] * cover, -2))
                 if material.startswith("Heating"):
-                    available = np.where(np.isin(self.offsets, FURNACE_REBUILD), np.round(available * 0.8, -2),
-                                         available)
+                    available = np.where(
+                        np.isin(self.offsets, FURNACE_REBUILD), np.round(available * 0.8, -2), available
+                    )
             rows.append((material, supplier, qualified, lead_time))
             values.append(available)
         keys = pd.DataFrame(rows, columns=["Material", "Supplier", "Qualified", "Lead time (days)"])
@@ -578,17 +1037,20 @@ class _Company:
         p = self.products
         material = np.round(p["Price"] * p["Material share"], 2)
         other = np.round(p["Price"] * p["Other share"], 2)
-        return pd.DataFrame({
-            "SKU": p["SKU"],
-            "Material cost per unit": material,
-            "Other variable cost per unit": other,
-            "Holding cost per unit-month": np.round((material + other) * 0.015, 2),
-            "Unmet demand": p["Unmet demand"],
-            # A late unit costs a 5% discount a month (more than the July price rise, so waiting for it never pays);
-            # a lost sale costs its margin, counted by the planner.
-            "Backlog cost per unit-month": np.where(p["Unmet demand"] == "Backlog", np.round(p["Price"] * 0.05, 2),
-                                                    0.0),
-        })
+        return pd.DataFrame(
+            {
+                "SKU": p["SKU"],
+                "Material cost per unit": material,
+                "Other variable cost per unit": other,
+                "Holding cost per unit-month": np.round((material + other) * 0.015, 2),
+                "Unmet demand": p["Unmet demand"],
+                # A late unit costs a 5% discount a month (more than the July price rise, so waiting for it never pays);
+                # a lost sale costs its margin, counted by the planner.
+                "Backlog cost per unit-month": np.where(
+                    p["Unmet demand"] == "Backlog", np.round(p["Price"] * 0.05, 2), 0.0
+                ),
+            }
+        )
 
     def subcontract(self) -> pd.DataFrame:
         """The Subcontract sheet: several subcontractors for some SKUs, each with months it cannot deliver."""
@@ -616,20 +1078,27 @@ class _Company:
         level = p["Level"].to_numpy(dtype=float)
         safety = np.round(level * np.where(launch, 0.3, 0.5), -2)
         bulky = p["Family"].isin(["Blenders", "Coffee makers"]).to_numpy()
-        return pd.DataFrame({
-            "SKU": p["SKU"],
-            "Opening stock": np.where(launch, 0.0, np.round(level * cover, -1)),
-            "Safety stock": safety,
-            "Target closing stock": safety,
-            # The Sheffield and Brno warehouses hold little over a month of the bulky products.
-            "Max stock": np.where(bulky, np.round(level * 1.6, -2), np.nan),
-            "Lead time (days)": np.where(bulky, 28, 14),
-        })
+        return pd.DataFrame(
+            {
+                "SKU": p["SKU"],
+                "Opening stock": np.where(launch, 0.0, np.round(level * cover, -1)),
+                "Safety stock": safety,
+                "Target closing stock": safety,
+                # The Sheffield and Brno warehouses hold little over a month of the bulky products.
+                "Max stock": np.where(bulky, np.round(level * 1.6, -2), np.nan),
+                "Lead time (days)": np.where(bulky, 28, 14),
+            }
+        )
 
     def inputs(self) -> Inputs:
         """Every table, assembled."""
-        cycle = Cycle(company=COMPANY, cycle_month=self.months[0], horizon=HORIZON, currency=CURRENCY,
-                      prepared_by=dict(PREPARED_BY))
+        cycle = Cycle(
+            company=COMPANY,
+            cycle_month=self.months[0],
+            horizon=HORIZON,
+            currency=CURRENCY,
+            prepared_by=dict(PREPARED_BY),
+        )
         return build_inputs(
             cycle,
             products=self.products_sheet(),
@@ -639,8 +1108,10 @@ class _Company:
             launches=self.launches(),
             budget=self.budget(),
             actuals=self.actuals(),
-            assumptions=pd.DataFrame(ASSUMPTIONS + (ASSUMPTIONS_MONTH_1 if self.month >= 1 else ()),
-                                     columns=["Topic", "Assumption", "Impact", "Owner"]),
+            assumptions=pd.DataFrame(
+                ASSUMPTIONS + (ASSUMPTIONS_MONTH_1 if self.month >= 1 else ()),
+                columns=["Topic", "Assumption", "Impact", "Owner"],
+            ),
             resources=self.resources(),
             capacity=self.capacity(),
             routings=self.routings(),
@@ -650,8 +1121,10 @@ class _Company:
             materials=self.materials(),
             bill_of_materials=self.bill_of_materials(),
             launch_readiness=self.launch_readiness(),
-            risks=pd.DataFrame(RISKS + (RISKS_MONTH_1 if self.month >= 1 else ()),
-                               columns=["Risk", "Affects", "Impact", "Mitigation", "Owner"]),
+            risks=pd.DataFrame(
+                RISKS + (RISKS_MONTH_1 if self.month >= 1 else ()),
+                columns=["Risk", "Affects", "Impact", "Mitigation", "Owner"],
+            ),
         )
 
 

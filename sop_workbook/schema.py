@@ -151,10 +151,14 @@ INSTRUCTIONS_SHEET = "Instructions"
 # The Cycle sheet's keys, in order. Both templates carry the same sheet; the reader checks that they agree.
 CYCLE_KEYS = (
     Column("Company", TEXT, help="The company's name, shown on every page of the meeting pack.", width=28),
-    Column("Cycle month", MONTH, help="The first month of the plan (a date; its first of month is used).",
-           width=28),
-    Column("Horizon (months)", INTEGER, help="How many months the plan covers (1 to 60); one month column each.",
-           width=28, minimum=1),
+    Column("Cycle month", MONTH, help="The first month of the plan (a date; its first of month is used).", width=28),
+    Column(
+        "Horizon (months)",
+        INTEGER,
+        help="How many months the plan covers (1 to 60); one month column each.",
+        width=28,
+        minimum=1,
+    ),
     Column("Currency", TEXT, help="The currency of every price and cost, for example USD or EUR.", width=28),
     Column("Prepared by", TEXT, required=False, help="Who filled in this template.", width=28),
 )
@@ -184,25 +188,44 @@ DEMAND = Template(
                 Column("SKU", help="The product code, unique.", width=14),
                 Column("Description", required=False, help="What the product is.", width=32),
                 Column("Family", help="The product family the SKU rolls up to.", width=18),
-                Column("Unit", required=False, help="The unit of measure, for example each or case.",
-                       width=8, default="each"),
-                Column("Status", CHOICE, choices=("Active", "Launch", "Phase-out"),
-                       help="Active, Launch (a new product, listed on Launches) or Phase-out.", width=11),
-                Column("Margin floor %", PERCENT, required=False,
-                       help="The lowest acceptable contribution margin as a percentage of revenue (blank = none).",
-                       width=14),
+                Column(
+                    "Unit",
+                    required=False,
+                    help="The unit of measure, for example each or case.",
+                    width=8,
+                    default="each",
+                ),
+                Column(
+                    "Status",
+                    CHOICE,
+                    choices=("Active", "Launch", "Phase-out"),
+                    help="Active, Launch (a new product, listed on Launches) or Phase-out.",
+                    width=11,
+                ),
+                Column(
+                    "Margin floor %",
+                    PERCENT,
+                    required=False,
+                    help="The lowest acceptable contribution margin as a percentage of revenue (blank = none).",
+                    width=14,
+                ),
             ),
             key=("SKU",),
         ),
         Sheet(
             name="Forecast",
             help="Unconstrained demand in units, by SKU, customer, scenario and month. Base is required; "
-                 "Upside and Downside are optional.",
+            "Upside and Downside are optional.",
             columns=(
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
                 Column("Customer", help="The customer or channel the demand comes from.", width=20),
-                Column("Scenario", CHOICE, choices=("Base", "Upside", "Downside"),
-                       help="Base, Upside or Downside.", width=11),
+                Column(
+                    "Scenario",
+                    CHOICE,
+                    choices=("Base", "Upside", "Downside"),
+                    help="Base, Upside or Downside.",
+                    width=11,
+                ),
             ),
             months=HORIZON,
             month_value="Forecast",
@@ -212,29 +235,37 @@ DEMAND = Template(
         Sheet(
             name="Prices",
             help="The unit price Sales expects to realise. A blank customer means all customers; a later Valid "
-                 "from overrides an earlier one.",
+            "from overrides an earlier one.",
             columns=(
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
-                Column("Customer", required=False, help="The customer this price applies to (blank = all).",
-                       width=20),
+                Column("Customer", required=False, help="The customer this price applies to (blank = all).", width=20),
                 Column("Unit price", NUMBER, help="Price per unit in the cycle currency.", width=12),
-                Column("Valid from", MONTH, required=False,
-                       help="The first month the price applies (blank = the cycle month).", width=12),
+                Column(
+                    "Valid from",
+                    MONTH,
+                    required=False,
+                    help="The first month the price applies (blank = the cycle month).",
+                    width=12,
+                ),
             ),
             key=("SKU", "Customer", "Valid from"),
         ),
         Sheet(
             name="Commitments",
-            help="Customer orders. Confirmed orders are honoured first; Requested ones are checked for "
-                 "feasibility.",
+            help="Customer orders. Confirmed orders are honoured first; Requested ones are checked for feasibility.",
             columns=(
                 Column("Order ref", help="The order number, unique.", width=14),
                 Column("Customer", help="The customer who placed the order.", width=20),
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
                 Column("Quantity", NUMBER, help="Units ordered.", width=10),
                 Column("Requested date", DATE, help="The date the customer wants the goods.", width=14),
-                Column("Status", CHOICE, choices=("Confirmed", "Requested"),
-                       help="Confirmed (promised to the customer) or Requested (not yet promised).", width=11),
+                Column(
+                    "Status",
+                    CHOICE,
+                    choices=("Confirmed", "Requested"),
+                    help="Confirmed (promised to the customer) or Requested (not yet promised).",
+                    width=11,
+                ),
                 Column("Notes", required=False, help="Anything the meeting should know.", width=32),
             ),
             key=("Order ref",),
@@ -256,8 +287,13 @@ DEMAND = Template(
             help="The annual operating plan by family, for the comparison of plan against budget (optional).",
             columns=(
                 Column("Family", help="A family from Products.", width=18),
-                Column("Measure", CHOICE, choices=("Revenue", "Volume"),
-                       help="Revenue (in the cycle currency) or Volume (in units).", width=10),
+                Column(
+                    "Measure",
+                    CHOICE,
+                    choices=("Revenue", "Volume"),
+                    help="Revenue (in the cycle currency) or Volume (in units).",
+                    width=10,
+                ),
             ),
             months=HORIZON,
             month_value="Budget",
@@ -284,8 +320,7 @@ DEMAND = Template(
             columns=(
                 Column("Topic", help="What the assumption is about.", width=20),
                 Column("Assumption", help="The assumption in a sentence.", width=60),
-                Column("Impact", CHOICE, choices=("High", "Medium", "Low"), help="High, Medium or Low.",
-                       width=9),
+                Column("Impact", CHOICE, choices=("High", "Medium", "Low"), help="High, Medium or Low.", width=9),
                 Column("Owner", required=False, help="Who stands behind it.", width=16),
             ),
             required=False,
@@ -297,7 +332,7 @@ CAPACITY = Template(
     kind="capacity",
     owner="Operations",
     help="What the plant can do: resources and hours, routings, costs, inventory, materials, launch readiness "
-         "and risks.",
+    "and risks.",
     sheets=(
         CYCLE,
         Sheet(
@@ -306,17 +341,22 @@ CAPACITY = Template(
             columns=(
                 Column("Resource", help="The resource's name, unique.", width=18),
                 Column("Site", help="The plant or site it belongs to.", width=14),
-                Column("Regular cost per hour", NUMBER, help="Cost of a regular hour (a fixed cost of the month).",
-                       width=12),
-                Column("Overtime cost per hour", NUMBER, help="Cost of an overtime hour (paid only when used).",
-                       width=12),
+                Column(
+                    "Regular cost per hour",
+                    NUMBER,
+                    help="Cost of a regular hour (a fixed cost of the month).",
+                    width=12,
+                ),
+                Column(
+                    "Overtime cost per hour", NUMBER, help="Cost of an overtime hour (paid only when used).", width=12
+                ),
             ),
             key=("Resource",),
         ),
         Sheet(
             name="Capacity",
             help="Hours available per resource and month. Regular rows are the hours paid for; Overtime rows are "
-                 "the most overtime hours that may be added.",
+            "the most overtime hours that may be added.",
             columns=(
                 Column("Resource", lookup=_RESOURCE, help="A resource from Resources.", width=18),
                 Column("Kind", CHOICE, choices=("Regular", "Overtime"), help="Regular or Overtime.", width=10),
@@ -342,22 +382,34 @@ CAPACITY = Template(
             columns=(
                 Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
                 Column("Material cost per unit", NUMBER, help="Bought-in material per unit.", width=12),
-                Column("Other variable cost per unit", NUMBER, help="Energy, freight and other costs per unit.",
-                       width=12),
-                Column("Holding cost per unit-month", NUMBER, help="Cost of keeping one unit in stock a month.",
-                       width=12),
-                Column("Unmet demand", CHOICE, choices=("Backlog", "Lost"),
-                       help="Backlog (the customer waits) or Lost (a sale not made in its month is gone).",
-                       width=12),
-                Column("Backlog cost per unit-month", NUMBER, required=False, default=0.0,
-                       help="Cost of one unit waiting one month (discounts, penalties); blank = 0.", width=12),
+                Column(
+                    "Other variable cost per unit", NUMBER, help="Energy, freight and other costs per unit.", width=12
+                ),
+                Column(
+                    "Holding cost per unit-month", NUMBER, help="Cost of keeping one unit in stock a month.", width=12
+                ),
+                Column(
+                    "Unmet demand",
+                    CHOICE,
+                    choices=("Backlog", "Lost"),
+                    help="Backlog (the customer waits) or Lost (a sale not made in its month is gone).",
+                    width=12,
+                ),
+                Column(
+                    "Backlog cost per unit-month",
+                    NUMBER,
+                    required=False,
+                    default=0.0,
+                    help="Cost of one unit waiting one month (discounts, penalties); blank = 0.",
+                    width=12,
+                ),
             ),
             key=("SKU",),
         ),
         Sheet(
             name="Subcontract",
             help="Subcontractors per SKU: all-in cost per unit and the most units they can deliver each month. "
-                 "A SKU without a row cannot be subcontracted.",
+            "A SKU without a row cannot be subcontracted.",
             columns=(
                 Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
                 Column("Subcontractor", help="The subcontractor's name.", width=18),
@@ -375,14 +427,33 @@ CAPACITY = Template(
             columns=(
                 Column("SKU", help="The product code; every SKU Operations plans is listed here once."),
                 Column("Opening stock", NUMBER, help="Units on hand at the start of the cycle month.", width=10),
-                Column("Safety stock", NUMBER, required=False, default=0.0,
-                       help="Units to keep on hand at every month end (blank = 0).", width=10),
-                Column("Target closing stock", NUMBER, required=False, default=0.0,
-                       help="Units wanted on hand at the end of the horizon (blank = 0).", width=10),
-                Column("Max stock", NUMBER, required=False,
-                       help="The storage limit in units (blank = no limit).", width=10),
-                Column("Lead time (days)", INTEGER, required=False, default=0,
-                       help="Days from order to availability when capacity is free (blank = 0).", width=10),
+                Column(
+                    "Safety stock",
+                    NUMBER,
+                    required=False,
+                    default=0.0,
+                    help="Units to keep on hand at every month end (blank = 0).",
+                    width=10,
+                ),
+                Column(
+                    "Target closing stock",
+                    NUMBER,
+                    required=False,
+                    default=0.0,
+                    help="Units wanted on hand at the end of the horizon (blank = 0).",
+                    width=10,
+                ),
+                Column(
+                    "Max stock", NUMBER, required=False, help="The storage limit in units (blank = no limit).", width=10
+                ),
+                Column(
+                    "Lead time (days)",
+                    INTEGER,
+                    required=False,
+                    default=0,
+                    help="Days from order to availability when capacity is free (blank = 0).",
+                    width=10,
+                ),
             ),
             key=("SKU",),
         ),
@@ -393,8 +464,14 @@ CAPACITY = Template(
                 Column("Material", help="The material's name, unique.", width=18),
                 Column("Supplier", help="Who supplies it.", width=18),
                 Column("Qualified", CHOICE, choices=YES_NO, help="Yes when the supplier is qualified.", width=10),
-                Column("Lead time (days)", INTEGER, required=False, default=0,
-                       help="Days from order to delivery.", width=10),
+                Column(
+                    "Lead time (days)",
+                    INTEGER,
+                    required=False,
+                    default=0,
+                    help="Days from order to delivery.",
+                    width=10,
+                ),
             ),
             months=HORIZON,
             month_value="Available",
@@ -431,8 +508,13 @@ CAPACITY = Template(
             help="Operational constraints Operations shares with Sales.",
             columns=(
                 Column("Risk", help="The risk in a sentence.", width=44),
-                Column("Affects", CHOICE, choices=("SKU", "Resource", "Material"),
-                       help="SKU, Resource or Material.", width=10),
+                Column(
+                    "Affects",
+                    CHOICE,
+                    choices=("SKU", "Resource", "Material"),
+                    help="SKU, Resource or Material.",
+                    width=10,
+                ),
                 Column("Impact", CHOICE, choices=("High", "Medium", "Low"), help="High, Medium or Low.", width=9),
                 Column("Mitigation", required=False, help="What is being done about it.", width=40),
                 Column("Owner", required=False, help="Who owns the risk.", width=16),
@@ -481,8 +563,7 @@ def docs_reference() -> str:
                 allowed = ", ".join(column.choices) if column.choices else column.help
                 if column.choices:
                     allowed = f"{allowed}. {column.help}"
-                lines.append(f"| {column.header} | {column.kind} | {'yes' if column.required else 'no'} | "
-                             f"{allowed} |")
+                lines.append(f"| {column.header} | {column.kind} | {'yes' if column.required else 'no'} | {allowed} |")
             if sheet.months:
                 span = "each month of the horizon" if sheet.months == HORIZON else "each of the 12 past months"
                 lines.append(f"| *one column per month* | number | no | {span}: {sheet.month_help} |")

@@ -24,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import schema
-from .inputs import MONTH, Cycle, Inputs, SHEET_ATTRIBUTES
+from .inputs import MONTH, SHEET_ATTRIBUTES, Cycle, Inputs
 from .schema import Column, Sheet, Template
 
 # Rows pre-formatted (and covered by dropdowns) in a blank template, and beyond the last row of a filled one.
@@ -83,8 +83,9 @@ def parse_cycle_month(text: str | pd.Timestamp | None) -> pd.Timestamp:
     return pd.Timestamp(stamp.year, stamp.month, 1)
 
 
-def write_templates(directory: str | Path, cycle_month: str | pd.Timestamp | None = None,
-                    horizon: int = schema.DEFAULT_HORIZON) -> tuple[Path, Path]:
+def write_templates(
+    directory: str | Path, cycle_month: str | pd.Timestamp | None = None, horizon: int = schema.DEFAULT_HORIZON
+) -> tuple[Path, Path]:
     """Write the blank demand and capacity templates.
 
     Args:
@@ -229,9 +230,16 @@ def _write_cycle(ws, sheet: Sheet, cycle: Cycle, kind: str) -> None:
         cell.style = "Input"
         cell.number_format = NUMBER_FORMATS[column.kind]
         ws.cell(row=row, column=3, value=column.help)
-    horizon = DataValidation(type="whole", operator="between", formula1="1", formula2="60", allow_blank=False,
-                             showErrorMessage=True, errorTitle="Horizon",
-                             error="The horizon is a whole number of months from 1 to 60.")
+    horizon = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="1",
+        formula2="60",
+        allow_blank=False,
+        showErrorMessage=True,
+        errorTitle="Horizon",
+        error="The horizon is a whole number of months from 1 to 60.",
+    )
     horizon.add("B4")
     ws.add_data_validation(horizon)
     ws.freeze_panes = "A2"
@@ -314,14 +322,19 @@ def _rows(sheet: Sheet, fixed: list[Column], months: list[pd.Timestamp], frame: 
         values = np.zeros((row_of.max() + 1, len(months)))
         known = column_of >= 0
         # Repeated key-month rows add up, as they would in the planner's pivot.
-        np.add.at(values, (row_of[known], column_of[known]),
-                  pd.to_numeric(frame[sheet.month_value], errors="coerce").to_numpy(dtype=float)[known])
+        np.add.at(
+            values,
+            (row_of[known], column_of[known]),
+            pd.to_numeric(frame[sheet.month_value], errors="coerce").to_numpy(dtype=float)[known],
+        )
         touched = np.zeros_like(values, dtype=bool)
         touched[row_of[known], column_of[known]] = True
         keys = frame[headers][~pd.Series(row_of).duplicated().to_numpy()]
-        return [[_cell_value(v, c) for v, c in zip(key, fixed)]
-                + [float(v) if seen and not np.isnan(v) else None for v, seen in zip(line, mask)]
-                for key, line, mask in zip(keys.itertuples(index=False), values, touched)]
+        return [
+            [_cell_value(v, c) for v, c in zip(key, fixed)]
+            + [float(v) if seen and not np.isnan(v) else None for v, seen in zip(line, mask)]
+            for key, line, mask in zip(keys.itertuples(index=False), values, touched)
+        ]
     return [[_cell_value(v, c) for v, c in zip(row, fixed)] for row in frame[headers].itertuples(index=False)]
 
 
@@ -343,16 +356,26 @@ def _add_dropdowns(ws, tmpl: Template, sheet: Sheet, fixed: list[Column]) -> Non
         letter = get_column_letter(col)
         area = f"{letter}2:{letter}{DROPDOWN_ROWS + 1}"
         if column.choices:
-            validation = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"',
-                                        allow_blank=True, showErrorMessage=True, errorTitle=column.header,
-                                        error=f"Pick one of: {', '.join(column.choices)}.")
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(column.choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column.header,
+                error=f"Pick one of: {', '.join(column.choices)}.",
+            )
         elif column.lookup:
             source_sheet = tmpl.sheet(column.lookup[0])
             source_col = get_column_letter([c.header for c in source_sheet.columns].index(column.lookup[1]) + 1)
             validation = DataValidation(
-                type="list", formula1=f"'{source_sheet.name}'!${source_col}$2:${source_col}${DROPDOWN_ROWS + 1}",
-                allow_blank=True, showErrorMessage=True, errorStyle="warning", errorTitle=column.header,
-                error=f"Not on {source_sheet.name}: add it there first, or check the spelling.")
+                type="list",
+                formula1=f"'{source_sheet.name}'!${source_col}$2:${source_col}${DROPDOWN_ROWS + 1}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="warning",
+                errorTitle=column.header,
+                error=f"Not on {source_sheet.name}: add it there first, or check the spelling.",
+            )
         else:
             continue
         validation.add(area)

@@ -65,12 +65,23 @@ def convert(path: Path, target: str, out_dir: Path, work: Path) -> Path:
     program = require_soffice()
     home = profile(work / "lo-profile")
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = [program, f"-env:UserInstallation={home.resolve().as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", target, "--outdir", str(out_dir), str(path)]
+    command = [
+        program,
+        f"-env:UserInstallation={home.resolve().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(out_dir),
+        str(path),
+    ]
     environment = dict(os.environ, HOME=str(work))
     # soffice starts soffice.bin as a child: a session of its own lets a timeout end both, and only them.
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=environment, start_new_session=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, start_new_session=True
+    )
     try:
         stdout, stderr = process.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pytest
+from builders import month, tiny_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import month, tiny_inputs
 from sop_workbook import planner
 from sop_workbook.analysis import analyse, forecast_accuracy, plan
 from sop_workbook.planner import solve
@@ -57,52 +57,112 @@ def _frame(columns: list[str], rows: list[tuple]) -> pd.DataFrame:
 #   Feb: demand X 50 + Y 80 = 130; make 100 (10 h); ship X 50 + Y 70 = 120; Y loses 10; closing 0.
 # L1 is full in Feb with a shadow price of 5.00 an hour.
 
+
 def hand_inputs():
     inputs = tiny_inputs(
-        horizon=2, families={"A": "Kettles"},
+        horizon=2,
+        families={"A": "Kettles"},
         forecast={("A", "X"): [60, 50], ("A", "Y"): [40, 80]},
         prices=[("A", "X", 10.0, JAN), ("A", "Y", 12.0, JAN)],
-        resources={"L1": (20.0, 30.0)}, capacity={"L1": [10, 10]}, overtime={"L1": [5, 0]},
+        resources={"L1": (20.0, 30.0)},
+        capacity={"L1": [10, 10]},
+        overtime={"L1": [5, 0]},
         routings={("A", "L1"): 0.1},
         costs={"A": {"material": 3.0, "other": 1.0, "holding": 0.5, "unmet": "Lost"}},
         inventory={"A": {}},
-        commitments=[("O1", "X", "A", 60, "2027-01-15", "Confirmed"), ("O2", "Y", "A", 80, "2027-02-10", "Confirmed"),
-                     ("R1", "Y", "A", 5, "2027-02-20", "Requested")])
+        commitments=[
+            ("O1", "X", "A", 60, "2027-01-15", "Confirmed"),
+            ("O2", "Y", "A", 80, "2027-02-10", "Confirmed"),
+            ("R1", "Y", "A", 5, "2027-02-20", "Requested"),
+        ],
+    )
     products = inputs.products.copy()
     products["Margin floor %"] = 0.70
-    budget = _frame(["Family", "Measure", "Month", "Budget"],
-                    [("Kettles", "Revenue", JAN, 1000.0), ("Kettles", "Revenue", FEB, 1500.0),
-                     ("Kettles", "Volume", JAN, 90.0), ("Kettles", "Volume", FEB, 120.0)])
+    budget = _frame(
+        ["Family", "Measure", "Month", "Budget"],
+        [
+            ("Kettles", "Revenue", JAN, 1000.0),
+            ("Kettles", "Revenue", FEB, 1500.0),
+            ("Kettles", "Volume", JAN, 90.0),
+            ("Kettles", "Volume", FEB, 120.0),
+        ],
+    )
     budget["Source row"] = 2
     return dataclasses.replace(inputs, products=products, budget=budget)
 
 
 def hand_solution() -> HandSolution:
     sku_month = _frame(
-        ["SKU", "Month", "Demand", "Confirmed orders", "Production", "Subcontract", "Shipments",
-         "Opening inventory", "Closing inventory", "Backlog", "Lost sales", "Safety stock",
-         "Safety stock shortfall", "Max stock"],
-        [("A", JAN, 100.0, 60.0, 120.0, 0.0, 100.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0, np.nan),
-         ("A", FEB, 130.0, 80.0, 100.0, 0.0, 120.0, 20.0, 0.0, 0.0, 10.0, 0.0, 0.0, np.nan)])
+        [
+            "SKU",
+            "Month",
+            "Demand",
+            "Confirmed orders",
+            "Production",
+            "Subcontract",
+            "Shipments",
+            "Opening inventory",
+            "Closing inventory",
+            "Backlog",
+            "Lost sales",
+            "Safety stock",
+            "Safety stock shortfall",
+            "Max stock",
+        ],
+        [
+            ("A", JAN, 100.0, 60.0, 120.0, 0.0, 100.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0, np.nan),
+            ("A", FEB, 130.0, 80.0, 100.0, 0.0, 120.0, 20.0, 0.0, 0.0, 10.0, 0.0, 0.0, np.nan),
+        ],
+    )
     customer_month = _frame(
-        ["SKU", "Customer", "Month", "Demand", "Confirmed orders", "Shipments", "Backlog", "Lost sales",
-         "Unit price", "Revenue"],
-        [("A", "X", JAN, 60.0, 60.0, 60.0, 0.0, 0.0, 10.0, 600.0),
-         ("A", "X", FEB, 50.0, 0.0, 50.0, 0.0, 0.0, 10.0, 500.0),
-         ("A", "Y", JAN, 40.0, 0.0, 40.0, 0.0, 0.0, 12.0, 480.0),
-         ("A", "Y", FEB, 80.0, 80.0, 70.0, 0.0, 10.0, 12.0, 840.0)])
+        [
+            "SKU",
+            "Customer",
+            "Month",
+            "Demand",
+            "Confirmed orders",
+            "Shipments",
+            "Backlog",
+            "Lost sales",
+            "Unit price",
+            "Revenue",
+        ],
+        [
+            ("A", "X", JAN, 60.0, 60.0, 60.0, 0.0, 0.0, 10.0, 600.0),
+            ("A", "X", FEB, 50.0, 0.0, 50.0, 0.0, 0.0, 10.0, 500.0),
+            ("A", "Y", JAN, 40.0, 0.0, 40.0, 0.0, 0.0, 12.0, 480.0),
+            ("A", "Y", FEB, 80.0, 80.0, 70.0, 0.0, 10.0, 12.0, 840.0),
+        ],
+    )
     resource_month = _frame(
-        ["Resource", "Site", "Month", "Available hours", "Overtime limit", "Overtime hours", "Used hours",
-         "Regular cost per hour", "Overtime cost per hour", "Shadow price"],
-        [("L1", "Plant", JAN, 10.0, 5.0, 2.0, 12.0, 20.0, 30.0, 0.0),
-         ("L1", "Plant", FEB, 10.0, 0.0, 0.0, 10.0, 20.0, 30.0, 5.0)])
+        [
+            "Resource",
+            "Site",
+            "Month",
+            "Available hours",
+            "Overtime limit",
+            "Overtime hours",
+            "Used hours",
+            "Regular cost per hour",
+            "Overtime cost per hour",
+            "Shadow price",
+        ],
+        [
+            ("L1", "Plant", JAN, 10.0, 5.0, 2.0, 12.0, 20.0, 30.0, 0.0),
+            ("L1", "Plant", FEB, 10.0, 0.0, 0.0, 10.0, 20.0, 30.0, 5.0),
+        ],
+    )
     return HandSolution(
-        scenario="Base", objective=1470.0, contribution_margin=1470.0, sku_month=sku_month,
+        scenario="Base",
+        objective=1470.0,
+        contribution_margin=1470.0,
+        sku_month=sku_month,
         customer_month=customer_month,
         subcontract=_frame(["SKU", "Subcontractor", "Month", "Units", "Cost per unit", "Max units"], []),
         resource_month=resource_month,
         material_month=_frame(["Material", "Supplier", "Month", "Available", "Used", "Shadow price"], []),
-        commitment_shortfall=_frame(["Order ref", "Month", "Units short"], [("O2", FEB, 10.0)]))
+        commitment_shortfall=_frame(["Order ref", "Month", "Units short"], [("O2", FEB, 10.0)]),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -114,19 +174,22 @@ def by_hand():
 # Material 3 × make; other 1 × make; overtime 2 h × 30 = 60 in Jan; holding 20 × 0.5 = 10 in Jan.
 # Jan CM = 1080 − 360 − 120 − 60 − 10 = 530; Feb CM = 1340 − 300 − 100 = 940.
 # Regular labour: 10 regular hours used each month × 20 = 200, all absorbed by A.
-@pytest.mark.parametrize("column, jan, feb", [
-    ("Revenue", 1080.0, 1340.0),
-    ("Material cost", 360.0, 300.0),
-    ("Other variable cost", 120.0, 100.0),
-    ("Overtime cost", 60.0, 0.0),
-    ("Subcontract cost", 0.0, 0.0),
-    ("Holding cost", 10.0, 0.0),
-    ("Backlog cost", 0.0, 0.0),
-    ("Contribution margin", 530.0, 940.0),
-    ("Contribution margin %", 530 / 1080, 940 / 1340),
-    ("Regular labour cost", 200.0, 200.0),
-    ("Margin after labour", 330.0, 740.0),
-])
+@pytest.mark.parametrize(
+    "column, jan, feb",
+    [
+        ("Revenue", 1080.0, 1340.0),
+        ("Material cost", 360.0, 300.0),
+        ("Other variable cost", 120.0, 100.0),
+        ("Overtime cost", 60.0, 0.0),
+        ("Subcontract cost", 0.0, 0.0),
+        ("Holding cost", 10.0, 0.0),
+        ("Backlog cost", 0.0, 0.0),
+        ("Contribution margin", 530.0, 940.0),
+        ("Contribution margin %", 530 / 1080, 940 / 1340),
+        ("Regular labour cost", 200.0, 200.0),
+        ("Margin after labour", 330.0, 740.0),
+    ],
+)
 def test_margin_by_hand(by_hand, column, jan, feb):
     margin = by_hand.margin.set_index("Month")
     assert margin.loc[JAN, column] == pytest.approx(jan)
@@ -143,20 +206,17 @@ def test_margin_floor_by_hand(by_hand):
 
 
 # Costs 950 shared by shipments: X 110 and Y 110 units → 475 each. CM X = 1100 − 475, Y = 1320 − 475.
-@pytest.mark.parametrize("customer, revenue, costs, margin", [("X", 1100.0, 475.0, 625.0),
-                                                             ("Y", 1320.0, 475.0, 845.0)])
+@pytest.mark.parametrize("customer, revenue, costs, margin", [("X", 1100.0, 475.0, 625.0), ("Y", 1320.0, 475.0, 845.0)])
 def test_customer_margin_by_hand(by_hand, customer, revenue, costs, margin):
     row = by_hand.customer_margin.set_index("Customer").loc[customer]
     assert row["Revenue"] == pytest.approx(revenue)
-    assert row[["Material cost", "Other variable cost", "Overtime cost", "Holding cost"]].sum() == \
-        pytest.approx(costs)
+    assert row[["Material cost", "Other variable cost", "Overtime cost", "Holding cost"]].sum() == pytest.approx(costs)
     assert row["Contribution margin"] == pytest.approx(margin)
     assert row["Regular labour cost"] == pytest.approx(200.0)  # 400 shared 50/50
 
 
 # Required = 0.1 h × demand; utilisation = used / regular; regular labour 10 h × 20; nothing idle.
-@pytest.mark.parametrize("when, required, utilisation, overtime_cost", [(JAN, 10.0, 1.2, 60.0),
-                                                                       (FEB, 13.0, 1.0, 0.0)])
+@pytest.mark.parametrize("when, required, utilisation, overtime_cost", [(JAN, 10.0, 1.2, 60.0), (FEB, 13.0, 1.0, 0.0)])
 def test_capacity_by_hand(by_hand, when, required, utilisation, overtime_cost):
     row = by_hand.capacity.set_index("Month").loc[when]
     assert row["Required hours"] == pytest.approx(required)
@@ -197,11 +257,14 @@ def test_estimated_levers_by_hand(by_hand):
     assert levers.loc["Price/demand", "Margin effect"] == pytest.approx(330.0)
 
 
-@pytest.mark.parametrize("order, check, on_time, promise", [
-    ("O1", "On time", 60.0, pd.Timestamp("2027-01-15")),
-    ("O2", "At risk", 70.0, pd.NaT),  # 10 short of a Lost SKU never ship
-    ("R1", "At risk", np.nan, pd.NaT),  # not checked: checked_orders=0
-])
+@pytest.mark.parametrize(
+    "order, check, on_time, promise",
+    [
+        ("O1", "On time", 60.0, pd.Timestamp("2027-01-15")),
+        ("O2", "At risk", 70.0, pd.NaT),  # 10 short of a Lost SKU never ship
+        ("R1", "At risk", np.nan, pd.NaT),  # not checked: checked_orders=0
+    ],
+)
 def test_commitments_by_hand(by_hand, order, check, on_time, promise):
     row = by_hand.commitments.set_index("Order ref").loc[order]
     assert row["Check"] == check
@@ -217,12 +280,22 @@ def test_budget_by_hand(by_hand):
     assert by_hand.summary["Revenue vs budget"] == pytest.approx(-80.0)
 
 
-@pytest.mark.parametrize("key, value", [
-    ("Demand", 230.0), ("Shipments", 220.0), ("Fill rate", 220 / 230), ("Revenue", 2420.0),
-    ("Contribution margin", 1470.0), ("Contribution margin %", 1470 / 2420), ("Revenue at risk", 120.0),
-    ("Peak utilisation", 1.2), ("Commitments at risk", 1), ("Launches not ready", 0),
-    ("Margin after labour", 1470.0 - 400.0),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("Demand", 230.0),
+        ("Shipments", 220.0),
+        ("Fill rate", 220 / 230),
+        ("Revenue", 2420.0),
+        ("Contribution margin", 1470.0),
+        ("Contribution margin %", 1470 / 2420),
+        ("Revenue at risk", 120.0),
+        ("Peak utilisation", 1.2),
+        ("Commitments at risk", 1),
+        ("Launches not ready", 0),
+        ("Margin after labour", 1470.0 - 400.0),
+    ],
+)
 def test_summary_by_hand(by_hand, key, value):
     assert by_hand.summary[key] == pytest.approx(value)
 
@@ -233,14 +306,27 @@ def test_summary_by_hand(by_hand, key, value):
 
 def test_forecast_accuracy_by_hand():
     products = _frame(["SKU", "Family"], [("A", "F"), ("B", "F")])
-    forecast = _frame(["SKU", "Customer", "Scenario", "Month", "Forecast"],
-                      [("A", "X", "Base", JAN, 100.0), ("A", "X", "Base", FEB, 50.0),
-                       ("A", "X", "Upside", JAN, 999.0),
-                       ("B", "X", "Base", JAN, 10.0), ("B", "X", "Base", FEB, 10.0),
-                       ("B", "X", "Base", MAR, 70.0)])  # no actual in March: not compared
-    actuals = _frame(["SKU", "Customer", "Month", "Actual"],
-                     [("A", "X", JAN, 50.0), ("A", "Y", JAN, 30.0), ("A", "X", FEB, 50.0),
-                      ("B", "X", JAN, 20.0), ("B", "X", FEB, 10.0)])
+    forecast = _frame(
+        ["SKU", "Customer", "Scenario", "Month", "Forecast"],
+        [
+            ("A", "X", "Base", JAN, 100.0),
+            ("A", "X", "Base", FEB, 50.0),
+            ("A", "X", "Upside", JAN, 999.0),
+            ("B", "X", "Base", JAN, 10.0),
+            ("B", "X", "Base", FEB, 10.0),
+            ("B", "X", "Base", MAR, 70.0),
+        ],
+    )  # no actual in March: not compared
+    actuals = _frame(
+        ["SKU", "Customer", "Month", "Actual"],
+        [
+            ("A", "X", JAN, 50.0),
+            ("A", "Y", JAN, 30.0),
+            ("A", "X", FEB, 50.0),
+            ("B", "X", JAN, 20.0),
+            ("B", "X", FEB, 10.0),
+        ],
+    )
     accuracy = forecast_accuracy(forecast, actuals, products).set_index(["Level", "SKU"])
     # A: forecast 100, 50 vs actual 80, 50: |error| 20 over 130 sold; bias +20 / 130.
     assert accuracy.loc[("SKU", "A"), "MAPE"] == pytest.approx(20 / 130)
@@ -267,11 +353,20 @@ def test_forecast_accuracy_without_overlap_is_empty():
 # overtime allowed (overtime would cost 8 an hour). Subcontractor S at 18 a unit, no capacity booked.
 # The optimum makes 60: CM = 60 × 15 = 900; L's shadow price = 20 − 5 = 15; the gap is 40 units, 800 at risk.
 
+
 def lever_inputs():
-    return tiny_inputs(horizon=1, forecast={("A", "X"): [100]}, prices={("A", ""): 20.0},
-                       resources={"L": (10.0, 8.0)}, capacity={"L": [60]}, overtime={"L": [0]},
-                       routings={("A", "L"): 1.0}, costs={"A": {"material": 5.0, "unmet": "Lost"}},
-                       inventory={"A": {}}, subcontract={("A", "S"): (18.0, [0])})
+    return tiny_inputs(
+        horizon=1,
+        forecast={("A", "X"): [100]},
+        prices={("A", ""): 20.0},
+        resources={"L": (10.0, 8.0)},
+        capacity={"L": [60]},
+        overtime={"L": [0]},
+        routings={("A", "L"): 1.0},
+        costs={"A": {"material": 5.0, "unmet": "Lost"}},
+        inventory={"A": {}},
+        subcontract={("A", "S"): (18.0, [0])},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -286,14 +381,17 @@ def test_resolved_gap(levered):
     assert gap["Explanation"] == "L is full in Jan-27; one more hour is worth 15.00 EUR"
 
 
-@pytest.mark.parametrize("lever, closed, cost, effect", [
-    # 40 overtime hours at 8: 40 more units earn 20 − 5 − 8 = 7 each → +280.
-    ("Overtime", 40.0, 320.0, 280.0),
-    # 40 units from S at 18: each earns 20 − 18 = 2 → +80.
-    ("Subcontract", 40.0, 720.0, 80.0),
-    # Price + 15 (the hour's value) = 35: the same 60 units earn 15 more each → +900; no unit closed.
-    ("Price/demand", 0.0, 0.0, 900.0),
-])
+@pytest.mark.parametrize(
+    "lever, closed, cost, effect",
+    [
+        # 40 overtime hours at 8: 40 more units earn 20 − 5 − 8 = 7 each → +280.
+        ("Overtime", 40.0, 320.0, 280.0),
+        # 40 units from S at 18: each earns 20 − 18 = 2 → +80.
+        ("Subcontract", 40.0, 720.0, 80.0),
+        # Price + 15 (the hour's value) = 35: the same 60 units earn 15 more each → +900; no unit closed.
+        ("Price/demand", 0.0, 0.0, 900.0),
+    ],
+)
 def test_resolved_levers(levered, lever, closed, cost, effect):
     row = levered.levers.set_index("Lever").loc[lever]
     assert row["Priced by"] == "Re-solve"
@@ -306,10 +404,17 @@ def test_reallocation_estimate():
     # A earns 15 an hour on L, B (price 12, material 5) 7 an hour. L has 60 h: A's 40 units, then 20 of B's 30.
     # B's gap of 10 is bound by L (shadow price 7). Moving 10 h from A closes it: it gives up 10 × 15 = 150 and
     # gains 10 × 7 = 70 → −80.
-    inputs = tiny_inputs(horizon=1, forecast={("A", "X"): [40], ("B", "X"): [30]},
-                         prices={("A", ""): 20.0, ("B", ""): 12.0}, resources={"L": (10.0, 8.0)},
-                         capacity={"L": [60]}, overtime={"L": [0]}, routings={("A", "L"): 1.0, ("B", "L"): 1.0},
-                         costs={"A": {"material": 5.0}, "B": {"material": 5.0}}, inventory={"A": {}, "B": {}})
+    inputs = tiny_inputs(
+        horizon=1,
+        forecast={("A", "X"): [40], ("B", "X"): [30]},
+        prices={("A", ""): 20.0, ("B", ""): 12.0},
+        resources={"L": (10.0, 8.0)},
+        capacity={"L": [60]},
+        overtime={"L": [0]},
+        routings={("A", "L"): 1.0, ("B", "L"): 1.0},
+        costs={"A": {"material": 5.0}, "B": {"material": 5.0}},
+        inventory={"A": {}, "B": {}},
+    )
     results = plan(inputs)
     assert results.gaps["SKU"].tolist() == ["B"]
     row = results.levers.set_index("Lever").loc["Reallocate"]
@@ -326,19 +431,30 @@ def test_reallocation_estimate():
 # Requested R1 (50 on 10 Mar) fits in March's idle hours. Requested R3 (500 on 10 Mar) can have at most
 # Feb's and Mar's hours: 120 units (Jan's go to O1, already promised).
 
+
 def order_inputs(*extra):
-    return tiny_inputs(horizon=3, forecast={("A", "X"): [0, 0, 0]}, prices={("A", ""): 20.0},
-                       resources={"L": (10.0, 8.0)}, capacity={"L": [60, 60, 60]}, overtime={"L": [0, 0, 0]},
-                       routings={("A", "L"): 1.0},
-                       costs={"A": {"material": 5.0, "unmet": "Backlog", "backlog": 1.0}}, inventory={"A": {}},
-                       commitments=[("O1", "X", "A", 100, "2027-01-20", "Confirmed"), *extra])
+    return tiny_inputs(
+        horizon=3,
+        forecast={("A", "X"): [0, 0, 0]},
+        prices={("A", ""): 20.0},
+        resources={"L": (10.0, 8.0)},
+        capacity={"L": [60, 60, 60]},
+        overtime={"L": [0, 0, 0]},
+        routings={("A", "L"): 1.0},
+        costs={"A": {"material": 5.0, "unmet": "Backlog", "backlog": 1.0}},
+        inventory={"A": {}},
+        commitments=[("O1", "X", "A", 100, "2027-01-20", "Confirmed"), *extra],
+    )
 
 
-@pytest.mark.parametrize("extra, order, check, on_time, promise, days_late", [
-    ((), "O1", "Late", 60.0, pd.Timestamp("2027-02-01"), 12.0),
-    ((("R1", "X", "A", 50, "2027-03-10", "Requested"),), "R1", "On time", 50.0, pd.Timestamp("2027-03-10"), 0.0),
-    ((("R3", "X", "A", 500, "2027-03-10", "Requested"),), "R3", "At risk", 120.0, pd.NaT, np.nan),
-])
+@pytest.mark.parametrize(
+    "extra, order, check, on_time, promise, days_late",
+    [
+        ((), "O1", "Late", 60.0, pd.Timestamp("2027-02-01"), 12.0),
+        ((("R1", "X", "A", 50, "2027-03-10", "Requested"),), "R1", "On time", 50.0, pd.Timestamp("2027-03-10"), 0.0),
+        ((("R3", "X", "A", 500, "2027-03-10", "Requested"),), "R3", "At risk", 120.0, pd.NaT, np.nan),
+    ],
+)
 def test_commitment_checks(extra, order, check, on_time, promise, days_late):
     results = plan(order_inputs(*extra))
     row = results.commitments.set_index("Order ref").loc[order]
@@ -361,14 +477,21 @@ def test_commitment_check_re_solves_only_the_orders_site(monkeypatch):
 
     planner_solve = planner.solve
     monkeypatch.setattr(planner, "solve", spy)
-    inputs = tiny_inputs(horizon=3, forecast={("A", "X"): [0, 0, 0], ("B", "Y"): [10, 10, 10]},
-                         prices={("A", ""): 20.0, ("B", ""): 15.0}, resources={"L": (10.0, 8.0), "L2": (10.0, 8.0)},
-                         capacity={"L": [60, 60, 60], "L2": [10, 10, 10]}, overtime={"L": [0, 0, 0]},
-                         routings={("A", "L"): 1.0, ("B", "L2"): 1.0},
-                         costs={"A": {"material": 5.0, "unmet": "Backlog", "backlog": 1.0}, "B": {"material": 5.0}},
-                         inventory={"A": {}, "B": {}},
-                         commitments=[("O1", "X", "A", 100, "2027-01-20", "Confirmed"),
-                                      ("R3", "X", "A", 500, "2027-03-10", "Requested")])
+    inputs = tiny_inputs(
+        horizon=3,
+        forecast={("A", "X"): [0, 0, 0], ("B", "Y"): [10, 10, 10]},
+        prices={("A", ""): 20.0, ("B", ""): 15.0},
+        resources={"L": (10.0, 8.0), "L2": (10.0, 8.0)},
+        capacity={"L": [60, 60, 60], "L2": [10, 10, 10]},
+        overtime={"L": [0, 0, 0]},
+        routings={("A", "L"): 1.0, ("B", "L2"): 1.0},
+        costs={"A": {"material": 5.0, "unmet": "Backlog", "backlog": 1.0}, "B": {"material": 5.0}},
+        inventory={"A": {}, "B": {}},
+        commitments=[
+            ("O1", "X", "A", 100, "2027-01-20", "Confirmed"),
+            ("R3", "X", "A", 500, "2027-03-10", "Requested"),
+        ],
+    )
     results = plan(inputs)
     assert solved[0] == 1  # the order is checked first; the levers of the gaps come after it
     row = results.commitments.set_index("Order ref").loc["R3"]
@@ -381,24 +504,47 @@ def test_commitment_check_re_solves_only_the_orders_site(monkeypatch):
 #
 # N launches in Feb-27 with demand 50 a month; 1 h a unit on L, 60 h a month unless said otherwise.
 
-@pytest.mark.parametrize("ready, qualified, validated, hours, rag, reason", [
-    (FEB, "Yes", "Yes", 60, "Green", "Ready on time and launch demand covered"),
-    (MAR, "Yes", "Yes", 60, "Red", "Ready from Mar-27, after the launch in Feb-27; launch stock not covered: "
-                                   "50 of 100 units of the first 2 months unmet"),
-    (FEB, "No", "Yes", 60, "Red", "Supplier not qualified"),
-    (FEB, "Yes", "No", 60, "Amber", "Process not validated"),
-    (FEB, "Yes", "Yes", 40, "Amber", "Launch stock not covered: 20 of 100 units of the first 2 months unmet"),
-])
+
+@pytest.mark.parametrize(
+    "ready, qualified, validated, hours, rag, reason",
+    [
+        (FEB, "Yes", "Yes", 60, "Green", "Ready on time and launch demand covered"),
+        (
+            MAR,
+            "Yes",
+            "Yes",
+            60,
+            "Red",
+            "Ready from Mar-27, after the launch in Feb-27; launch stock not covered: "
+            "50 of 100 units of the first 2 months unmet",
+        ),
+        (FEB, "No", "Yes", 60, "Red", "Supplier not qualified"),
+        (FEB, "Yes", "No", 60, "Amber", "Process not validated"),
+        (FEB, "Yes", "Yes", 40, "Amber", "Launch stock not covered: 20 of 100 units of the first 2 months unmet"),
+    ],
+)
 def test_launch_readiness(ready, qualified, validated, hours, rag, reason):
-    inputs = tiny_inputs(horizon=3, forecast={("N", "X"): [0, 50, 50]}, prices={("N", ""): 20.0},
-                         resources={"L": (10.0, 8.0)}, capacity={"L": [0, hours, hours]}, overtime={"L": [0] * 3},
-                         routings={("N", "L"): 1.0}, costs={"N": {"material": 5.0}}, inventory={"N": {}},
-                         launches={"N": FEB}, readiness={"N": ready})
+    inputs = tiny_inputs(
+        horizon=3,
+        forecast={("N", "X"): [0, 50, 50]},
+        prices={("N", ""): 20.0},
+        resources={"L": (10.0, 8.0)},
+        capacity={"L": [0, hours, hours]},
+        overtime={"L": [0] * 3},
+        routings={("N", "L"): 1.0},
+        costs={"N": {"material": 5.0}},
+        inventory={"N": {}},
+        launches={"N": FEB},
+        readiness={"N": ready},
+    )
     readiness = inputs.launch_readiness.copy()
     readiness["Supplier qualified"], readiness["Process validated"] = qualified, validated
-    results = analyse(dataclasses.replace(inputs, launch_readiness=readiness),
-                      {"Base": solve(inputs)},
-                      resolved_gaps=0, checked_orders=0)
+    results = analyse(
+        dataclasses.replace(inputs, launch_readiness=readiness),
+        {"Base": solve(inputs)},
+        resolved_gaps=0,
+        checked_orders=0,
+    )
     row = results.launches.iloc[0]
     assert (row["RAG"], row["Reason"]) == (rag, reason)
 
@@ -417,8 +563,18 @@ def sample():
     return analyse(inputs, solutions, resolved_gaps=0, checked_orders=0), solutions
 
 
-MONEY = ["Revenue", "Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost",
-         "Backlog cost", "Contribution margin", "Regular labour cost", "Margin after labour"]
+MONEY = [
+    "Revenue",
+    "Material cost",
+    "Other variable cost",
+    "Overtime cost",
+    "Subcontract cost",
+    "Holding cost",
+    "Backlog cost",
+    "Contribution margin",
+    "Regular labour cost",
+    "Margin after labour",
+]
 
 
 def test_margin_adds_up_to_the_planner(sample):
@@ -426,8 +582,9 @@ def test_margin_adds_up_to_the_planner(sample):
     for scenario, solution in solutions.items():
         margin = results.margin[results.margin["Scenario"] == scenario]
         assert margin["Contribution margin"].sum() == pytest.approx(solution.contribution_margin, rel=1e-9)
-    costs = results.margin[["Material cost", "Other variable cost", "Overtime cost", "Subcontract cost",
-                            "Holding cost", "Backlog cost"]].sum(axis=1)
+    costs = results.margin[
+        ["Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost", "Backlog cost"]
+    ].sum(axis=1)
     assert np.allclose(results.margin["Revenue"] - costs, results.margin["Contribution margin"])
 
 
@@ -440,18 +597,22 @@ def test_customer_margin_totals_equal_sku_totals(sample):
 
 def test_labour_is_absorbed_or_unabsorbed(sample):
     results, _ = sample
-    capacity = results.capacity.groupby("Scenario")[["Regular labour cost", "Unabsorbed labour",
-                                                     "Overtime cost"]].sum()
+    capacity = results.capacity.groupby("Scenario")[["Regular labour cost", "Unabsorbed labour", "Overtime cost"]].sum()
     margin = results.margin.groupby("Scenario")[["Regular labour cost", "Overtime cost"]].sum()
-    assert np.allclose(capacity["Regular labour cost"],
-                       margin["Regular labour cost"] + capacity["Unabsorbed labour"])
+    assert np.allclose(capacity["Regular labour cost"], margin["Regular labour cost"] + capacity["Unabsorbed labour"])
     assert np.allclose(capacity["Overtime cost"], margin["Overtime cost"])
 
 
 def test_plan_balances(sample):
     plan_frame = sample[0].plan
-    assert np.allclose(plan_frame["Opening inventory"] + plan_frame["Production"] + plan_frame["Subcontract"]
-                       - plan_frame["Shipments"], plan_frame["Closing inventory"], atol=1e-5)
+    assert np.allclose(
+        plan_frame["Opening inventory"]
+        + plan_frame["Production"]
+        + plan_frame["Subcontract"]
+        - plan_frame["Shipments"],
+        plan_frame["Closing inventory"],
+        atol=1e-5,
+    )
     assert plan_frame["Days of supply"].notna().all()
     assert plan_frame["Family"].ne("").all()
 
@@ -478,10 +639,10 @@ def test_summary_is_the_sum_of_details(sample):
     for key in ("Demand", "Shipments", "Revenue", "Contribution margin", "Revenue at risk"):
         assert summary[key] == pytest.approx(base[key])
     assert summary["Revenue"] == pytest.approx(results.margin.query("Scenario == 'Base'")["Revenue"].sum())
-    assert summary["Revenue at risk"] == pytest.approx(results.gaps.query("Scenario == 'Base'")["Revenue at risk"]
-                                                       .sum())
-    assert summary["Revenue vs budget"] == pytest.approx(results.budget.query("Measure == 'Revenue'")["Variance"]
-                                                         .sum())
+    assert summary["Revenue at risk"] == pytest.approx(
+        results.gaps.query("Scenario == 'Base'")["Revenue at risk"].sum()
+    )
+    assert summary["Revenue vs budget"] == pytest.approx(results.budget.query("Measure == 'Revenue'")["Variance"].sum())
 
 
 def test_family_budget_plan_is_the_sum_of_skus(sample):
@@ -508,10 +669,19 @@ def test_resolve_limit_falls_back_to_estimates():
 def test_expedite_material_lever():
     # A needs one unit of M a unit; 60 of M, demand 100 at 20, material cost 5: M's shadow price is 15.
     # Expediting 40 more units of M: 40 more sold, +40 × 15 = +600; the plan's costs rise by 40 × 5 = 200.
-    inputs = tiny_inputs(horizon=1, forecast={("A", "X"): [100]}, prices={("A", ""): 20.0},
-                         resources={"L": (10.0, 8.0)}, capacity={"L": [1000]}, overtime={"L": [0]},
-                         routings={("A", "L"): 1.0}, costs={"A": {"material": 5.0}}, inventory={"A": {}},
-                         materials={"M": [60]}, bom={("A", "M"): 1.0})
+    inputs = tiny_inputs(
+        horizon=1,
+        forecast={("A", "X"): [100]},
+        prices={("A", ""): 20.0},
+        resources={"L": (10.0, 8.0)},
+        capacity={"L": [1000]},
+        overtime={"L": [0]},
+        routings={("A", "L"): 1.0},
+        costs={"A": {"material": 5.0}},
+        inventory={"A": {}},
+        materials={"M": [60]},
+        bom={("A", "M"): 1.0},
+    )
     results = plan(inputs)
     gap = results.gaps.iloc[0]
     assert (gap["Binding constraint"], gap["Constraint"], gap["Shadow price"]) == ("Material", "M", 15.0)
@@ -519,14 +689,16 @@ def test_expedite_material_lever():
     assert (row["Units closed"], row["Cost"], row["Margin effect"]) == pytest.approx((40.0, 200.0, 600.0))
 
 
-@pytest.mark.parametrize("hours, unmet, lost", [
-    ([60, 60, 60], 40.0, 0.0),  # 40 of O1 wait for February: late, not lost
-    ([60, 0, 0], 40.0, 40.0),  # no hours after January: the 40 never ship
-])
+@pytest.mark.parametrize(
+    "hours, unmet, lost",
+    [
+        ([60, 60, 60], 40.0, 0.0),  # 40 of O1 wait for February: late, not lost
+        ([60, 0, 0], 40.0, 40.0),  # no hours after January: the 40 never ship
+    ],
+)
 def test_backlog_gap_late_or_lost(hours, unmet, lost):
     inputs = order_inputs()
-    inputs = dataclasses.replace(inputs, capacity=inputs.capacity.assign(
-        Hours=[float(h) for h in hours] + [0.0] * 3))
+    inputs = dataclasses.replace(inputs, capacity=inputs.capacity.assign(Hours=[float(h) for h in hours] + [0.0] * 3))
     gaps = plan(inputs).gaps
     assert gaps[["Month", "Unmet units", "Units lost"]].values.tolist() == [[JAN, unmet, lost]]
     assert gaps["Revenue at risk"].iloc[0] == pytest.approx(unmet * 20)
@@ -535,14 +707,21 @@ def test_backlog_gap_late_or_lost(hours, unmet, lost):
 def test_subcontract_only_sku_without_resources():
     # A is only bought in: S delivers at most 30 at 8 a unit; 50 wanted at 20. Gap 20, bound by S.
     # More subcontract: 20 more units earn 20 − 8 = 12 each → +240 for 160 more subcontract cost.
-    inputs = tiny_inputs(horizon=1, forecast={("A", "X"): [50]}, prices={("A", ""): 20.0},
-                         costs={"A": {}}, inventory={"A": {}}, subcontract={("A", "S"): (8.0, [30])})
+    inputs = tiny_inputs(
+        horizon=1,
+        forecast={("A", "X"): [50]},
+        prices={("A", ""): 20.0},
+        costs={"A": {}},
+        inventory={"A": {}},
+        subcontract={("A", "S"): (8.0, [30])},
+    )
     results = plan(inputs)
     assert results.capacity.empty and results.materials.empty
     gap = results.gaps.iloc[0]
     assert (gap["Unmet units"], gap["Binding constraint"], gap["Constraint"]) == (20.0, "Subcontract", "S")
-    assert gap["Explanation"] == "S delivers its most of 30 units of A in Jan-27 and A has no routing to make it " \
-                                 "in-house"
+    assert (
+        gap["Explanation"] == "S delivers its most of 30 units of A in Jan-27 and A has no routing to make it in-house"
+    )
     row = results.levers.set_index("Lever").loc["Subcontract"]
     assert (row["Units closed"], row["Cost"], row["Margin effect"]) == pytest.approx((20.0, 160.0, 240.0))
     assert results.summary["Peak utilisation"] == 0.0
@@ -551,23 +730,35 @@ def test_subcontract_only_sku_without_resources():
 # ----------------------------------------------------------------------------------------------------------------
 # Invariants on random small companies
 
+
 @st.composite
 def small_companies(draw):
     horizon = draw(st.integers(1, 4))
-    skus = ["A", "B", "C"][:draw(st.integers(1, 3))]
+    skus = ["A", "B", "C"][: draw(st.integers(1, 3))]
     units = st.lists(st.integers(0, 120), min_size=horizon, max_size=horizon)
     forecast = {(sku, customer): draw(units) for sku in skus for customer in ("X", "Y")}
     return tiny_inputs(
-        horizon=horizon, families={sku: "F1" if sku == "A" else "F2" for sku in skus}, forecast=forecast,
+        horizon=horizon,
+        families={sku: "F1" if sku == "A" else "F2" for sku in skus},
+        forecast=forecast,
         prices={(sku, ""): float(draw(st.integers(5, 40))) for sku in skus},
         resources={"L1": (20.0, 30.0), "L2": (15.0, 25.0)},
-        capacity={"L1": draw(units), "L2": draw(units)}, overtime={"L1": [10] * horizon, "L2": [0] * horizon},
-        routings={(sku, draw(st.sampled_from(["L1", "L2"]))): draw(st.sampled_from([0.5, 1.0, 2.0]))
-                  for sku in skus},
-        costs={sku: {"material": float(draw(st.integers(0, 20))), "other": 1.0, "holding": 0.5,
-                     "unmet": draw(st.sampled_from(["Backlog", "Lost"])), "backlog": 0.3} for sku in skus},
+        capacity={"L1": draw(units), "L2": draw(units)},
+        overtime={"L1": [10] * horizon, "L2": [0] * horizon},
+        routings={(sku, draw(st.sampled_from(["L1", "L2"]))): draw(st.sampled_from([0.5, 1.0, 2.0])) for sku in skus},
+        costs={
+            sku: {
+                "material": float(draw(st.integers(0, 20))),
+                "other": 1.0,
+                "holding": 0.5,
+                "unmet": draw(st.sampled_from(["Backlog", "Lost"])),
+                "backlog": 0.3,
+            }
+            for sku in skus
+        },
         inventory={sku: {"opening": float(draw(st.integers(0, 50))), "safety": 5.0} for sku in skus},
-        subcontract={("B", "S"): (30.0, [20] * horizon)} if "B" in skus else None)
+        subcontract={("B", "S"): (30.0, [20] * horizon)} if "B" in skus else None,
+    )
 
 
 @settings(max_examples=15, deadline=None)
@@ -579,25 +770,33 @@ def test_figures_reconcile_on_random_companies(inputs):
     # Margin = revenue − costs, and the SKUs add up to the planner's contribution margin.
     assert margin["Contribution margin"].sum() == pytest.approx(solution.contribution_margin, abs=1e-4)
     # Customers add up to SKUs; regular labour is either absorbed by a SKU or unabsorbed.
-    assert results.customer_margin[MONEY].sum().to_numpy() == pytest.approx(margin[MONEY].sum().to_numpy(),
-                                                                            abs=1e-4)
+    assert results.customer_margin[MONEY].sum().to_numpy() == pytest.approx(margin[MONEY].sum().to_numpy(), abs=1e-4)
     assert capacity["Regular labour cost"].sum() == pytest.approx(
-        margin["Regular labour cost"].sum() + capacity["Unabsorbed labour"].sum(), abs=1e-4)
+        margin["Regular labour cost"].sum() + capacity["Unabsorbed labour"].sum(), abs=1e-4
+    )
     # Every unit never shipped belongs to a gap; revenue at risk sums to the summary.
     lost = results.customer_plan["Lost sales"].sum()
     assert (results.gaps["Units lost"].sum() if len(results.gaps) else 0.0) == pytest.approx(lost, abs=1e-4)
     assert results.summary["Revenue at risk"] == pytest.approx(
-        results.gaps["Revenue at risk"].sum() if len(results.gaps) else 0.0)
+        results.gaps["Revenue at risk"].sum() if len(results.gaps) else 0.0
+    )
     assert (results.plan["Days of supply"].between(0, 999)).all()
 
 
 def test_build_ahead_estimate():
     # Jan has 50 idle hours; Feb is 40 short. A unit built in Jan for Feb earns 20 − 5 = 15 but is held a month
     # at 16, so the plan does not: building 40 ahead costs 40 × 16 = 640 in holding and loses 40 × 1 = 40.
-    inputs = tiny_inputs(horizon=2, forecast={("A", "X"): [50, 100]}, prices={("A", ""): 20.0},
-                         resources={"L": (10.0, 8.0)}, capacity={"L": [100, 60]}, overtime={"L": [0, 0]},
-                         routings={("A", "L"): 1.0}, costs={"A": {"material": 5.0, "holding": 16.0}},
-                         inventory={"A": {}})
+    inputs = tiny_inputs(
+        horizon=2,
+        forecast={("A", "X"): [50, 100]},
+        prices={("A", ""): 20.0},
+        resources={"L": (10.0, 8.0)},
+        capacity={"L": [100, 60]},
+        overtime={"L": [0, 0]},
+        routings={("A", "L"): 1.0},
+        costs={"A": {"material": 5.0, "holding": 16.0}},
+        inventory={"A": {}},
+    )
     results = plan(inputs)
     assert results.gaps[["Month", "Unmet units"]].values.tolist() == [[FEB, 40.0]]
     row = results.levers.set_index("Lever").loc["Build ahead"]
@@ -614,12 +813,12 @@ def test_revenue_lost_is_the_part_of_revenue_at_risk_never_shipped(sample):
 
 
 def _same_results(one, other) -> None:
-    for field in dataclasses.fields(one):
-        a, b = getattr(one, field.name), getattr(other, field.name)
+    for each in dataclasses.fields(one):
+        a, b = getattr(one, each.name), getattr(other, each.name)
         if isinstance(a, pd.DataFrame):
-            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=field.name)
-        elif field.name != "inputs":
-            assert a == b, field.name
+            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=each.name)
+        elif each.name != "inputs":
+            assert a == b, each.name
 
 
 def test_other_scenarios_analysed_in_a_child_process_give_the_same_results(sample, monkeypatch):

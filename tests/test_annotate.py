@@ -8,13 +8,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from test_reader import small_inputs
 
 from sop_workbook.annotate import FILLS, annotate, annotated_name
 from sop_workbook.errors import ERROR, WARNING, Finding, OutputError
 from sop_workbook.reader import validate
 from sop_workbook.templates import write_filled
-
-from test_reader import small_inputs
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +54,13 @@ def test_annotate_writes_copies_and_leaves_inputs_untouched(flagged, tmp_path):
     assert [_sha(demand), _sha(capacity)] == before
 
 
-@pytest.mark.parametrize("index, sheet, cell, severity, text", [
-    (0, "Forecast", "E3", ERROR, "'twelve' is not a number"),
-    (1, "Capacity", "C2", WARNING, "' 35 ' is a number typed as text"),
-])
+@pytest.mark.parametrize(
+    "index, sheet, cell, severity, text",
+    [
+        (0, "Forecast", "E3", ERROR, "'twelve' is not a number"),
+        (1, "Capacity", "C2", WARNING, "' 35 ' is a number typed as text"),
+    ],
+)
 def test_flagged_cell_is_filled_and_commented(annotated, index, sheet, cell, severity, text):
     written = annotated
     target = openpyxl.load_workbook(written[index])[sheet][cell]
@@ -113,7 +115,7 @@ def test_annotating_into_the_inputs_folder_never_overwrites_them(flagged, tmp_pa
 
 def test_message_that_looks_like_a_formula_stays_text(clean_pair, tmp_path):
     demand, capacity = clean_pair
-    finding = Finding("demand.xlsx", "Forecast", 2, "B2", ERROR, "=HYPERLINK(\"http://x\") is not a customer")
+    finding = Finding("demand.xlsx", "Forecast", 2, "B2", ERROR, '=HYPERLINK("http://x") is not a customer')
     written = annotate([finding], demand, capacity, tmp_path / "checked")
     cell = openpyxl.load_workbook(written[0])["Findings"]["E2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")

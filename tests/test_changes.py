@@ -10,18 +10,32 @@ JAN, FEB, MAR = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"), pd.Times
 
 def _plan_data(rows):
     """Plan Data rows (Family, SKU, Month, Measure, Value) for the Base scenario, one customer."""
-    return pd.DataFrame([
-        {"Scenario": "Base", "Family": f, "SKU": s, "Customer": "C1", "Resource": "", "Material": "",
-         "Month": m, "Measure": measure, "Value": v}
-        for f, s, m, measure, v in rows
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "Scenario": "Base",
+                "Family": f,
+                "SKU": s,
+                "Customer": "C1",
+                "Resource": "",
+                "Material": "",
+                "Month": m,
+                "Measure": measure,
+                "Value": v,
+            }
+            for f, s, m, measure, v in rows
+        ]
+    )
 
 
 def _sku(family, sku, month, demand, shipments, price, unit_cost):
     revenue = shipments * price
-    return [(family, sku, month, "Demand", demand), (family, sku, month, "Shipments", shipments),
-            (family, sku, month, "Revenue", revenue),
-            (family, sku, month, "Contribution margin", revenue - shipments * unit_cost)]
+    return [
+        (family, sku, month, "Demand", demand),
+        (family, sku, month, "Shipments", shipments),
+        (family, sku, month, "Revenue", revenue),
+        (family, sku, month, "Contribution margin", revenue - shipments * unit_cost),
+    ]
 
 
 def test_bridge_attributes_each_cause_as_worked_by_hand():
@@ -44,10 +58,16 @@ def test_bridge_attributes_each_cause_as_worked_by_hand():
 
 
 def test_bridge_parts_add_up_to_the_change_per_family():
-    previous = _plan_data(_sku("Pumps", "P1", FEB, 100, 80, 10, 6) + _sku("Pumps", "P2", FEB, 50, 50, 20, 15)
-                          + _sku("Valves", "V1", FEB, 10, 0, 30, 0))
-    current = _plan_data(_sku("Pumps", "P1", FEB, 90, 90, 9.5, 6.5) + _sku("Pumps", "P3", FEB, 40, 35, 12, 8)
-                         + _sku("Valves", "V1", FEB, 15, 12, 31, 20))
+    previous = _plan_data(
+        _sku("Pumps", "P1", FEB, 100, 80, 10, 6)
+        + _sku("Pumps", "P2", FEB, 50, 50, 20, 15)
+        + _sku("Valves", "V1", FEB, 10, 0, 30, 0)
+    )
+    current = _plan_data(
+        _sku("Pumps", "P1", FEB, 90, 90, 9.5, 6.5)
+        + _sku("Pumps", "P3", FEB, 40, 35, 12, 8)
+        + _sku("Valves", "V1", FEB, 15, 12, 31, 20)
+    )
     changes = compare(previous, current)
     totals = changes.comparison.groupby(["Family", "Measure"])["Change"].sum()
     for (family, measure), value in changes.bridge.groupby(["Family", "Measure"])["Value"].sum().items():

@@ -17,8 +17,13 @@ def _parts(folder):
     """Files of the sizes a pack has: empty, tiny, a few chunks of compressible XML and incompressible bytes."""
     rng = random.Random(7)
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{rng.random():.6f}</v></c></row>' for r in range(60_000))
-    contents = {"empty.xml": b"", "tiny.xml": b"<a/>", "sheet.xml": rows.encode(),
-                "image.bin": bytes(rng.getrandbits(8) for _ in range(300_000)), "more.xml": rows[:5000].encode()}
+    contents = {
+        "empty.xml": b"",
+        "tiny.xml": b"<a/>",
+        "sheet.xml": rows.encode(),
+        "image.bin": bytes(rng.getrandbits(8) for _ in range(300_000)),
+        "more.xml": rows[:5000].encode(),
+    }
     paths = []
     for name, data in contents.items():
         path = folder / name
@@ -78,7 +83,7 @@ def test_an_xlsxwriter_workbook_is_the_same_file_through_the_threaded_zip(tmp_pa
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
     assert LEVEL == 1
-    assert raw[start:start + info.compress_size] == compressor.compress(xml) + compressor.flush()
+    assert raw[start : start + info.compress_size] == compressor.compress(xml) + compressor.flush()
 
 
 def test_a_part_that_cannot_be_read_fails_the_write_and_leaves_no_thread(tmp_path):

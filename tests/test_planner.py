@@ -9,10 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from builders import month, tiny_inputs
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from builders import month, tiny_inputs
 from sop_workbook import planner
 from sop_workbook.errors import PlanError
 from sop_workbook.planner import Adjustments, Solution, solve, solve_all
@@ -38,156 +38,344 @@ ONE_LINE = {"resources": {"L1": (20.0, 4.0)}, "routings": {("A", "L1"): 1.0}}
 HAND_CASES = [
     pytest.param(
         # Revenue only: 100 in stock, no routing; ship all 10 + 10 at 50 → 1,000. Stock falls 100 → 90 → 80.
-        dict(horizon=2, forecast={("A", "C1"): [10, 10]}, prices={("A", ""): 50}, costs={"A": {}},
-             inventory={"A": {"opening": 100}}),
-        1000.0, {"Shipments": [10, 10], "Closing inventory": [90, 80], "Production": [0, 0]},
-        id="revenue"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [10, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {}},
+            inventory={"A": {"opening": 100}},
+        ),
+        1000.0,
+        {"Shipments": [10, 10], "Closing inventory": [90, 80], "Production": [0, 0]},
+        id="revenue",
+    ),
     pytest.param(
         # Material 20 + other 5 per unit made: 10 × (50 − 25) = 250.
-        dict(horizon=1, forecast={("A", "C1"): [10]}, prices={("A", ""): 50},
-             costs={"A": {"material": 20, "other": 5}}, inventory={"A": {}}, capacity={"L1": [100]}, **ONE_LINE),
-        250.0, {"Production": [10], "Shipments": [10]},
-        id="material-and-other-cost"),
+        dict(
+            horizon=1,
+            forecast={("A", "C1"): [10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20, "other": 5}},
+            inventory={"A": {}},
+            capacity={"L1": [100]},
+            **ONE_LINE,
+        ),
+        250.0,
+        {"Production": [10], "Shipments": [10]},
+        id="material-and-other-cost",
+    ),
     pytest.param(
         # Capacity: 2 h/unit, 10 h a month → 5 units a month of 10 wanted (Lost): 10 × (50 − 20) = 300.
-        dict(horizon=2, forecast={("A", "C1"): [10, 10]}, prices={("A", ""): 50}, costs={"A": {"material": 20}},
-             inventory={"A": {}}, capacity={"L1": [10, 10]}, resources={"L1": (20.0, 4.0)},
-             routings={("A", "L1"): 2.0}),
-        300.0, {"Production": [5, 5], "Shipments": [5, 5], "Lost sales": [5, 5]},
-        id="capacity"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [10, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20}},
+            inventory={"A": {}},
+            capacity={"L1": [10, 10]},
+            resources={"L1": (20.0, 4.0)},
+            routings={("A", "L1"): 2.0},
+        ),
+        300.0,
+        {"Production": [5, 5], "Shipments": [5, 5], "Lost sales": [5, 5]},
+        id="capacity",
+    ),
     pytest.param(
         # Overtime: 6 regular + 3 overtime hours (limit) at 4/h → 9 units: 9 × 30 − 3 × 4 = 258; 1 unit lost.
-        dict(horizon=1, forecast={("A", "C1"): [10]}, prices={("A", ""): 50}, costs={"A": {"material": 20}},
-             inventory={"A": {}}, capacity={"L1": [6]}, overtime={"L1": [3]}, **ONE_LINE),
-        258.0, {"Production": [9], "Lost sales": [1]},
-        id="overtime"),
+        dict(
+            horizon=1,
+            forecast={("A", "C1"): [10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20}},
+            inventory={"A": {}},
+            capacity={"L1": [6]},
+            overtime={"L1": [3]},
+            **ONE_LINE,
+        ),
+        258.0,
+        {"Production": [9], "Lost sales": [1]},
+        id="overtime",
+    ),
     pytest.param(
         # Overtime dearer than the margin (60/h > 30/unit) is not worked: 6 × 30 = 180.
-        dict(horizon=1, forecast={("A", "C1"): [10]}, prices={("A", ""): 50}, costs={"A": {"material": 20}},
-             inventory={"A": {}}, capacity={"L1": [6]}, overtime={"L1": [3]}, resources={"L1": (20.0, 60.0)},
-             routings={("A", "L1"): 1.0}),
-        180.0, {"Production": [6]},
-        id="overtime-not-worth-it"),
+        dict(
+            horizon=1,
+            forecast={("A", "C1"): [10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20}},
+            inventory={"A": {}},
+            capacity={"L1": [6]},
+            overtime={"L1": [3]},
+            resources={"L1": (20.0, 60.0)},
+            routings={("A", "L1"): 1.0},
+        ),
+        180.0,
+        {"Production": [6]},
+        id="overtime-not-worth-it",
+    ),
     pytest.param(
         # Subcontract, cheapest first: S1 4 units at 30, S2 6 units at 35, S3 at 60 (> price) unused:
         # 500 − 120 − 210 = 170.
-        dict(horizon=1, forecast={("A", "C1"): [10]}, prices={("A", ""): 50}, costs={"A": {}}, inventory={"A": {}},
-             subcontract={("A", "S1"): (30, [4]), ("A", "S2"): (35, [10]), ("A", "S3"): (60, [10])}),
-        170.0, {"Subcontract": [10], "Production": [0]},
-        id="subcontract"),
+        dict(
+            horizon=1,
+            forecast={("A", "C1"): [10]},
+            prices={("A", ""): 50},
+            costs={"A": {}},
+            inventory={"A": {}},
+            subcontract={("A", "S1"): (30, [4]), ("A", "S2"): (35, [10]), ("A", "S3"): (60, [10])},
+        ),
+        170.0,
+        {"Subcontract": [10], "Production": [0]},
+        id="subcontract",
+    ),
     pytest.param(
         # Build ahead and hold: hours only in month 1, demand only in month 2; holding 3 for one month:
         # 10 × (50 − 20) − 10 × 3 = 270.
-        dict(horizon=2, forecast={("A", "C1"): [0, 10]}, prices={("A", ""): 50},
-             costs={"A": {"material": 20, "holding": 3}}, inventory={"A": {}}, capacity={"L1": [10, 0]},
-             **ONE_LINE),
-        270.0, {"Production": [10, 0], "Closing inventory": [10, 0]},
-        id="holding"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [0, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20, "holding": 3}},
+            inventory={"A": {}},
+            capacity={"L1": [10, 0]},
+            **ONE_LINE,
+        ),
+        270.0,
+        {"Production": [10, 0], "Closing inventory": [10, 0]},
+        id="holding",
+    ),
     pytest.param(
         # Backlog: demand in month 1, hours only in month 2; 10 units wait one month at 2: 300 − 20 = 280.
-        dict(horizon=2, forecast={("A", "C1"): [10, 0]}, prices={("A", ""): 50},
-             costs={"A": {"material": 20, "unmet": "Backlog", "backlog": 2}}, inventory={"A": {}},
-             capacity={"L1": [0, 10]}, **ONE_LINE),
-        280.0, {"Shipments": [0, 10], "Backlog": [10, 0], "Lost sales": [0, 0]},
-        id="backlog"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [10, 0]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20, "unmet": "Backlog", "backlog": 2}},
+            inventory={"A": {}},
+            capacity={"L1": [0, 10]},
+            **ONE_LINE,
+        ),
+        280.0,
+        {"Shipments": [0, 10], "Backlog": [10, 0], "Lost sales": [0, 0]},
+        id="backlog",
+    ),
     pytest.param(
         # The same with Lost: month 1's demand is gone, month 2 has none: nothing to sell.
-        dict(horizon=2, forecast={("A", "C1"): [10, 0]}, prices={("A", ""): 50},
-             costs={"A": {"material": 20, "unmet": "Lost"}}, inventory={"A": {}}, capacity={"L1": [0, 10]},
-             **ONE_LINE),
-        0.0, {"Shipments": [0, 0], "Backlog": [0, 0], "Lost sales": [10, 0]},
-        id="lost"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [10, 0]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20, "unmet": "Lost"}},
+            inventory={"A": {}},
+            capacity={"L1": [0, 10]},
+            **ONE_LINE,
+        ),
+        0.0,
+        {"Shipments": [0, 0], "Backlog": [0, 0], "Lost sales": [10, 0]},
+        id="lost",
+    ),
     pytest.param(
         # Backlog left at the horizon end is lost (and still waited a month-end: 10 × 2 = 20 backlog cost).
-        dict(horizon=2, forecast={("A", "C1"): [0, 10]}, prices={("A", ""): 50},
-             costs={"A": {"material": 20, "unmet": "Backlog", "backlog": 2}}, inventory={"A": {}},
-             capacity={"L1": [0, 0]}, **ONE_LINE),
-        -20.0, {"Backlog": [0, 10], "Lost sales": [0, 10]},
-        id="backlog-lost-at-horizon-end"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [0, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20, "unmet": "Backlog", "backlog": 2}},
+            inventory={"A": {}},
+            capacity={"L1": [0, 0]},
+            **ONE_LINE,
+        ),
+        -20.0,
+        {"Backlog": [0, 10], "Lost sales": [0, 10]},
+        id="backlog-lost-at-horizon-end",
+    ),
     pytest.param(
         # Storage: max stock 5 limits building ahead; month 2 makes 10 more: 15 × 30 = 450, 5 lost.
-        dict(horizon=2, forecast={("A", "C1"): [0, 20]}, prices={("A", ""): 50}, costs={"A": {"material": 20}},
-             inventory={"A": {"max": 5}}, capacity={"L1": [20, 10]}, **ONE_LINE),
-        450.0, {"Production": [5, 10], "Closing inventory": [5, 0], "Lost sales": [0, 5]},
-        id="storage"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [0, 20]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20}},
+            inventory={"A": {"max": 5}},
+            capacity={"L1": [20, 10]},
+            **ONE_LINE,
+        ),
+        450.0,
+        {"Production": [5, 10], "Closing inventory": [5, 0], "Lost sales": [0, 5]},
+        id="storage",
+    ),
     pytest.param(
         # Storage below opening stock: the plan sells down as fast as demand allows (no infeasibility).
-        dict(horizon=2, forecast={("A", "C1"): [10, 10]}, prices={("A", ""): 50}, costs={"A": {}},
-             inventory={"A": {"opening": 30, "max": 5}}),
-        1000.0, {"Closing inventory": [20, 10]},
-        id="storage-below-opening-stock"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [10, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {}},
+            inventory={"A": {"opening": 30, "max": 5}},
+        ),
+        1000.0,
+        {"Closing inventory": [20, 10]},
+        id="storage-below-opening-stock",
+    ),
     pytest.param(
         # Material: 2 units of M1 per unit, 8 available → 4 units: 4 × 30 = 120.
-        dict(horizon=1, forecast={("A", "C1"): [10]}, prices={("A", ""): 50}, costs={"A": {"material": 20}},
-             inventory={"A": {}}, capacity={"L1": [100]}, materials={"M1": [8]}, bom={("A", "M1"): 2}, **ONE_LINE),
-        120.0, {"Production": [4]},
-        id="material"),
+        dict(
+            horizon=1,
+            forecast={("A", "C1"): [10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20}},
+            inventory={"A": {}},
+            capacity={"L1": [100]},
+            materials={"M1": [8]},
+            bom={("A", "M1"): 2},
+            **ONE_LINE,
+        ),
+        120.0,
+        {"Production": [4]},
+        id="material",
+    ),
     pytest.param(
         # Launch in month 2: month 1's forecast is dropped; 100 in stock ship 10 + 10 = 20 × 50 = 1,000.
-        dict(horizon=3, forecast={("A", "C1"): [10, 10, 10]}, prices={("A", ""): 50}, costs={"A": {}},
-             inventory={"A": {"opening": 20}}, launches={"A": M1}),
-        1000.0, {"Demand": [0, 10, 10], "Shipments": [0, 10, 10]},
-        id="launch"),
+        dict(
+            horizon=3,
+            forecast={("A", "C1"): [10, 10, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {}},
+            inventory={"A": {"opening": 20}},
+            launches={"A": M1},
+        ),
+        1000.0,
+        {"Demand": [0, 10, 10], "Shipments": [0, 10, 10]},
+        id="launch",
+    ),
     pytest.param(
         # Ready from month 3: no production before it; only month 3's 10 units ship: 10 × 30 = 300.
-        dict(horizon=3, forecast={("A", "C1"): [10, 10, 10]}, prices={("A", ""): 50}, costs={"A": {"material": 20}},
-             inventory={"A": {}}, capacity={"L1": [100, 100, 100]}, readiness={"A": M2}, **ONE_LINE),
-        300.0, {"Production": [0, 0, 10], "Lost sales": [10, 10, 0]},
-        id="readiness"),
+        dict(
+            horizon=3,
+            forecast={("A", "C1"): [10, 10, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20}},
+            inventory={"A": {}},
+            capacity={"L1": [100, 100, 100]},
+            readiness={"A": M2},
+            **ONE_LINE,
+        ),
+        300.0,
+        {"Production": [0, 0, 10], "Lost sales": [10, 10, 0]},
+        id="readiness",
+    ),
     pytest.param(
         # Safety stock 5, hours to spare: build 15 then 10 and keep 5 at each month end (the steering penalty
         # outweighs building and holding): 1,000 − 25 × 20 − (5 + 5) × 1 = 490.
-        dict(horizon=2, forecast={("A", "C1"): [10, 10]}, prices={("A", ""): 50},
-             costs={"A": {"material": 20, "holding": 1}}, inventory={"A": {"safety": 5}},
-             capacity={"L1": [100, 100]}, **ONE_LINE),
-        490.0, {"Production": [15, 10], "Closing inventory": [5, 5], "Safety stock shortfall": [0, 0]},
-        id="safety-stock"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [10, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20, "holding": 1}},
+            inventory={"A": {"safety": 5}},
+            capacity={"L1": [100, 100]},
+            **ONE_LINE,
+        ),
+        490.0,
+        {"Production": [15, 10], "Closing inventory": [5, 5], "Safety stock shortfall": [0, 0]},
+        id="safety-stock",
+    ),
     pytest.param(
         # Safety stock before sales: 10 hours a month; month 1 makes 10, ships 5 and keeps 5 (5 sales lost),
         # month 2 makes 10 and ships 10: 15 × 50 − 20 × 20 − (5 + 5) × 1 = 340.
-        dict(horizon=2, forecast={("A", "C1"): [10, 10]}, prices={("A", ""): 50},
-             costs={"A": {"material": 20, "holding": 1}}, inventory={"A": {"safety": 5}},
-             capacity={"L1": [10, 10]}, **ONE_LINE),
-        340.0, {"Shipments": [5, 10], "Closing inventory": [5, 5], "Lost sales": [5, 0],
-                "Safety stock shortfall": [0, 0]},
-        id="safety-stock-before-sales"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [10, 10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20, "holding": 1}},
+            inventory={"A": {"safety": 5}},
+            capacity={"L1": [10, 10]},
+            **ONE_LINE,
+        ),
+        340.0,
+        {"Shipments": [5, 10], "Closing inventory": [5, 5], "Lost sales": [5, 0], "Safety stock shortfall": [0, 0]},
+        id="safety-stock-before-sales",
+    ),
     pytest.param(
         # Safety stock 5 that cannot be reached: 3 in stock, no hours, no demand; 2 short each month; holding
         # 1 × 3 × 2 months = 6 (the shortfall penalty is not money).
-        dict(horizon=2, forecast={("A", "C1"): [0, 0]}, prices={("A", ""): 50},
-             costs={"A": {"material": 20, "holding": 1}}, inventory={"A": {"safety": 5, "opening": 3}},
-             capacity={"L1": [0, 0]}, **ONE_LINE),
-        -6.0, {"Closing inventory": [3, 3], "Safety stock shortfall": [2, 2]},
-        id="safety-stock-short"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [0, 0]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20, "holding": 1}},
+            inventory={"A": {"safety": 5, "opening": 3}},
+            capacity={"L1": [0, 0]},
+            **ONE_LINE,
+        ),
+        -6.0,
+        {"Closing inventory": [3, 3], "Safety stock shortfall": [2, 2]},
+        id="safety-stock-short",
+    ),
     pytest.param(
         # Closing target before sales: 10 hours, 10 wanted, target 4: make 10, ship 6, keep 4:
         # 6 × 50 − 10 × 20 = 100.
-        dict(horizon=1, forecast={("A", "C1"): [10]}, prices={("A", ""): 50}, costs={"A": {"material": 20}},
-             inventory={"A": {"target": 4}}, capacity={"L1": [10]}, **ONE_LINE),
-        100.0, {"Production": [10], "Shipments": [6], "Closing inventory": [4]},
-        id="closing-target-before-sales"),
+        dict(
+            horizon=1,
+            forecast={("A", "C1"): [10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20}},
+            inventory={"A": {"target": 4}},
+            capacity={"L1": [10]},
+            **ONE_LINE,
+        ),
+        100.0,
+        {"Production": [10], "Shipments": [6], "Closing inventory": [4]},
+        id="closing-target-before-sales",
+    ),
     pytest.param(
         # Target closing stock 5: make 15, keep 5 at the end: 500 − 15 × 20 = 200.
-        dict(horizon=1, forecast={("A", "C1"): [10]}, prices={("A", ""): 50}, costs={"A": {"material": 20}},
-             inventory={"A": {"target": 5}}, capacity={"L1": [100]}, **ONE_LINE),
-        200.0, {"Production": [15], "Closing inventory": [5]},
-        id="closing-target"),
+        dict(
+            horizon=1,
+            forecast={("A", "C1"): [10]},
+            prices={("A", ""): 50},
+            costs={"A": {"material": 20}},
+            inventory={"A": {"target": 5}},
+            capacity={"L1": [100]},
+            **ONE_LINE,
+        ),
+        200.0,
+        {"Production": [15], "Closing inventory": [5]},
+        id="closing-target",
+    ),
     pytest.param(
         # Forecast consumption: a confirmed order of 15 above a forecast of 10 makes demand 15: 15 × 50 = 750.
-        dict(horizon=1, forecast={("A", "C1"): [10]}, prices={("A", ""): 50}, costs={"A": {}},
-             inventory={"A": {"opening": 100}}, commitments=[("O1", "C1", "A", 15, "2027-01-20", "Confirmed")]),
-        750.0, {"Demand": [15], "Confirmed orders": [15], "Shipments": [15]},
-        id="forecast-consumption"),
+        dict(
+            horizon=1,
+            forecast={("A", "C1"): [10]},
+            prices={("A", ""): 50},
+            costs={"A": {}},
+            inventory={"A": {"opening": 100}},
+            commitments=[("O1", "C1", "A", 15, "2027-01-20", "Confirmed")],
+        ),
+        750.0,
+        {"Demand": [15], "Confirmed orders": [15], "Shipments": [15]},
+        id="forecast-consumption",
+    ),
     pytest.param(
         # A Requested order does not raise demand; an order before the horizon is due in month 1; one after the
         # horizon is ignored: demand [10 + 3 (late order), 0] → 13 × 50 = 650.
-        dict(horizon=2, forecast={("A", "C1"): [10, 0]}, prices={("A", ""): 50}, costs={"A": {}},
-             inventory={"A": {"opening": 100}},
-             commitments=[("O1", "C1", "A", 30, "2027-01-20", "Requested"),
-                          ("O2", "C1", "A", 13, "2026-11-03", "Confirmed"),
-                          ("O3", "C1", "A", 40, "2027-05-01", "Confirmed")]),
-        650.0, {"Demand": [13, 0], "Confirmed orders": [13, 0]},
-        id="commitment-months"),
+        dict(
+            horizon=2,
+            forecast={("A", "C1"): [10, 0]},
+            prices={("A", ""): 50},
+            costs={"A": {}},
+            inventory={"A": {"opening": 100}},
+            commitments=[
+                ("O1", "C1", "A", 30, "2027-01-20", "Requested"),
+                ("O2", "C1", "A", 13, "2026-11-03", "Confirmed"),
+                ("O3", "C1", "A", 40, "2027-05-01", "Confirmed"),
+            ],
+        ),
+        650.0,
+        {"Demand": [13, 0], "Confirmed orders": [13, 0]},
+        id="commitment-months",
+    ),
 ]
 
 
@@ -217,9 +405,16 @@ def test_objective_is_margin_less_steering_penalties():
 def test_confirmed_orders_come_first():
     # One 10-hour line, A sells at 100, B at 50, 1 h/unit each. Without orders: 10 A = 1,000. A confirmed order
     # of 6 B takes 6 hours: 6 × 50 + 4 × 100 = 700.
-    spec = dict(horizon=1, forecast={("A", "C1"): [10], ("B", "C2"): [10]}, prices={("A", ""): 100, ("B", ""): 50},
-                costs={"A": {}, "B": {}}, inventory={"A": {}, "B": {}}, capacity={"L1": [10]},
-                resources={"L1": (20.0, 4.0)}, routings={("A", "L1"): 1.0, ("B", "L1"): 1.0})
+    spec = dict(
+        horizon=1,
+        forecast={("A", "C1"): [10], ("B", "C2"): [10]},
+        prices={("A", ""): 100, ("B", ""): 50},
+        costs={"A": {}, "B": {}},
+        inventory={"A": {}, "B": {}},
+        capacity={"L1": [10]},
+        resources={"L1": (20.0, 4.0)},
+        routings={("A", "L1"): 1.0, ("B", "L1"): 1.0},
+    )
     assert solve(tiny_inputs(**spec)).contribution_margin == pytest.approx(1000.0)
     solution = solve(tiny_inputs(**spec, commitments=[("O1", "C2", "B", 6, "2027-01-15", "Confirmed")]))
     assert solution.contribution_margin == pytest.approx(700.0)
@@ -230,12 +425,21 @@ def test_confirmed_orders_come_first():
 def test_commitment_shortfall_names_the_latest_orders():
     # 10 hours make 10 B; confirmed orders of 5 (O1, the 3rd), 5 (O2, the 10th) and 2 (O3, the 20th) in
     # month 1: the earliest are shipped, O3 is 2 short. An order before the launch month is short in full.
-    spec = dict(horizon=2, forecast={("B", "C2"): [0, 0]}, prices={("B", ""): 50}, costs={"B": {}},
-                inventory={"B": {}}, capacity={"L1": [10, 10]}, resources={"L1": (20.0, 4.0)},
-                routings={("B", "L1"): 1.0},
-                commitments=[("O3", "C2", "B", 2, "2027-01-20", "Confirmed"),
-                             ("O2", "C2", "B", 5, "2027-01-10", "Confirmed"),
-                             ("O1", "C2", "B", 5, "2027-01-03", "Confirmed")])
+    spec = dict(
+        horizon=2,
+        forecast={("B", "C2"): [0, 0]},
+        prices={("B", ""): 50},
+        costs={"B": {}},
+        inventory={"B": {}},
+        capacity={"L1": [10, 10]},
+        resources={"L1": (20.0, 4.0)},
+        routings={("B", "L1"): 1.0},
+        commitments=[
+            ("O3", "C2", "B", 2, "2027-01-20", "Confirmed"),
+            ("O2", "C2", "B", 5, "2027-01-10", "Confirmed"),
+            ("O1", "C2", "B", 5, "2027-01-03", "Confirmed"),
+        ],
+    )
     solution = solve(tiny_inputs(**spec))
     assert solution.commitment_shortfall.to_dict("records") == [{"Order ref": "O3", "Month": M0, "Units short": 2.0}]
     launched = solve(tiny_inputs(**spec, launches={"B": M1}))
@@ -247,8 +451,15 @@ def test_customers_sharing_a_price_are_served_in_proportion_to_what_they_are_owe
     # Backlog SKU, one price, 10 units a month for 20 + 10 wanted (C1 20 then 0, C2 10 then 0): month 1 ships
     # 10 split 2:1 (6.667 / 3.333), month 2 ships 10 of the 20 owed split 13.333:6.667 in proportion again;
     # 10 units are still owed at the end and lost (C1 6.667, C2 3.333).
-    spec = dict(horizon=2, forecast={("A", "C1"): [20, 0], ("A", "C2"): [10, 0]}, prices={("A", ""): 50},
-                costs={"A": {"unmet": "Backlog"}}, inventory={"A": {}}, capacity={"L1": [10, 10]}, **ONE_LINE)
+    spec = dict(
+        horizon=2,
+        forecast={("A", "C1"): [20, 0], ("A", "C2"): [10, 0]},
+        prices={("A", ""): 50},
+        costs={"A": {"unmet": "Backlog"}},
+        inventory={"A": {}},
+        capacity={"L1": [10, 10]},
+        **ONE_LINE,
+    )
     frame = solve(tiny_inputs(**spec)).customer_month
     assert column(frame, "Shipments", Customer="C1") == pytest.approx([20 / 3, 20 / 3])
     assert column(frame, "Shipments", Customer="C2") == pytest.approx([10 / 3, 10 / 3])
@@ -258,9 +469,13 @@ def test_customers_sharing_a_price_are_served_in_proportion_to_what_they_are_owe
 
 def test_prices_by_customer_and_valid_from():
     # C1 takes the all-customer price: 10, then 11 from month 2; C2 has its own price 12 throughout.
-    spec = dict(horizon=3, forecast={("A", "C1"): [1, 1, 1], ("A", "C2"): [1, 1, 1]}, costs={"A": {}},
-                inventory={"A": {"opening": 10}},
-                prices=[("A", "", 10, M0), ("A", "C2", 12, "2026-06-01"), ("A", "", 11, M1)])
+    spec = dict(
+        horizon=3,
+        forecast={("A", "C1"): [1, 1, 1], ("A", "C2"): [1, 1, 1]},
+        costs={"A": {}},
+        inventory={"A": {"opening": 10}},
+        prices=[("A", "", 10, M0), ("A", "C2", 12, "2026-06-01"), ("A", "", 11, M1)],
+    )
     solution = solve(tiny_inputs(**spec))
     frame = solution.customer_month
     assert column(frame, "Unit price", Customer="C1") == [10, 11, 11]
@@ -323,8 +538,13 @@ def test_adjustments_extra_overtime_subcontract_and_demand():
 
 
 def test_scenarios_fall_back_to_base_per_line():
-    spec = dict(horizon=1, forecast={("A", "C1"): [10], ("A", "C2"): [10], ("A", "C1", "Upside"): [14]},
-                prices={("A", ""): 1}, costs={"A": {}}, inventory={"A": {"opening": 100}})
+    spec = dict(
+        horizon=1,
+        forecast={("A", "C1"): [10], ("A", "C2"): [10], ("A", "C1", "Upside"): [14]},
+        prices={("A", ""): 1},
+        costs={"A": {}},
+        inventory={"A": {"opening": 100}},
+    )
     solutions = solve_all(tiny_inputs(**spec))
     assert list(solutions) == ["Base", "Upside"]
     assert column(solutions["Upside"].customer_month, "Demand") == [14.0, 10.0]
@@ -336,31 +556,90 @@ def test_scenarios_fall_back_to_base_per_line():
 def test_tables_have_the_contract_columns():
     solution = solve(tiny_inputs(**case("subcontract")))
     assert list(solution.sku_month.columns) == [
-        "SKU", "Month", "Demand", "Confirmed orders", "Production", "Subcontract", "Shipments", "Opening inventory",
-        "Closing inventory", "Backlog", "Lost sales", "Safety stock", "Safety stock shortfall", "Max stock"]
+        "SKU",
+        "Month",
+        "Demand",
+        "Confirmed orders",
+        "Production",
+        "Subcontract",
+        "Shipments",
+        "Opening inventory",
+        "Closing inventory",
+        "Backlog",
+        "Lost sales",
+        "Safety stock",
+        "Safety stock shortfall",
+        "Max stock",
+    ]
     assert list(solution.customer_month.columns) == [
-        "SKU", "Customer", "Month", "Demand", "Confirmed orders", "Shipments", "Backlog", "Lost sales", "Unit price",
-        "Revenue"]
-    assert list(solution.subcontract.columns) == ["SKU", "Subcontractor", "Month", "Units", "Cost per unit",
-                                                  "Max units"]
+        "SKU",
+        "Customer",
+        "Month",
+        "Demand",
+        "Confirmed orders",
+        "Shipments",
+        "Backlog",
+        "Lost sales",
+        "Unit price",
+        "Revenue",
+    ]
+    assert list(solution.subcontract.columns) == [
+        "SKU",
+        "Subcontractor",
+        "Month",
+        "Units",
+        "Cost per unit",
+        "Max units",
+    ]
     assert list(solution.resource_month.columns) == [
-        "Resource", "Site", "Month", "Available hours", "Overtime limit", "Overtime hours", "Used hours",
-        "Regular cost per hour", "Overtime cost per hour", "Shadow price"]
-    assert list(solution.material_month.columns) == ["Material", "Supplier", "Month", "Available", "Used",
-                                                     "Shadow price"]
+        "Resource",
+        "Site",
+        "Month",
+        "Available hours",
+        "Overtime limit",
+        "Overtime hours",
+        "Used hours",
+        "Regular cost per hour",
+        "Overtime cost per hour",
+        "Shadow price",
+    ]
+    assert list(solution.material_month.columns) == [
+        "Material",
+        "Supplier",
+        "Month",
+        "Available",
+        "Used",
+        "Shadow price",
+    ]
     assert list(solution.commitment_shortfall.columns) == ["Order ref", "Month", "Units short"]
     # Months come in the unit of the inputs' own dates, so that tables merge with them.
     assert solution.sku_month["Month"].dtype == tiny_inputs(**case("subcontract")).forecast["Month"].dtype
 
 
-@pytest.mark.parametrize("spec, message", [
-    (dict(horizon=1, forecast={("A", "C1"): [1]}, costs={"A": {}}, inventory={"A": {}}, capacity={"L1": [-5]},
-          **ONE_LINE), r"regular hours \(capacity.xlsx, Capacity\) of resource L1 in Jan-27 is negative \(-5\)"),
-    (dict(horizon=1, forecast={("A", "C1"): [1]}, costs={"A": {}}, inventory={"A": {}}, materials={"M1": [-1]}),
-     r"units available \(capacity.xlsx, Materials\) of material M1 in Jan-27 is negative"),
-    (dict(horizon=1, forecast={("A", "C1"): [1]}, costs={"A": {"holding": -1}}, inventory={"A": {}}),
-     r"holding cost per unit-month \(capacity.xlsx, Costs\) of SKU A is negative \(-1\)"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (
+            dict(
+                horizon=1,
+                forecast={("A", "C1"): [1]},
+                costs={"A": {}},
+                inventory={"A": {}},
+                capacity={"L1": [-5]},
+                **ONE_LINE,
+            ),
+            r"regular hours \(capacity.xlsx, Capacity\) of resource L1 in Jan-27 is negative \(-5\)",
+        ),
+        (
+            dict(horizon=1, forecast={("A", "C1"): [1]}, costs={"A": {}}, inventory={"A": {}}, materials={"M1": [-1]}),
+            r"units available \(capacity.xlsx, Materials\) of material M1 in Jan-27 is negative",
+        ),
+        (
+            dict(horizon=1, forecast={("A", "C1"): [1]}, costs={"A": {"holding": -1}}, inventory={"A": {}}),
+            r"holding cost per unit-month \(capacity.xlsx, Costs\) of SKU A is negative \(-1\)",
+        ),
+    ],
+)
 def test_plan_error_names_the_input(spec, message):
     with pytest.raises(PlanError, match=message):
         solve(tiny_inputs(**spec))
@@ -378,13 +657,14 @@ def test_adjustment_with_unknown_key_is_a_plan_error():
 # Random small inputs: invariants, determinism, a greedy plan to beat, duals against re-solving.
 # ----------------------------------------------------------------------------------------------------------
 
+
 @st.composite
 def small_inputs(draw, steering: bool = True):
     """Random valid inputs: 1-3 SKUs, 1-2 customers, 1-2 resources, up to one material, 1-4 months."""
     horizon = draw(st.integers(1, 4))
     n_skus = draw(st.integers(1, 3))
     skus = ["A", "B", "C"][:n_skus]
-    resources = ["L1", "L2"][:draw(st.integers(1, 2))]
+    resources = ["L1", "L2"][: draw(st.integers(1, 2))]
     qty = st.integers(0, 30)
     money = st.integers(0, 60)
     hours = st.sampled_from([0.5, 1.0, 2.0, 3.0])
@@ -394,17 +674,33 @@ def small_inputs(draw, steering: bool = True):
     for s in skus:
         # Customers often share a SKU's price: the planner then ships to them from one column, split afterwards.
         shared = draw(st.one_of(st.none(), st.integers(10, 100)))
-        for c in ["C1", "C2"][:draw(st.integers(1, 2))]:
+        for c in ["C1", "C2"][: draw(st.integers(1, 2))]:
             forecast[(s, c)] = draw(months_of(qty))
             prices[(s, c)] = shared if shared is not None else draw(st.integers(10, 100))
             if steering and draw(st.booleans()):
-                commitments.append((f"O{len(commitments)}", c, s, draw(st.integers(1, 40)),
-                                    month(draw(st.integers(0, horizon - 1))) + pd.Timedelta(days=9), "Confirmed"))
-        costs[s] = {"material": draw(money), "other": draw(st.integers(0, 10)), "holding": draw(st.integers(0, 5)),
-                    "unmet": draw(st.sampled_from(["Lost", "Backlog"])), "backlog": draw(st.integers(0, 5))}
-        inventory[s] = {"opening": draw(qty), "safety": draw(qty) if steering else 0,
-                        "target": draw(qty) if steering else 0,
-                        "max": draw(st.one_of(st.none(), st.integers(0, 60)))}
+                commitments.append(
+                    (
+                        f"O{len(commitments)}",
+                        c,
+                        s,
+                        draw(st.integers(1, 40)),
+                        month(draw(st.integers(0, horizon - 1))) + pd.Timedelta(days=9),
+                        "Confirmed",
+                    )
+                )
+        costs[s] = {
+            "material": draw(money),
+            "other": draw(st.integers(0, 10)),
+            "holding": draw(st.integers(0, 5)),
+            "unmet": draw(st.sampled_from(["Lost", "Backlog"])),
+            "backlog": draw(st.integers(0, 5)),
+        }
+        inventory[s] = {
+            "opening": draw(qty),
+            "safety": draw(qty) if steering else 0,
+            "target": draw(qty) if steering else 0,
+            "max": draw(st.one_of(st.none(), st.integers(0, 60))),
+        }
         for r in resources:
             if draw(st.booleans()) or r == "L1":
                 routings[(s, r)] = draw(hours)
@@ -413,12 +709,20 @@ def small_inputs(draw, steering: bool = True):
         if draw(st.booleans()):
             bom[(s, "M1")] = draw(st.sampled_from([1.0, 2.0]))
     return tiny_inputs(
-        horizon=horizon, forecast=forecast, prices=prices, costs=costs, inventory=inventory, routings=routings,
+        horizon=horizon,
+        forecast=forecast,
+        prices=prices,
+        costs=costs,
+        inventory=inventory,
+        routings=routings,
         resources={r: (20.0, float(draw(st.integers(0, 40)))) for r in resources},
         capacity={r: draw(months_of(st.integers(0, 40))) for r in resources},
         overtime={r: draw(months_of(st.integers(0, 10))) for r in resources},
-        subcontract=subcontract, materials={"M1": draw(months_of(st.integers(0, 40)))} if bom else {}, bom=bom,
-        commitments=commitments)
+        subcontract=subcontract,
+        materials={"M1": draw(months_of(st.integers(0, 40)))} if bom else {},
+        bom=bom,
+        commitments=commitments,
+    )
 
 
 def check_invariants(inputs, solution: Solution):
@@ -453,8 +757,7 @@ def check_invariants(inputs, solution: Solution):
     # Revenue = shipments × price; SKU shipments = sum of customers.
     assert np.allclose(lines["Revenue"], lines["Shipments"] * lines["Unit price"], atol=tol)
     by_sku = lines.groupby(["SKU", "Month"], sort=False)["Shipments"].sum()
-    assert np.allclose(by_sku.to_numpy(), plan.set_index(["SKU", "Month"])["Shipments"].loc[by_sku.index],
-                       atol=tol)
+    assert np.allclose(by_sku.to_numpy(), plan.set_index(["SKU", "Month"])["Shipments"].loc[by_sku.index], atol=tol)
     # Capacity and overtime.
     res = solution.resource_month
     assert (res["Used hours"] <= res["Available hours"] + res["Overtime hours"] + tol).all()
@@ -470,13 +773,14 @@ def check_invariants(inputs, solution: Solution):
     costs = inputs.costs.set_index("SKU")
     per_sku = plan.join(costs, on="SKU")
     waiting = lines.join(costs, on="SKU")
-    money = (lines["Revenue"].sum()
-             - (per_sku["Production"] * (per_sku["Material cost per unit"]
-                                         + per_sku["Other variable cost per unit"])).sum()
-             - (res["Overtime hours"] * res["Overtime cost per hour"]).sum()
-             - (solution.subcontract["Units"] * solution.subcontract["Cost per unit"]).sum()
-             - (per_sku["Closing inventory"] * per_sku["Holding cost per unit-month"]).sum()
-             - (waiting["Backlog"] * waiting["Backlog cost per unit-month"]).sum())
+    money = (
+        lines["Revenue"].sum()
+        - (per_sku["Production"] * (per_sku["Material cost per unit"] + per_sku["Other variable cost per unit"])).sum()
+        - (res["Overtime hours"] * res["Overtime cost per hour"]).sum()
+        - (solution.subcontract["Units"] * solution.subcontract["Cost per unit"]).sum()
+        - (per_sku["Closing inventory"] * per_sku["Holding cost per unit-month"]).sum()
+        - (waiting["Backlog"] * waiting["Backlog cost per unit-month"]).sum()
+    )
     assert solution.contribution_margin == pytest.approx(money, abs=1e-5)
     assert solution.objective <= solution.contribution_margin + 1e-6 * max(1.0, abs(solution.objective))
 
@@ -495,8 +799,11 @@ def greedy_margin(inputs) -> float:
     routing = inputs.routings.groupby("SKU")
     bom = inputs.bill_of_materials.set_index("SKU")["Quantity per unit"].to_dict()
     cap = inputs.capacity
-    regular = {(r, m): h for r, m, h, kind in zip(cap["Resource"], cap["Month"], cap["Hours"], cap["Kind"])
-               if kind == "Regular"}
+    regular = {
+        (r, m): h
+        for r, m, h, kind in zip(cap["Resource"], cap["Month"], cap["Hours"], cap["Kind"])
+        if kind == "Regular"
+    }
     material = {m: a for m, a in zip(inputs.materials["Month"], inputs.materials["Available"])}
     forecast = inputs.forecast.set_index(["SKU", "Customer", "Month"])["Forecast"]
     price = inputs.prices.set_index(["SKU", "Customer"])["Unit price"]
@@ -563,11 +870,19 @@ def test_shadow_price_is_money_when_a_confirmed_order_is_short():
     # A confirmed order of 100 units in Jan, 50 chips available, 1 chip a unit: 50 units short. One more chip
     # lets one more unit of the order ship: its worth is the unit margin 40 − 10 = 30, not the penalty for a
     # missed confirmed unit (which is thousands).
-    inputs = tiny_inputs(horizon=1, forecast={("A", "C1"): [100]}, prices={("A", ""): 40.0},
-                         resources={"L": (0.0, 0.0)}, capacity={"L": [1000]}, routings={("A", "L"): 1.0},
-                         costs={"A": {"material": 10.0}}, inventory={"A": {}}, materials={"Chip": [50]},
-                         bom={("A", "Chip"): 1.0},
-                         commitments=[("SO-1", "C1", "A", 100, "2027-01-10", "Confirmed")])
+    inputs = tiny_inputs(
+        horizon=1,
+        forecast={("A", "C1"): [100]},
+        prices={("A", ""): 40.0},
+        resources={"L": (0.0, 0.0)},
+        capacity={"L": [1000]},
+        routings={("A", "L"): 1.0},
+        costs={"A": {"material": 10.0}},
+        inventory={"A": {}},
+        materials={"Chip": [50]},
+        bom={("A", "Chip"): 1.0},
+        commitments=[("SO-1", "C1", "A", 100, "2027-01-10", "Confirmed")],
+    )
     solution = solve(inputs)
     assert solution.commitment_shortfall["Units short"].sum() == pytest.approx(50)
     assert solution.material_month["Shadow price"].iloc[0] == pytest.approx(30.0)
@@ -628,8 +943,11 @@ def reference_margin(inputs) -> float:
         monthly = inputs.forecast[inputs.forecast["SKU"] == s].groupby("Month")["Forecast"].sum()
         cum = np.cumsum([monthly.get(t, 0.0) for t in months])
         for t in range(n_t):
-            var(("make", s, t), c["Material cost per unit"] + c["Other variable cost per unit"],
-                None if s in routed else 0)
+            var(
+                ("make", s, t),
+                c["Material cost per unit"] + c["Other variable cost per unit"],
+                None if s in routed else 0,
+            )
             limit = None if pd.isna(cap) else max(cap, opening - cum[t])
             var(("inv", s, t), c["Holding cost per unit-month"], limit)
     for s, cu, price in lines:
@@ -639,8 +957,9 @@ def reference_margin(inputs) -> float:
             var(("ship", s, cu, t), -price, None if waits else d)
             if waits:
                 var(("bl", s, cu, t), costs.loc[s, "Backlog cost per unit-month"])
-    for s, k, unit_cost, when, most in inputs.subcontract[["SKU", "Subcontractor", "Cost per unit", "Month",
-                                                           "Max units"]].itertuples(index=False):
+    for s, k, unit_cost, when, most in inputs.subcontract[
+        ["SKU", "Subcontractor", "Cost per unit", "Month", "Max units"]
+    ].itertuples(index=False):
         var(("sub", s, k, months.index(when)), unit_cost, most)
     ot_rate = inputs.resources.set_index("Resource")["Overtime cost per hour"]
     for r, kind, when, hours in inputs.capacity[["Resource", "Kind", "Month", "Hours"]].itertuples(index=False):
@@ -668,19 +987,31 @@ def reference_margin(inputs) -> float:
     regular = inputs.capacity[inputs.capacity["Kind"] == "Regular"].set_index(["Resource", "Month"])["Hours"]
     for (r, when), hours in regular.items():
         t = months.index(when)
-        entries = [(("make", s, t), h) for s, r2, h in inputs.routings[["SKU", "Resource", "Hours per unit"]]
-                   .itertuples(index=False) if r2 == r]
+        entries = [
+            (("make", s, t), h)
+            for s, r2, h in inputs.routings[["SKU", "Resource", "Hours per unit"]].itertuples(index=False)
+            if r2 == r
+        ]
         ub_rows.append(row(entries + [(("ot", r, t), -1.0)]))
         ub_rhs.append(hours)
     for m, when, available in inputs.materials[["Material", "Month", "Available"]].itertuples(index=False):
         t = months.index(when)
-        entries = [(("make", s, t), q) for s, m2, q in inputs.bill_of_materials[["SKU", "Material",
-                                                                                 "Quantity per unit"]]
-                   .itertuples(index=False) if m2 == m]
+        entries = [
+            (("make", s, t), q)
+            for s, m2, q in inputs.bill_of_materials[["SKU", "Material", "Quantity per unit"]].itertuples(index=False)
+            if m2 == m
+        ]
         ub_rows.append(row(entries))
         ub_rhs.append(available)
-    result = linprog(cost, A_ub=np.array(ub_rows) if ub_rows else None, b_ub=ub_rhs or None,
-                     A_eq=np.array(eq_rows), b_eq=eq_rhs, bounds=bounds, method="highs")
+    result = linprog(
+        cost,
+        A_ub=np.array(ub_rows) if ub_rows else None,
+        b_ub=ub_rhs or None,
+        A_eq=np.array(eq_rows),
+        b_eq=eq_rhs,
+        bounds=bounds,
+        method="highs",
+    )
     assert result.status == 0, result.message
     return -result.fun
 
@@ -721,14 +1052,20 @@ def test_warm_start_reaches_the_optimum_of_the_whole_lp(block_columns, inputs, d
 # unit-month, so nothing is built ahead. Base: 3 × (10 + 5) × 30 = 1,350. C2's Requested order for 3 units of A
 # in Mar-27 displaces 3 of C1's units at the same price.
 TWO_SITES = dict(
-    horizon=3, forecast={("A", "C1"): [15, 15, 15], ("B", "C1"): [8, 8, 8]},
-    prices={("A", ""): 50, ("B", ""): 40}, costs={"A": {"material": 20, "holding": 1},
-                                                   "B": {"material": 10, "holding": 1}},
-    inventory={"A": {}, "B": {}}, resources={"L1": (20.0, 4.0), "L2": (20.0, 4.0)},
-    capacity={"L1": [10, 10, 10], "L2": [10, 10, 10]}, overtime={"L2": [0, 0, 0]},
-    routings={("A", "L1"): 1.0, ("B", "L2"): 2.0}, subcontract={("B", "S1"): (35.0, [0, 0, 0])},
-    materials={"M1": [100, 100, 100]}, bom={("A", "M1"): 1.0},
-    commitments=[("SO-1", "C2", "A", 3.0, M2, "Requested")])
+    horizon=3,
+    forecast={("A", "C1"): [15, 15, 15], ("B", "C1"): [8, 8, 8]},
+    prices={("A", ""): 50, ("B", ""): 40},
+    costs={"A": {"material": 20, "holding": 1}, "B": {"material": 10, "holding": 1}},
+    inventory={"A": {}, "B": {}},
+    resources={"L1": (20.0, 4.0), "L2": (20.0, 4.0)},
+    capacity={"L1": [10, 10, 10], "L2": [10, 10, 10]},
+    overtime={"L2": [0, 0, 0]},
+    routings={("A", "L1"): 1.0, ("B", "L2"): 2.0},
+    subcontract={("B", "S1"): (35.0, [0, 0, 0])},
+    materials={"M1": [100, 100, 100]},
+    bom={("A", "M1"): 1.0},
+    commitments=[("SO-1", "C2", "A", 3.0, M2, "Requested")],
+)
 
 BLOCK_CASES = [
     # 3 more hours on L1 in Feb-27: 3 more units of A, 3 × 30 (13 of 15 wanted, so L1 is still worth 30 an hour).
@@ -766,10 +1103,17 @@ def test_block_resolve_agrees_with_solving_the_whole_lp(monkeypatch, change, mar
     assert resolved.contribution_margin == pytest.approx(margin, abs=1e-6)
     assert whole.contribution_margin == pytest.approx(margin, abs=1e-6)
     assert resolved.objective == pytest.approx(whole.objective, rel=1e-12)
-    for name in ("sku_month", "customer_month", "subcontract", "resource_month", "material_month",
-                 "commitment_shortfall"):
-        pd.testing.assert_frame_equal(getattr(resolved, name), getattr(whole, name), check_exact=False,
-                                      rtol=1e-9, atol=1e-9)
+    for name in (
+        "sku_month",
+        "customer_month",
+        "subcontract",
+        "resource_month",
+        "material_month",
+        "commitment_shortfall",
+    ):
+        pd.testing.assert_frame_equal(
+            getattr(resolved, name), getattr(whole, name), check_exact=False, rtol=1e-9, atol=1e-9
+        )
 
 
 def test_block_resolve_of_an_order_ships_it():
@@ -784,9 +1128,13 @@ def test_scenarios_solved_on_every_core_as_soon_as_base_blocks_are_give_the_seri
     # Upside's and Downside's blocks start from Base's same block as soon as it is solved, in worker processes;
     # the plans must be those of solving every block in turn in this process.
     spec = dict(TWO_SITES)
-    spec["forecast"] = {**{(sku, customer, "Base"): units for (sku, customer), units in TWO_SITES["forecast"].items()},
-                        ("A", "C1", "Upside"): [18, 20, 22], ("B", "C1", "Upside"): [9, 9, 12],
-                        ("A", "C1", "Downside"): [10, 9, 8], ("B", "C1", "Downside"): [5, 5, 5]}
+    spec["forecast"] = {
+        **{(sku, customer, "Base"): units for (sku, customer), units in TWO_SITES["forecast"].items()},
+        ("A", "C1", "Upside"): [18, 20, 22],
+        ("B", "C1", "Upside"): [9, 9, 12],
+        ("A", "C1", "Downside"): [10, 9, 8],
+        ("B", "C1", "Downside"): [5, 5, 5],
+    }
     inputs = tiny_inputs(**spec)
     monkeypatch.setattr(planner, "_BLOCK_COLUMNS", 1)  # one block per site
     serial = solve_all(inputs)
@@ -813,15 +1161,22 @@ def test_scenarios_solved_on_every_core_as_soon_as_base_blocks_are_give_the_seri
 
 # A, backlogged at 1 a unit-month, 1 hour a unit; 10 hours in month 1 and 20 in month 2; C1 and C2 want 10 each
 # in month 1. Every unit ships, 10 of them a month late: 20 × price − 10 × 1, whoever waits.
-WAITING = dict(horizon=2, forecast={("A", "C1"): [10, 0], ("A", "C2"): [10, 0]}, costs={"A": {"unmet": "Backlog",
-               "backlog": 1}}, inventory={"A": {}}, capacity={"L1": [10, 20]}, **ONE_LINE)
+WAITING = dict(
+    horizon=2,
+    forecast={("A", "C1"): [10, 0], ("A", "C2"): [10, 0]},
+    costs={"A": {"unmet": "Backlog", "backlog": 1}},
+    inventory={"A": {}},
+    capacity={"L1": [10, 20]},
+    **ONE_LINE,
+)
 
 
 def test_customers_at_one_price_share_the_wait_in_proportion_after_confirmed_orders():
     # C2 has a confirmed order of 4 in month 1: it ships first. The other 6 units go in proportion to what each
     # is still owed, C1 10 and C2 6: C1 3.75, C2 2.25. So C1 ships 3.75 then 6.25, C2 6.25 then 3.75.
-    solution = solve(tiny_inputs(**WAITING, prices={("A", ""): 50},
-                                 commitments=[("O1", "C2", "A", 4, "2027-01-15", "Confirmed")]))
+    solution = solve(
+        tiny_inputs(**WAITING, prices={("A", ""): 50}, commitments=[("O1", "C2", "A", 4, "2027-01-15", "Confirmed")])
+    )
     assert solution.contribution_margin == pytest.approx(20 * 50 - 10 * 1)
     plan = solution.customer_month
     assert column(plan, "Shipments", Customer="C1") == pytest.approx([3.75, 6.25])
@@ -854,8 +1209,13 @@ def test_the_plan_does_not_depend_on_where_the_simplex_starts(monkeypatch):
     for scenario, solution in lot_for_lot.items():
         assert solution.contribution_margin == pytest.approx(slack[scenario].contribution_margin, rel=1e-12)
         for measure in ("Shipments", "Backlog", "Lost sales"):
-            np.testing.assert_allclose(solution.customer_month[measure], slack[scenario].customer_month[measure],
-                                       rtol=1e-9, atol=1e-6, err_msg=f"{scenario} {measure}")
+            np.testing.assert_allclose(
+                solution.customer_month[measure],
+                slack[scenario].customer_month[measure],
+                rtol=1e-9,
+                atol=1e-6,
+                err_msg=f"{scenario} {measure}",
+            )
 
 
 def test_lot_for_lot_start_is_a_dual_feasible_basis():
@@ -885,11 +1245,14 @@ def test_lot_for_lot_start_is_a_dual_feasible_basis():
     assert np.allclose(reduced[basic], 0.0, atol=tolerance)
 
 
-@pytest.mark.parametrize("coupling, per_row, at_least, solver, tried",
-                         [(1.0, 0.0, 1, "ipm", True), (1.0, 10.0, 10_000, "simplex", True),
-                          (0.0, 10.0, 10_000, "ipm", False)], ids=["gives-up", "finishes", "not-tried"])
-def test_a_large_block_tries_the_simplex_then_falls_back_on_interior_point(monkeypatch, coupling, per_row, at_least,
-                                                                           solver, tried):
+@pytest.mark.parametrize(
+    "coupling, per_row, at_least, solver, tried",
+    [(1.0, 0.0, 1, "ipm", True), (1.0, 10.0, 10_000, "simplex", True), (0.0, 10.0, 10_000, "ipm", False)],
+    ids=["gives-up", "finishes", "not-tried"],
+)
+def test_a_large_block_tries_the_simplex_then_falls_back_on_interior_point(
+    monkeypatch, coupling, per_row, at_least, solver, tried
+):
     # Every block of the sample made "large" (interior point's size): the simplex tries from the lot-for-lot
     # basis; with a limit of 1 iteration it gives up and interior point solves the block from scratch, with room
     # to finish it keeps its plan; with more capacity and material rows than allowed it is not tried (interior
@@ -904,8 +1267,13 @@ def test_a_large_block_tries_the_simplex_then_falls_back_on_interior_point(monke
     monkeypatch.setattr(planner, "_SIMPLEX_TRY_COUPLING", coupling)
     from_a_basis = []  # whether each solver call started from a basis
     real_run = planner._run
-    monkeypatch.setattr(planner, "_run", lambda lp, scenario, options, basis=None, **kw: (
-        from_a_basis.append(basis is not None) or real_run(lp, scenario, options, basis, **kw)))
+    monkeypatch.setattr(
+        planner,
+        "_run",
+        lambda lp, scenario, options, basis=None, **kw: (
+            from_a_basis.append(basis is not None) or real_run(lp, scenario, options, basis, **kw)
+        ),
+    )
     result = solve(inputs)
     assert result.statistics["solver"] == solver
     assert from_a_basis[0] is tried  # each block's first call: the simplex's try, or interior point from scratch
@@ -915,8 +1283,9 @@ def test_a_large_block_tries_the_simplex_then_falls_back_on_interior_point(monke
     # the instance that found the plan (with its iteration limit lifted, after interior point too): the same
     # prices as the plain solve's (541.05 EUR/h at most).
     for table in ("resource_month", "material_month"):
-        np.testing.assert_allclose(getattr(result, table)["Shadow price"], getattr(plain, table)["Shadow price"],
-                                   rtol=1e-9, atol=1e-8)
+        np.testing.assert_allclose(
+            getattr(result, table)["Shadow price"], getattr(plain, table)["Shadow price"], rtol=1e-9, atol=1e-8
+        )
 
 
 def _dense(matrix) -> np.ndarray:
@@ -972,11 +1341,14 @@ def test_components_of_the_lp_graph_match_a_plain_search(seed):
         # propagation of the least label would cross one link a round.
         n_col, n_row = 40, 39
         edges = {(j, j) for j in range(39)} | {(j + 1, j) for j in range(39)}
-    rows, cols = (np.array([r for _, r in sorted(edges)], dtype=np.int64),
-                  np.array([c for c, _ in sorted(edges)], dtype=np.int64))
+    rows, cols = (
+        np.array([r for _, r in sorted(edges)], dtype=np.int64),
+        np.array([c for c, _ in sorted(edges)], dtype=np.int64),
+    )
     matrix = planner._Matrix.from_entries(rows, cols, np.ones(len(edges)), (n_row, n_col))
     count, label = planner._components(matrix)
     expected = _components_by_search(n_col, n_row, sorted(edges))
     assert count == len(expected)
-    assert sorted(map(sorted, ({node for node in range(n_col + n_row) if label[node] == k} for k in range(count)))) \
-        == sorted(map(sorted, expected))
+    assert sorted(
+        map(sorted, ({node for node in range(n_col + n_row) if label[node] == k} for k in range(count)))
+    ) == sorted(map(sorted, expected))

@@ -198,10 +198,12 @@ NORTHERN_AIRPLANE = AggregatePlan(
     regular_cost=0,
     overtime_capacity=(0, 0, 0, 0),
     overtime_cost=0,
-    sources=(("Month 1 production", 1080, (25, 0, 0, 0)),
-             ("Month 2 production", 1110, (0, 35, 0, 0)),
-             ("Month 3 production", 1100, (0, 0, 30, 0)),
-             ("Month 4 production", 1130, (0, 0, 0, 10))),
+    sources=(
+        ("Month 1 production", 1080, (25, 0, 0, 0)),
+        ("Month 2 production", 1110, (0, 35, 0, 0)),
+        ("Month 3 production", 1100, (0, 0, 30, 0)),
+        ("Month 4 production", 1130, (0, 0, 0, 10)),
+    ),
     holding_cost=15,
     backorder_cost=None,
     published_cost=77_300,
@@ -218,8 +220,13 @@ def _months(first_month: str, periods: int) -> list[pd.Timestamp]:
 
 
 def _cycle(first_month: str, periods: int) -> Cycle:
-    return Cycle(company="Textbook Co", cycle_month=pd.Timestamp(first_month), horizon=periods, currency="USD",
-                 prepared_by={"demand": "Sales", "capacity": "Operations"})
+    return Cycle(
+        company="Textbook Co",
+        cycle_month=pd.Timestamp(first_month),
+        horizon=periods,
+        currency="USD",
+        prepared_by={"demand": "Sales", "capacity": "Operations"},
+    )
 
 
 def aggregate_plan_inputs(plan: AggregatePlan):
@@ -235,32 +242,73 @@ def aggregate_plan_inputs(plan: AggregatePlan):
     first = months[0]
     return build_inputs(
         _cycle(plan.first_month, plan.periods),
-        products=pd.DataFrame({"SKU": [SKU], "Description": [plan.name], "Family": ["Aggregate"],
-                               "Unit": ["each"], "Status": ["Active"], "Margin floor %": [np.nan]}),
-        forecast=pd.DataFrame({"SKU": SKU, "Customer": CUSTOMER, "Scenario": "Base", "Month": months,
-                               "Forecast": [float(d) for d in plan.demand]}),
-        prices=pd.DataFrame({"SKU": [SKU], "Customer": [""], "Unit price": [MUST_MEET_PRICE],
-                             "Valid from": [first]}),
-        resources=pd.DataFrame({"Resource": [LINE], "Site": ["Plant"], "Regular cost per hour": [0.0],
-                                "Overtime cost per hour": [float(plan.overtime_cost - plan.regular_cost)]}),
+        products=pd.DataFrame(
+            {
+                "SKU": [SKU],
+                "Description": [plan.name],
+                "Family": ["Aggregate"],
+                "Unit": ["each"],
+                "Status": ["Active"],
+                "Margin floor %": [np.nan],
+            }
+        ),
+        forecast=pd.DataFrame(
+            {
+                "SKU": SKU,
+                "Customer": CUSTOMER,
+                "Scenario": "Base",
+                "Month": months,
+                "Forecast": [float(d) for d in plan.demand],
+            }
+        ),
+        prices=pd.DataFrame({"SKU": [SKU], "Customer": [""], "Unit price": [MUST_MEET_PRICE], "Valid from": [first]}),
+        resources=pd.DataFrame(
+            {
+                "Resource": [LINE],
+                "Site": ["Plant"],
+                "Regular cost per hour": [0.0],
+                "Overtime cost per hour": [float(plan.overtime_cost - plan.regular_cost)],
+            }
+        ),
         capacity=pd.DataFrame(
-            [{"Resource": LINE, "Kind": "Regular", "Month": m, "Hours": float(h)}
-             for m, h in zip(months, plan.regular_capacity)]
-            + [{"Resource": LINE, "Kind": "Overtime", "Month": m, "Hours": float(h)}
-               for m, h in zip(months, plan.overtime_capacity)]),
+            [
+                {"Resource": LINE, "Kind": "Regular", "Month": m, "Hours": float(h)}
+                for m, h in zip(months, plan.regular_capacity)
+            ]
+            + [
+                {"Resource": LINE, "Kind": "Overtime", "Month": m, "Hours": float(h)}
+                for m, h in zip(months, plan.overtime_capacity)
+            ]
+        ),
         routings=pd.DataFrame({"SKU": [SKU], "Resource": [LINE], "Hours per unit": [1.0]}),
-        costs=pd.DataFrame({"SKU": [SKU], "Material cost per unit": [0.0],
-                            "Other variable cost per unit": [float(plan.regular_cost)],
-                            "Holding cost per unit-month": [float(plan.holding_cost)],
-                            "Unmet demand": ["Lost" if plan.backorder_cost is None else "Backlog"],
-                            "Backlog cost per unit-month": [float(plan.backorder_cost or 0.0)]}),
+        costs=pd.DataFrame(
+            {
+                "SKU": [SKU],
+                "Material cost per unit": [0.0],
+                "Other variable cost per unit": [float(plan.regular_cost)],
+                "Holding cost per unit-month": [float(plan.holding_cost)],
+                "Unmet demand": ["Lost" if plan.backorder_cost is None else "Backlog"],
+                "Backlog cost per unit-month": [float(plan.backorder_cost or 0.0)],
+            }
+        ),
         subcontract=pd.DataFrame(
-            [{"SKU": SKU, "Subcontractor": name, "Cost per unit": float(cost), "Month": m, "Max units": float(u)}
-             for name, cost, units in plan.sources for m, u in zip(months, units)],
-            columns=["SKU", "Subcontractor", "Cost per unit", "Month", "Max units"]),
-        inventory=pd.DataFrame({"SKU": [SKU], "Opening stock": [float(plan.beginning_inventory)],
-                                "Safety stock": [0.0], "Target closing stock": [0.0], "Max stock": [np.nan],
-                                "Lead time (days)": [0]}),
+            [
+                {"SKU": SKU, "Subcontractor": name, "Cost per unit": float(cost), "Month": m, "Max units": float(u)}
+                for name, cost, units in plan.sources
+                for m, u in zip(months, units)
+            ],
+            columns=["SKU", "Subcontractor", "Cost per unit", "Month", "Max units"],
+        ),
+        inventory=pd.DataFrame(
+            {
+                "SKU": [SKU],
+                "Opening stock": [float(plan.beginning_inventory)],
+                "Safety stock": [0.0],
+                "Target closing stock": [0.0],
+                "Max stock": [np.nan],
+                "Lead time (days)": [0],
+            }
+        ),
     )
 
 
@@ -298,11 +346,18 @@ def tableau_minimum_cost(plan: AggregatePlan) -> float:
     a_ub = np.zeros((n_rows, n_rows * n_cols))  # each row ships at most its capacity
     a_eq = np.zeros((plan.periods, n_rows * n_cols))  # each period's demand is met exactly
     for r in range(n_rows):
-        a_ub[r, r * n_cols:(r + 1) * n_cols] = 1.0
+        a_ub[r, r * n_cols : (r + 1) * n_cols] = 1.0
         for j in range(plan.periods):
             a_eq[j, r * n_cols + j] = 1.0
-    result = linprog(cost.ravel(), A_ub=a_ub, b_ub=[r[2] for r in rows], A_eq=a_eq, b_eq=list(plan.demand),
-                     bounds=[(0.0, u if np.isfinite(u) else None) for u in upper.ravel()], method="highs")
+    result = linprog(
+        cost.ravel(),
+        A_ub=a_ub,
+        b_ub=[r[2] for r in rows],
+        A_eq=a_eq,
+        b_eq=list(plan.demand),
+        bounds=[(0.0, u if np.isfinite(u) else None) for u in upper.ravel()],
+        method="highs",
+    )
     assert result.status == 0, result.message
     return float(result.fun)
 
@@ -404,8 +459,16 @@ WILLIAMS_HOURS = {
 }
 WILLIAMS_INSTALLED = {"Grinding": 4, "Vertical drilling": 2, "Horizontal drilling": 3, "Boring": 1, "Planing": 1}
 # Machines down for maintenance, by month index (0 = January).
-WILLIAMS_DOWN = {(0, "Grinding"): 1, (1, "Horizontal drilling"): 2, (2, "Boring"): 1, (3, "Vertical drilling"): 1,
-                 (4, "Grinding"): 1, (4, "Vertical drilling"): 1, (5, "Planing"): 1, (5, "Horizontal drilling"): 1}
+WILLIAMS_DOWN = {
+    (0, "Grinding"): 1,
+    (1, "Horizontal drilling"): 2,
+    (2, "Boring"): 1,
+    (3, "Vertical drilling"): 1,
+    (4, "Grinding"): 1,
+    (4, "Vertical drilling"): 1,
+    (5, "Planing"): 1,
+    (5, "Horizontal drilling"): 1,
+}
 # Market limits, units per month (rows January-June, products in order).
 WILLIAMS_MARKET = (
     (500, 1000, 300, 300, 800, 200, 100),
@@ -444,29 +507,81 @@ def williams_inputs():
     months = _months("2026-01", 6)
     return build_inputs(
         _cycle("2026-01", 6),
-        products=pd.DataFrame({"SKU": list(WILLIAMS_PRODUCTS), "Description": "", "Family": "Engineering",
-                               "Unit": "each", "Status": "Active", "Margin floor %": np.nan}),
-        forecast=pd.DataFrame([{"SKU": p, "Customer": CUSTOMER, "Scenario": "Base", "Month": m,
-                                "Forecast": float(WILLIAMS_MARKET[t][k])}
-                               for k, p in enumerate(WILLIAMS_PRODUCTS) for t, m in enumerate(months)]),
-        prices=pd.DataFrame({"SKU": list(WILLIAMS_PRODUCTS), "Customer": "",
-                             "Unit price": [float(p) for p in WILLIAMS_PROFIT], "Valid from": months[0]}),
-        resources=pd.DataFrame({"Resource": list(WILLIAMS_HOURS), "Site": "Factory", "Regular cost per hour": 0.0,
-                                "Overtime cost per hour": 0.0}),
+        products=pd.DataFrame(
+            {
+                "SKU": list(WILLIAMS_PRODUCTS),
+                "Description": "",
+                "Family": "Engineering",
+                "Unit": "each",
+                "Status": "Active",
+                "Margin floor %": np.nan,
+            }
+        ),
+        forecast=pd.DataFrame(
+            [
+                {
+                    "SKU": p,
+                    "Customer": CUSTOMER,
+                    "Scenario": "Base",
+                    "Month": m,
+                    "Forecast": float(WILLIAMS_MARKET[t][k]),
+                }
+                for k, p in enumerate(WILLIAMS_PRODUCTS)
+                for t, m in enumerate(months)
+            ]
+        ),
+        prices=pd.DataFrame(
+            {
+                "SKU": list(WILLIAMS_PRODUCTS),
+                "Customer": "",
+                "Unit price": [float(p) for p in WILLIAMS_PROFIT],
+                "Valid from": months[0],
+            }
+        ),
+        resources=pd.DataFrame(
+            {
+                "Resource": list(WILLIAMS_HOURS),
+                "Site": "Factory",
+                "Regular cost per hour": 0.0,
+                "Overtime cost per hour": 0.0,
+            }
+        ),
         capacity=pd.DataFrame(
-            [{"Resource": r, "Kind": "Regular", "Month": m, "Hours": float(williams_capacity(t, r))}
-             for r in WILLIAMS_HOURS for t, m in enumerate(months)]
-            + [{"Resource": r, "Kind": "Overtime", "Month": m, "Hours": 0.0}
-               for r in WILLIAMS_HOURS for m in months]),
-        routings=pd.DataFrame([{"SKU": p, "Resource": r, "Hours per unit": float(hours[k])}
-                               for r, hours in WILLIAMS_HOURS.items() for k, p in enumerate(WILLIAMS_PRODUCTS)
-                               if hours[k]]),
-        costs=pd.DataFrame({"SKU": list(WILLIAMS_PRODUCTS), "Material cost per unit": 0.0,
-                            "Other variable cost per unit": 0.0, "Holding cost per unit-month": WILLIAMS_HOLDING,
-                            "Unmet demand": "Lost", "Backlog cost per unit-month": 0.0}),
-        inventory=pd.DataFrame({"SKU": list(WILLIAMS_PRODUCTS), "Opening stock": 0.0, "Safety stock": 0.0,
-                                "Target closing stock": float(WILLIAMS_CLOSING_STOCK),
-                                "Max stock": float(WILLIAMS_MAX_STOCK), "Lead time (days)": 0}),
+            [
+                {"Resource": r, "Kind": "Regular", "Month": m, "Hours": float(williams_capacity(t, r))}
+                for r in WILLIAMS_HOURS
+                for t, m in enumerate(months)
+            ]
+            + [{"Resource": r, "Kind": "Overtime", "Month": m, "Hours": 0.0} for r in WILLIAMS_HOURS for m in months]
+        ),
+        routings=pd.DataFrame(
+            [
+                {"SKU": p, "Resource": r, "Hours per unit": float(hours[k])}
+                for r, hours in WILLIAMS_HOURS.items()
+                for k, p in enumerate(WILLIAMS_PRODUCTS)
+                if hours[k]
+            ]
+        ),
+        costs=pd.DataFrame(
+            {
+                "SKU": list(WILLIAMS_PRODUCTS),
+                "Material cost per unit": 0.0,
+                "Other variable cost per unit": 0.0,
+                "Holding cost per unit-month": WILLIAMS_HOLDING,
+                "Unmet demand": "Lost",
+                "Backlog cost per unit-month": 0.0,
+            }
+        ),
+        inventory=pd.DataFrame(
+            {
+                "SKU": list(WILLIAMS_PRODUCTS),
+                "Opening stock": 0.0,
+                "Safety stock": 0.0,
+                "Target closing stock": float(WILLIAMS_CLOSING_STOCK),
+                "Max stock": float(WILLIAMS_MAX_STOCK),
+                "Lead time (days)": 0,
+            }
+        ),
     )
 
 
@@ -513,11 +628,18 @@ def williams_optimum_by_linprog() -> float:
                 row[make(t, p)] = hours[p]
             a_ub.append(row)
             b_ub.append(williams_capacity(t, machine))
-    bounds = ([(0, None)] * n + [(0, WILLIAMS_MARKET[t][p]) for t in range(n_t) for p in range(n_p)]
-              + [(WILLIAMS_CLOSING_STOCK, WILLIAMS_CLOSING_STOCK) if t == n_t - 1 else (0, WILLIAMS_MAX_STOCK)
-                 for t in range(n_t) for p in range(n_p)])
-    result = linprog(cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=np.array(a_eq), b_eq=b_eq, bounds=bounds,
-                     method="highs")
+    bounds = (
+        [(0, None)] * n
+        + [(0, WILLIAMS_MARKET[t][p]) for t in range(n_t) for p in range(n_p)]
+        + [
+            (WILLIAMS_CLOSING_STOCK, WILLIAMS_CLOSING_STOCK) if t == n_t - 1 else (0, WILLIAMS_MAX_STOCK)
+            for t in range(n_t)
+            for p in range(n_p)
+        ]
+    )
+    result = linprog(
+        cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=np.array(a_eq), b_eq=b_eq, bounds=bounds, method="highs"
+    )
     assert result.status == 0, result.message
     return -float(result.fun)
 
@@ -581,16 +703,37 @@ def with_closing_stock_ordered(inputs, quantity: float):
     last = inputs.months[-1]
     return build_inputs(
         inputs.cycle,
-        products=inputs.products, forecast=inputs.forecast,
-        prices=pd.concat([inputs.prices[["SKU", "Customer", "Unit price", "Valid from"]],
-                          pd.DataFrame({"SKU": skus, "Customer": "Closing stock", "Unit price": 0.0,
-                                        "Valid from": inputs.cycle.cycle_month})],
-                         ignore_index=True),
-        commitments=pd.DataFrame({"Order ref": [f"END-{s}" for s in skus], "Customer": "Closing stock",
-                                  "SKU": skus, "Quantity": float(quantity),
-                                  "Requested date": last + pd.offsets.MonthEnd(0), "Status": "Confirmed",
-                                  "Notes": "stock wanted at the end of the horizon"}),
-        resources=inputs.resources, capacity=inputs.capacity, routings=inputs.routings, costs=inputs.costs,
+        products=inputs.products,
+        forecast=inputs.forecast,
+        prices=pd.concat(
+            [
+                inputs.prices[["SKU", "Customer", "Unit price", "Valid from"]],
+                pd.DataFrame(
+                    {
+                        "SKU": skus,
+                        "Customer": "Closing stock",
+                        "Unit price": 0.0,
+                        "Valid from": inputs.cycle.cycle_month,
+                    }
+                ),
+            ],
+            ignore_index=True,
+        ),
+        commitments=pd.DataFrame(
+            {
+                "Order ref": [f"END-{s}" for s in skus],
+                "Customer": "Closing stock",
+                "SKU": skus,
+                "Quantity": float(quantity),
+                "Requested date": last + pd.offsets.MonthEnd(0),
+                "Status": "Confirmed",
+                "Notes": "stock wanted at the end of the horizon",
+            }
+        ),
+        resources=inputs.resources,
+        capacity=inputs.capacity,
+        routings=inputs.routings,
+        costs=inputs.costs,
         subcontract=inputs.subcontract,
         inventory=inputs.inventory.assign(**{"Target closing stock": 0.0}),
     )
@@ -653,9 +796,16 @@ def red_tomato_optimum_by_milp() -> float:
         return names.index(name) * n_t + t
 
     wage = RED_TOMATO_REGULAR_RATE * RED_TOMATO_HOURS_PER_WORKER
-    unit_costs = {"W": wage, "H": RED_TOMATO_HIRING, "L": RED_TOMATO_LAYOFF, "P": RED_TOMATO_MATERIAL,
-                  "I": RED_TOMATO_HOLDING, "S": RED_TOMATO_STOCKOUT, "C": RED_TOMATO_SUBCONTRACT,
-                  "O": RED_TOMATO_OVERTIME_RATE}
+    unit_costs = {
+        "W": wage,
+        "H": RED_TOMATO_HIRING,
+        "L": RED_TOMATO_LAYOFF,
+        "P": RED_TOMATO_MATERIAL,
+        "I": RED_TOMATO_HOLDING,
+        "S": RED_TOMATO_STOCKOUT,
+        "C": RED_TOMATO_SUBCONTRACT,
+        "O": RED_TOMATO_OVERTIME_RATE,
+    }
     cost = np.zeros(len(names) * n_t)
     for name, unit_cost in unit_costs.items():
         cost[[var(name, t) for t in range(n_t)]] = unit_cost
@@ -675,8 +825,15 @@ def red_tomato_optimum_by_milp() -> float:
             workforce[("W", t - 1)] = -1.0
         opening_workforce = 0.0 if t else RED_TOMATO_OPENING_WORKFORCE
         constrain(workforce, opening_workforce, opening_workforce)
-        constrain({("P", t): 1.0, ("W", t): -RED_TOMATO_HOURS_PER_WORKER / RED_TOMATO_HOURS_PER_UNIT,
-                   ("O", t): -1.0 / RED_TOMATO_HOURS_PER_UNIT}, -np.inf, 0.0)
+        constrain(
+            {
+                ("P", t): 1.0,
+                ("W", t): -RED_TOMATO_HOURS_PER_WORKER / RED_TOMATO_HOURS_PER_UNIT,
+                ("O", t): -1.0 / RED_TOMATO_HOURS_PER_UNIT,
+            },
+            -np.inf,
+            0.0,
+        )
         balance = {("P", t): 1.0, ("C", t): 1.0, ("I", t): -1.0, ("S", t): 1.0}
         if t:
             balance.update({("I", t - 1): 1.0, ("S", t - 1): -1.0})
@@ -687,8 +844,12 @@ def red_tomato_optimum_by_milp() -> float:
     low[var("I", n_t - 1)] = RED_TOMATO_CLOSING_STOCK
     high[var("S", n_t - 1)] = 0.0
     integrality = np.array([1 if name in ("W", "H", "L") else 0 for name in names for _ in range(n_t)])
-    result = milp(cost, constraints=LinearConstraint(np.array(rows), lower, upper), bounds=Bounds(low, high),
-                  integrality=integrality)
+    result = milp(
+        cost,
+        constraints=LinearConstraint(np.array(rows), lower, upper),
+        bounds=Bounds(low, high),
+        integrality=integrality,
+    )
     assert result.status == 0, result.message
     return float(result.fun)
 
@@ -711,32 +872,88 @@ def red_tomato_inputs():
     workforce = RED_TOMATO_WORKFORCE
     return build_inputs(
         _cycle("2026-01", 6),
-        products=pd.DataFrame({"SKU": ["TOOL"], "Description": ["Gardening tool"], "Family": ["Garden tools"],
-                               "Unit": ["each"], "Status": ["Active"], "Margin floor %": [np.nan]}),
-        forecast=pd.DataFrame({"SKU": "TOOL", "Customer": "Retailers", "Scenario": "Base", "Month": months,
-                               "Forecast": [float(d) for d in RED_TOMATO_DEMAND]}),
-        prices=pd.DataFrame({"SKU": ["TOOL"], "Customer": [""], "Unit price": [RED_TOMATO_PRICE],
-                             "Valid from": [months[0]]}),
-        resources=pd.DataFrame({"Resource": ["Assembly"], "Site": ["Red Tomato"],
-                                "Regular cost per hour": [RED_TOMATO_REGULAR_RATE],
-                                "Overtime cost per hour": [RED_TOMATO_OVERTIME_RATE]}),
+        products=pd.DataFrame(
+            {
+                "SKU": ["TOOL"],
+                "Description": ["Gardening tool"],
+                "Family": ["Garden tools"],
+                "Unit": ["each"],
+                "Status": ["Active"],
+                "Margin floor %": [np.nan],
+            }
+        ),
+        forecast=pd.DataFrame(
+            {
+                "SKU": "TOOL",
+                "Customer": "Retailers",
+                "Scenario": "Base",
+                "Month": months,
+                "Forecast": [float(d) for d in RED_TOMATO_DEMAND],
+            }
+        ),
+        prices=pd.DataFrame(
+            {"SKU": ["TOOL"], "Customer": [""], "Unit price": [RED_TOMATO_PRICE], "Valid from": [months[0]]}
+        ),
+        resources=pd.DataFrame(
+            {
+                "Resource": ["Assembly"],
+                "Site": ["Red Tomato"],
+                "Regular cost per hour": [RED_TOMATO_REGULAR_RATE],
+                "Overtime cost per hour": [RED_TOMATO_OVERTIME_RATE],
+            }
+        ),
         capacity=pd.DataFrame(
-            [{"Resource": "Assembly", "Kind": "Regular", "Month": m,
-              "Hours": float(workforce * RED_TOMATO_HOURS_PER_WORKER)} for m in months]
-            + [{"Resource": "Assembly", "Kind": "Overtime", "Month": m,
-                "Hours": float(workforce * RED_TOMATO_OVERTIME_PER_WORKER)} for m in months]),
-        routings=pd.DataFrame({"SKU": ["TOOL"], "Resource": ["Assembly"],
-                               "Hours per unit": [RED_TOMATO_HOURS_PER_UNIT]}),
-        costs=pd.DataFrame({"SKU": ["TOOL"], "Material cost per unit": [RED_TOMATO_MATERIAL],
-                            "Other variable cost per unit": [0.0],
-                            "Holding cost per unit-month": [RED_TOMATO_HOLDING], "Unmet demand": ["Backlog"],
-                            "Backlog cost per unit-month": [RED_TOMATO_STOCKOUT]}),
-        subcontract=pd.DataFrame({"SKU": "TOOL", "Subcontractor": "Subcontractor",
-                                  "Cost per unit": RED_TOMATO_SUBCONTRACT, "Month": months,
-                                  "Max units": float(sum(RED_TOMATO_DEMAND))}),
-        inventory=pd.DataFrame({"SKU": ["TOOL"], "Opening stock": [RED_TOMATO_OPENING_STOCK], "Safety stock": [0.0],
-                                "Target closing stock": [RED_TOMATO_CLOSING_STOCK], "Max stock": [np.nan],
-                                "Lead time (days)": [0]}),
+            [
+                {
+                    "Resource": "Assembly",
+                    "Kind": "Regular",
+                    "Month": m,
+                    "Hours": float(workforce * RED_TOMATO_HOURS_PER_WORKER),
+                }
+                for m in months
+            ]
+            + [
+                {
+                    "Resource": "Assembly",
+                    "Kind": "Overtime",
+                    "Month": m,
+                    "Hours": float(workforce * RED_TOMATO_OVERTIME_PER_WORKER),
+                }
+                for m in months
+            ]
+        ),
+        routings=pd.DataFrame(
+            {"SKU": ["TOOL"], "Resource": ["Assembly"], "Hours per unit": [RED_TOMATO_HOURS_PER_UNIT]}
+        ),
+        costs=pd.DataFrame(
+            {
+                "SKU": ["TOOL"],
+                "Material cost per unit": [RED_TOMATO_MATERIAL],
+                "Other variable cost per unit": [0.0],
+                "Holding cost per unit-month": [RED_TOMATO_HOLDING],
+                "Unmet demand": ["Backlog"],
+                "Backlog cost per unit-month": [RED_TOMATO_STOCKOUT],
+            }
+        ),
+        subcontract=pd.DataFrame(
+            {
+                "SKU": "TOOL",
+                "Subcontractor": "Subcontractor",
+                "Cost per unit": RED_TOMATO_SUBCONTRACT,
+                "Month": months,
+                "Max units": float(sum(RED_TOMATO_DEMAND)),
+            }
+        ),
+        inventory=pd.DataFrame(
+            {
+                "SKU": ["TOOL"],
+                "Opening stock": [RED_TOMATO_OPENING_STOCK],
+                "Safety stock": [0.0],
+                "Target closing stock": [RED_TOMATO_CLOSING_STOCK],
+                "Max stock": [np.nan],
+                "Lead time (days)": [0],
+            }
+        ),
     )
 
 
@@ -755,11 +972,13 @@ def red_tomato_cost(solution) -> float:
     """The book's total cost of the planner's plan: material, overtime hours, subcontracting, month-end stock
     and back orders from the plan's quantities, plus the workforce's wages and lay-offs."""
     sku_month = solution.sku_month
-    variable = (RED_TOMATO_MATERIAL * sku_month["Production"].sum()
-                + RED_TOMATO_OVERTIME_RATE * solution.resource_month["Overtime hours"].sum()
-                + (solution.subcontract["Units"] * solution.subcontract["Cost per unit"]).sum()
-                + RED_TOMATO_HOLDING * sku_month["Closing inventory"].sum()
-                + RED_TOMATO_STOCKOUT * sku_month["Backlog"].sum())
+    variable = (
+        RED_TOMATO_MATERIAL * sku_month["Production"].sum()
+        + RED_TOMATO_OVERTIME_RATE * solution.resource_month["Overtime hours"].sum()
+        + (solution.subcontract["Units"] * solution.subcontract["Cost per unit"]).sum()
+        + RED_TOMATO_HOLDING * sku_month["Closing inventory"].sum()
+        + RED_TOMATO_STOCKOUT * sku_month["Backlog"].sum()
+    )
     return float(variable + red_tomato_workforce_cost())
 
 
@@ -779,7 +998,8 @@ def test_planner_reaches_red_tomatos_optimum(tmp_path, source):
     assert red_tomato_cost(solution) == pytest.approx(RED_TOMATO_OPTIMUM, rel=1e-6)
     revenue = RED_TOMATO_PRICE * sum(RED_TOMATO_DEMAND)
     assert revenue - solution.contribution_margin + red_tomato_workforce_cost() == pytest.approx(
-        RED_TOMATO_OPTIMUM, rel=1e-6)
+        RED_TOMATO_OPTIMUM, rel=1e-6
+    )
 
 
 @pytest.mark.parametrize("source", SOURCES)

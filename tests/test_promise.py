@@ -8,9 +8,9 @@ import json
 
 import pandas as pd
 import pytest
+from builders import month, tiny_inputs
 from click.testing import CliRunner
 
-from builders import month, tiny_inputs
 from sop_workbook.cli import main
 from sop_workbook.promise import promise
 from sop_workbook.reader import read
@@ -63,8 +63,9 @@ def test_an_order_that_displaces_a_lower_margin_sku():
     # displaced 40 units of B, 40 × 25 = 1,000 of revenue; margin effect 40 × 30 − 40 × 5 = 1,000.
     answer = promise(_company(forecast_a=(0, 0, 0), forecast_b=(100, 0, 0)), "A", 40, "2027-01-15")
     assert answer.answer == "yes"
-    assert answer.displaced == [{"sku": "B", "customers": ["C2"], "units": pytest.approx(40),
-                                 "revenue": pytest.approx(1000)}]
+    assert answer.displaced == [
+        {"sku": "B", "customers": ["C2"], "units": pytest.approx(40), "revenue": pytest.approx(1000)}
+    ]
     assert answer.margin_effect == pytest.approx(1000)
 
 
@@ -75,15 +76,28 @@ def test_the_answer_agrees_with_replanning_with_the_order_added(tmp_path):
     inputs = _company()
     answer = promise(inputs, "A", 20, "2027-01-20", customer="C1")
     with_order = _company()
-    with_order.commitments = pd.DataFrame([{"Order ref": "NEW-1", "Customer": "C1", "SKU": "A", "Quantity": 100.0,
-                                            "Requested date": pd.Timestamp("2027-01-20"), "Status": "Confirmed",
-                                            "Notes": "", "Source row": 2}])
+    with_order.commitments = pd.DataFrame(
+        [
+            {
+                "Order ref": "NEW-1",
+                "Customer": "C1",
+                "SKU": "A",
+                "Quantity": 100.0,
+                "Requested date": pd.Timestamp("2027-01-20"),
+                "Status": "Confirmed",
+                "Notes": "",
+                "Source row": 2,
+            }
+        ]
+    )
     # Forecast consumption: the order of 100 replaces C1's Jan forecast of 80, i.e. 20 more units.
     replanned = solve(with_order)
     before = solve(inputs)
     jan = replanned.customer_month["Month"] == month(0)
-    gained = (replanned.customer_month[jan]["Shipments"].sum()
-              - before.customer_month[before.customer_month["Month"] == month(0)]["Shipments"].sum())
+    gained = (
+        replanned.customer_month[jan]["Shipments"].sum()
+        - before.customer_month[before.customer_month["Month"] == month(0)]["Shipments"].sum()
+    )
     assert gained == pytest.approx(answer.quantity_by_date)
     assert replanned.contribution_margin - before.contribution_margin == pytest.approx(answer.margin_effect)
 
@@ -91,8 +105,10 @@ def test_the_answer_agrees_with_replanning_with_the_order_added(tmp_path):
 def test_cli_prints_one_json_object(tmp_path):
     demand, capacity = write_filled(tmp_path, _company())
     assert not read(demand, capacity).errors
-    result = CliRunner().invoke(main, ["promise", str(demand), str(capacity), "--sku", "A", "--quantity", "150",
-                                       "--date", "2027-01-31", "--json"])
+    result = CliRunner().invoke(
+        main,
+        ["promise", str(demand), str(capacity), "--sku", "A", "--quantity", "150", "--date", "2027-01-31", "--json"],
+    )
     assert result.exit_code == 0, result.output
     answer = json.loads(result.output)
     # Jan makes 100 units; the order is confirmed, so it takes them all and C1's Jan forecast of 80 is
@@ -106,7 +122,8 @@ def test_cli_prints_one_json_object(tmp_path):
 
 def test_an_unknown_sku_is_a_clear_error(tmp_path):
     demand, capacity = write_filled(tmp_path, _company())
-    result = CliRunner().invoke(main, ["promise", str(demand), str(capacity), "--sku", "ZZZ", "--quantity", "5",
-                                       "--date", "2027-01-31"])
+    result = CliRunner().invoke(
+        main, ["promise", str(demand), str(capacity), "--sku", "ZZZ", "--quantity", "5", "--date", "2027-01-31"]
+    )
     assert result.exit_code == 1
     assert "'ZZZ' is not on the demand template's Products sheet" in result.output

@@ -16,15 +16,23 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from python_calamine import CalamineWorkbook
 
 from sop_workbook import reader as reader_module
 from sop_workbook import schema
 from sop_workbook.errors import ERROR, WARNING
 from sop_workbook.inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW, Cycle, build_inputs
-from sop_workbook.reader import (MAX_GRID_CELLS, _fits_grid, _sheet_extent, _sheet_xml_paths, column_letter,
-                                 parse_cell, parse_number, read, validate)
+from sop_workbook.reader import (
+    MAX_GRID_CELLS,
+    _fits_grid,
+    _sheet_extent,
+    _sheet_xml_paths,
+    column_letter,
+    parse_cell,
+    parse_number,
+    read,
+    validate,
+)
 from sop_workbook.templates import write_filled, write_templates
 
 CYCLE = Cycle("Acme", pd.Timestamp("2027-01-01"), 6, "EUR", {"demand": "Sam Sales", "capacity": "Olga Ops"})
@@ -45,56 +53,141 @@ def small_inputs():
     Rows are written in this order, so Products rows 2-4 are A-100, B-200, N-300 and Forecast rows 2-6 are
     A-100/Retail/Base, A-100/Online/Base, B-200/Retail/Base, N-300/Retail/Base, A-100/Retail/Upside.
     """
-    products = pd.DataFrame([
-        {"SKU": "A-100", "Description": "Widget", "Family": "Widgets", "Unit": "each", "Status": "Active",
-         "Margin floor %": 0.2},
-        {"SKU": "B-200", "Description": "Gadget", "Family": "Gadgets", "Unit": "each", "Status": "Active",
-         "Margin floor %": None},
-        {"SKU": "N-300", "Description": "New gadget", "Family": "Gadgets", "Unit": "case", "Status": "Launch",
-         "Margin floor %": None},
-    ])
-    forecast = _long([{"SKU": "A-100", "Customer": "Retail", "Scenario": "Base"},
-                      {"SKU": "A-100", "Customer": "Online", "Scenario": "Base"},
-                      {"SKU": "B-200", "Customer": "Retail", "Scenario": "Base"},
-                      {"SKU": "N-300", "Customer": "Retail", "Scenario": "Base"},
-                      {"SKU": "A-100", "Customer": "Retail", "Scenario": "Upside"}],
-                     "Forecast", [100, 50, 80, [0, 0, 30, 30, 40, 40], 120])
-    prices = pd.DataFrame([
-        {"SKU": "A-100", "Customer": "", "Unit price": 10.0, "Valid from": MONTHS[0]},
-        {"SKU": "A-100", "Customer": "Online", "Unit price": 11.0, "Valid from": MONTHS[0]},
-        {"SKU": "B-200", "Customer": "", "Unit price": 20.0, "Valid from": MONTHS[0]},
-        {"SKU": "N-300", "Customer": "", "Unit price": 30.0, "Valid from": MONTHS[0]},
-    ])
-    commitments = pd.DataFrame([{"Order ref": "SO-1", "Customer": "Retail", "SKU": "A-100", "Quantity": 40.0,
-                                 "Requested date": pd.Timestamp("2027-02-15"), "Status": "Confirmed",
-                                 "Notes": "rush"}])
+    products = pd.DataFrame(
+        [
+            {
+                "SKU": "A-100",
+                "Description": "Widget",
+                "Family": "Widgets",
+                "Unit": "each",
+                "Status": "Active",
+                "Margin floor %": 0.2,
+            },
+            {
+                "SKU": "B-200",
+                "Description": "Gadget",
+                "Family": "Gadgets",
+                "Unit": "each",
+                "Status": "Active",
+                "Margin floor %": None,
+            },
+            {
+                "SKU": "N-300",
+                "Description": "New gadget",
+                "Family": "Gadgets",
+                "Unit": "case",
+                "Status": "Launch",
+                "Margin floor %": None,
+            },
+        ]
+    )
+    forecast = _long(
+        [
+            {"SKU": "A-100", "Customer": "Retail", "Scenario": "Base"},
+            {"SKU": "A-100", "Customer": "Online", "Scenario": "Base"},
+            {"SKU": "B-200", "Customer": "Retail", "Scenario": "Base"},
+            {"SKU": "N-300", "Customer": "Retail", "Scenario": "Base"},
+            {"SKU": "A-100", "Customer": "Retail", "Scenario": "Upside"},
+        ],
+        "Forecast",
+        [100, 50, 80, [0, 0, 30, 30, 40, 40], 120],
+    )
+    prices = pd.DataFrame(
+        [
+            {"SKU": "A-100", "Customer": "", "Unit price": 10.0, "Valid from": MONTHS[0]},
+            {"SKU": "A-100", "Customer": "Online", "Unit price": 11.0, "Valid from": MONTHS[0]},
+            {"SKU": "B-200", "Customer": "", "Unit price": 20.0, "Valid from": MONTHS[0]},
+            {"SKU": "N-300", "Customer": "", "Unit price": 30.0, "Valid from": MONTHS[0]},
+        ]
+    )
+    commitments = pd.DataFrame(
+        [
+            {
+                "Order ref": "SO-1",
+                "Customer": "Retail",
+                "SKU": "A-100",
+                "Quantity": 40.0,
+                "Requested date": pd.Timestamp("2027-02-15"),
+                "Status": "Confirmed",
+                "Notes": "rush",
+            }
+        ]
+    )
     launches = pd.DataFrame([{"SKU": "N-300", "Launch month": MONTHS[2], "Notes": "spring range"}])
     budget = _long([{"Family": "Widgets", "Measure": "Revenue"}], "Budget", [1500])
     assumptions = pd.DataFrame([{"Topic": "Market", "Assumption": "Grows 5%", "Impact": "High", "Owner": "Ann"}])
-    resources = pd.DataFrame([{"Resource": "Line 1", "Site": "North", "Regular cost per hour": 40.0,
-                               "Overtime cost per hour": 60.0}])
-    capacity = _long([{"Resource": "Line 1", "Kind": "Regular"}, {"Resource": "Line 1", "Kind": "Overtime"}],
-                     "Hours", [300, 50])
+    resources = pd.DataFrame(
+        [{"Resource": "Line 1", "Site": "North", "Regular cost per hour": 40.0, "Overtime cost per hour": 60.0}]
+    )
+    capacity = _long(
+        [{"Resource": "Line 1", "Kind": "Regular"}, {"Resource": "Line 1", "Kind": "Overtime"}], "Hours", [300, 50]
+    )
     routings = pd.DataFrame([{"SKU": sku, "Resource": "Line 1", "Hours per unit": 0.5} for sku in ("A-100", "N-300")])
-    costs = pd.DataFrame([{"SKU": sku, "Material cost per unit": 3.0, "Other variable cost per unit": 1.0,
-                           "Holding cost per unit-month": 0.1, "Unmet demand": "Backlog",
-                           "Backlog cost per unit-month": 0.5} for sku in ("A-100", "B-200", "N-300")])
+    costs = pd.DataFrame(
+        [
+            {
+                "SKU": sku,
+                "Material cost per unit": 3.0,
+                "Other variable cost per unit": 1.0,
+                "Holding cost per unit-month": 0.1,
+                "Unmet demand": "Backlog",
+                "Backlog cost per unit-month": 0.5,
+            }
+            for sku in ("A-100", "B-200", "N-300")
+        ]
+    )
     subcontract = _long([{"SKU": "B-200", "Subcontractor": "Subco", "Cost per unit": 12.0}], "Max units", [100])
-    inventory = pd.DataFrame([{"SKU": sku, "Opening stock": 10.0, "Safety stock": 5.0, "Target closing stock": 5.0,
-                               "Max stock": float("nan"), "Lead time (days)": 7}
-                              for sku in ("A-100", "B-200", "N-300")])
-    materials = _long([{"Material": "Steel", "Supplier": "SteelCo", "Qualified": "Yes", "Lead time (days)": 30}],
-                      "Available", [1000])
+    inventory = pd.DataFrame(
+        [
+            {
+                "SKU": sku,
+                "Opening stock": 10.0,
+                "Safety stock": 5.0,
+                "Target closing stock": 5.0,
+                "Max stock": float("nan"),
+                "Lead time (days)": 7,
+            }
+            for sku in ("A-100", "B-200", "N-300")
+        ]
+    )
+    materials = _long(
+        [{"Material": "Steel", "Supplier": "SteelCo", "Qualified": "Yes", "Lead time (days)": 30}], "Available", [1000]
+    )
     bill = pd.DataFrame([{"SKU": "A-100", "Material": "Steel", "Quantity per unit": 2.0}])
-    readiness = pd.DataFrame([{"SKU": "N-300", "Supplier qualified": "Yes", "Process validated": "No",
-                               "Ready from month": MONTHS[1], "Notes": ""}])
-    risks = pd.DataFrame([{"Risk": "Line 1 overhaul", "Affects": "Resource", "Impact": "Medium",
-                           "Mitigation": "", "Owner": "Bob"}])
-    return build_inputs(CYCLE, products=products, forecast=forecast, prices=prices, commitments=commitments,
-                        launches=launches, budget=budget, assumptions=assumptions, resources=resources,
-                        capacity=capacity, routings=routings, costs=costs, subcontract=subcontract,
-                        inventory=inventory, materials=materials, bill_of_materials=bill,
-                        launch_readiness=readiness, risks=risks)
+    readiness = pd.DataFrame(
+        [
+            {
+                "SKU": "N-300",
+                "Supplier qualified": "Yes",
+                "Process validated": "No",
+                "Ready from month": MONTHS[1],
+                "Notes": "",
+            }
+        ]
+    )
+    risks = pd.DataFrame(
+        [{"Risk": "Line 1 overhaul", "Affects": "Resource", "Impact": "Medium", "Mitigation": "", "Owner": "Bob"}]
+    )
+    return build_inputs(
+        CYCLE,
+        products=products,
+        forecast=forecast,
+        prices=prices,
+        commitments=commitments,
+        launches=launches,
+        budget=budget,
+        assumptions=assumptions,
+        resources=resources,
+        capacity=capacity,
+        routings=routings,
+        costs=costs,
+        subcontract=subcontract,
+        inventory=inventory,
+        materials=materials,
+        bill_of_materials=bill,
+        launch_readiness=readiness,
+        risks=risks,
+    )
 
 
 def _planner_rows(kind: str, sheet: schema.Sheet, frame: pd.DataFrame) -> list[dict]:
@@ -133,8 +226,11 @@ def fill_like_a_planner(directory: Path, inputs) -> tuple[Path, Path]:
     for path, tmpl in ((demand, schema.DEMAND), (capacity, schema.CAPACITY)):
         workbook = openpyxl.load_workbook(path)
         cycle_ws = workbook["Cycle"]
-        values = {"Company": inputs.cycle.company, "Currency": inputs.cycle.currency,
-                  "Prepared by": inputs.cycle.prepared_by.get(tmpl.kind)}
+        values = {
+            "Company": inputs.cycle.company,
+            "Currency": inputs.cycle.currency,
+            "Prepared by": inputs.cycle.prepared_by.get(tmpl.kind),
+        }
         for row in cycle_ws.iter_rows(min_row=2):
             if row[0].value in values:
                 row[1].value = values[row[0].value]
@@ -197,9 +293,12 @@ def test_planner_filled_templates_read_back_without_findings(base_pair):
     assert inputs.cycle == CYCLE
     expected = small_inputs()
     for attribute in SHEET_ATTRIBUTES.values():
-        pd.testing.assert_frame_equal(_comparable(getattr(inputs, attribute)),
-                                      _comparable(getattr(expected, attribute)), check_dtype=False,
-                                      obj=attribute)
+        pd.testing.assert_frame_equal(
+            _comparable(getattr(inputs, attribute)),
+            _comparable(getattr(expected, attribute)),
+            check_dtype=False,
+            obj=attribute,
+        )
 
 
 def test_write_filled_templates_read_back_without_findings(tmp_path):
@@ -212,8 +311,9 @@ def test_write_filled_templates_read_back_without_findings(tmp_path):
             # write_filled writes every SKU × Customer × Scenario combination (zero rows for those without
             # forecast); the rows of the expected keys must read back exactly.
             got = got.merge(expected.forecast[["SKU", "Customer", "Scenario"]].drop_duplicates())
-        pd.testing.assert_frame_equal(_comparable(got), _comparable(getattr(expected, attribute)),
-                                      check_dtype=False, obj=attribute)
+        pd.testing.assert_frame_equal(
+            _comparable(got), _comparable(getattr(expected, attribute)), check_dtype=False, obj=attribute
+        )
 
 
 def test_read_gives_long_forms_source_rows_and_defaults(base_pair):
@@ -257,8 +357,9 @@ def test_rows_below_the_table_are_read_and_blank_rows_skipped(pair):
     demand, capacity = pair
 
     def add_far_below(workbook):
-        type_rows(workbook["Assumptions"], [{"Topic": "Price", "Assumption": "No increase", "Impact": "Low"}],
-                  first_row=40)
+        type_rows(
+            workbook["Assumptions"], [{"Topic": "Price", "Assumption": "No increase", "Impact": "Low"}], first_row=40
+        )
 
     _edit(demand, add_far_below)
     inputs = read(demand, capacity)
@@ -278,8 +379,7 @@ def test_reordered_columns_read_the_same(pair):
     _edit(demand, swap_sku_and_customer)
     inputs = read(demand, capacity)
     assert inputs.findings == []
-    pd.testing.assert_frame_equal(_comparable(inputs.forecast), _comparable(small_inputs().forecast),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(_comparable(inputs.forecast), _comparable(small_inputs().forecast), check_dtype=False)
 
 
 def test_numbers_typed_as_text_are_read_with_a_warning(pair):
@@ -287,8 +387,7 @@ def test_numbers_typed_as_text_are_read_with_a_warning(pair):
     _edit(demand, lambda wb: wb["Forecast"].__setitem__("D2", " 1,200 "))
     inputs = read(demand, capacity)
     assert [(f.sheet, f.cell, f.severity) for f in inputs.findings] == [("Forecast", "D2", WARNING)]
-    value = inputs.forecast.loc[(inputs.forecast[SOURCE_ROW] == 2) & (inputs.forecast[MONTH] == MONTHS[0]),
-                                "Forecast"]
+    value = inputs.forecast.loc[(inputs.forecast[SOURCE_ROW] == 2) & (inputs.forecast[MONTH] == MONTHS[0]), "Forecast"]
     assert value.tolist() == [1200.0]
 
 
@@ -315,7 +414,10 @@ def test_findings_are_sorted_and_collected_from_both_files(pair):
     findings = validate(demand, capacity)
     assert findings == sorted(findings)
     assert [(f.file, f.sheet, f.cell) for f in findings] == [
-        ("capacity.xlsx", "Routings", "C2"), ("demand.xlsx", "Forecast", "E3"), ("demand.xlsx", "Products", "E2")]
+        ("capacity.xlsx", "Routings", "C2"),
+        ("demand.xlsx", "Forecast", "E3"),
+        ("demand.xlsx", "Products", "E2"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -325,6 +427,7 @@ def test_findings_are_sorted_and_collected_from_both_files(pair):
 def put(kind, sheet, cell, value):
     def change(books):
         books[kind][sheet][cell] = value
+
     return change
 
 
@@ -332,6 +435,7 @@ def clear_row(kind, sheet, row):
     def change(books):
         for cell in books[kind][sheet][row]:
             cell.value = None
+
     return change
 
 
@@ -371,201 +475,492 @@ JAN, FEB, MAR, MAY, JUL = (dt.datetime(2027, m, 1) for m in (1, 2, 3, 5, 7))
 
 CASES = [
     # id, edit, (file, sheet, cell, severity, distinctive part of the message)
-    ("text in a forecast cell", put("demand", "Forecast", "E3", "twelve"),
-     ("demand.xlsx", "Forecast", "E3", ERROR, "'twelve' is not a number; type the units as a number")),
-    ("text in hours", put("capacity", "Capacity", "D2", "TBD"),
-     ("capacity.xlsx", "Capacity", "D2", ERROR, "'TBD' is not a number; type the hours as a number")),
-    ("decimal comma", put("demand", "Prices", "C2", "12,5"),
-     ("demand.xlsx", "Prices", "C2", ERROR, "use a point for decimals")),
-    ("number typed as text", put("demand", "Forecast", "D2", " 1,200 "),
-     ("demand.xlsx", "Forecast", "D2", WARNING, "' 1,200 ' is a number typed as text; read as 1200")),
-    ("hours typed as text", put("capacity", "Capacity", "C2", " 35 "),
-     ("capacity.xlsx", "Capacity", "C2", WARNING, "is a number typed as text; read as 35")),
-    ("negative forecast", put("demand", "Forecast", "D2", -5),
-     ("demand.xlsx", "Forecast", "D2", ERROR, "-5 is negative; the units cannot be below 0")),
-    ("negative price", put("demand", "Prices", "C2", -1.5),
-     ("demand.xlsx", "Prices", "C2", ERROR, "-1.5 is negative; the unit price cannot be below 0")),
-    ("infinity typed", put("capacity", "Costs", "B2", "inf"),
-     ("capacity.xlsx", "Costs", "B2", ERROR, "'inf' is not a number")),
-    ("NaN typed", put("capacity", "Inventory", "B2", "NaN"),
-     ("capacity.xlsx", "Inventory", "B2", ERROR, "'NaN' is not a number")),
-    ("blank required price", put("demand", "Prices", "C3", None),
-     ("demand.xlsx", "Prices", "C3", ERROR, "Unit price is blank; fill it in or delete the row")),
-    ("blank required customer", put("demand", "Forecast", "B2", "  "),
-     ("demand.xlsx", "Forecast", "B2", ERROR, "Customer is blank")),
-    ("text in hours per unit", put("capacity", "Routings", "C2", "half"),
-     ("capacity.xlsx", "Routings", "C2", ERROR, "'half' is not a number; type the hours per unit as a number")),
-    ("fractional lead time", put("capacity", "Inventory", "F2", 2.5),
-     ("capacity.xlsx", "Inventory", "F2", ERROR, "2.5 is not a whole number")),
-    ("lead time too large to hold", put("capacity", "Inventory", "F2", 1e300),
-     ("capacity.xlsx", "Inventory", "F2", ERROR, "1e+300 is too large; type the lead time (days) as a whole number "
-                                                 "below 1,000,000,000,000,000")),
-    ("percent over 100", put("demand", "Products", "F2", 150),
-     ("demand.xlsx", "Products", "F2", ERROR, "more than 100%")),
-    ("percent typed as 35", put("demand", "Products", "F2", 35),
-     ("demand.xlsx", "Products", "F2", WARNING, "35 read as 35%")),
-    ("choice not allowed", put("demand", "Products", "E2", "Retired"),
-     ("demand.xlsx", "Products", "E2", ERROR, "'Retired' is not one of Active, Launch, Phase-out")),
-    ("choice in lower case", put("demand", "Forecast", "C2", "base"),
-     ("demand.xlsx", "Forecast", "C2", WARNING, "'base' read as 'Base'")),
-    ("unknown SKU on Forecast", put("demand", "Forecast", "A4", "Z-999"),
-     ("demand.xlsx", "Forecast", "A4", ERROR, "SKU 'Z-999' is not on Products; add it there or correct the code")),
-    ("unknown SKU on Routings", put("capacity", "Routings", "A2", "Q-1"),
-     ("capacity.xlsx", "Routings", "A2", ERROR, "SKU 'Q-1' is not on Inventory")),
-    ("unknown resource", put("capacity", "Routings", "B2", "Line 9"),
-     ("capacity.xlsx", "Routings", "B2", ERROR, "Resource 'Line 9' is not on Resources")),
-    ("unknown material", put("capacity", "Bill of materials", "B2", "Copper"),
-     ("capacity.xlsx", "Bill of materials", "B2", ERROR, "Material 'Copper' is not on Materials")),
-    ("duplicate SKU", put("demand", "Products", "A3", "A-100"),
-     ("demand.xlsx", "Products", "A3", ERROR, "SKU 'A-100' is already on row 2; keep one row for it")),
-    ("duplicate forecast key", put("demand", "Forecast", "B3", "Retail"),
-     ("demand.xlsx", "Forecast", "A3", ERROR,
-      "SKU 'A-100' and Customer 'Retail' and Scenario 'Base' is already on row 2")),
-    ("duplicate resource", add_row("capacity", "Resources", 3, {"Resource": "Line 1", "Site": "South",
-                                                                 "Regular cost per hour": 1,
-                                                                 "Overtime cost per hour": 2}),
-     ("capacity.xlsx", "Resources", "A3", ERROR, "Resource 'Line 1' is already on row 2")),
-    ("duplicate material", add_row("capacity", "Materials", 3, {"Material": "Steel", "Supplier": "Other",
-                                                                 "Qualified": "No"}),
-     ("capacity.xlsx", "Materials", "A3", ERROR, "Material 'Steel' is already on row 2")),
-    ("renamed header", put("demand", "Forecast", "B1", "Client"),
-     ("demand.xlsx", "Forecast", "B1", ERROR, "the header 'Client' should be 'Customer'; rename it back")),
-    ("header with stray spaces", put("demand", "Prices", "C1", "  unit  Price "),
-     ("demand.xlsx", "Prices", "C1", WARNING, "read as 'Unit price'")),
-    ("deleted required column", delete_column("demand", "Products", 3),
-     ("demand.xlsx", "Products", "C1", ERROR, "the column 'Family' is missing")),
-    ("deleted optional column", delete_column("demand", "Commitments", 7),
-     ("demand.xlsx", "Commitments", "G1", WARNING, "the column 'Notes' is missing")),
-    ("duplicated header", put("demand", "Products", "G1", "SKU"),
-     ("demand.xlsx", "Products", "G1", ERROR, "the header 'SKU' appears twice (also in A1)")),
-    ("extra column", put("demand", "Products", "G1", "Colour"),
-     ("demand.xlsx", "Products", "G1", WARNING, "the column 'Colour' is not part of the Products sheet; it is "
-                                                "ignored")),
-    ("values without a header", put("demand", "Products", "H3", "note"),
-     ("demand.xlsx", "Products", "H1", WARNING, "column H has values but no header")),
-    ("deleted required sheet", delete_sheet("capacity", "Routings"),
-     ("capacity.xlsx", "Routings", "", ERROR, "the sheet 'Routings' is missing")),
-    ("deleted cycle sheet", delete_sheet("demand", "Cycle"),
-     ("demand.xlsx", "Cycle", "", ERROR, "the sheet 'Cycle' is missing")),
-    ("extra sheet", lambda books: books["demand"].create_sheet("My notes"),
-     ("demand.xlsx", "My notes", "", WARNING, "is not part of the demand template; it is ignored")),
-    ("month before the horizon", put("demand", "Forecast", "D1", dt.datetime(2026, 12, 1)),
-     ("demand.xlsx", "Forecast", "D1", ERROR, "Dec-26 is not a month of the 6-month horizon Jan-27 to Jun-27")),
-    ("horizon month missing", put("demand", "Forecast", "D1", dt.datetime(2026, 12, 1)),
-     ("demand.xlsx", "Forecast", "D1", ERROR, "the column for Jan-27 is missing")),
-    ("horizon month deleted", lambda books: books["capacity"]["Capacity"].delete_cols(5),
-     ("capacity.xlsx", "Capacity", "E1", ERROR, "the column for Mar-27 is missing")),
-    ("month beyond the horizon", put("capacity", "Capacity", "I1", JUL),
-     ("capacity.xlsx", "Capacity", "I1", ERROR, "Jul-27 is not a month of the 6-month horizon")),
-    ("month twice", put("capacity", "Subcontract", "E1", JAN),
-     ("capacity.xlsx", "Subcontract", "E1", ERROR, "the month Jan-27 appears twice (also in D1)")),
-    ("months out of order", lambda books: (books["demand"]["Budget"].__setitem__("C1", FEB),
-                                           books["demand"]["Budget"].__setitem__("D1", JAN)),
-     ("demand.xlsx", "Budget", "D1", WARNING, "the month columns are not in date order (Jan-27 comes after "
-                                              "Feb-27)")),
-    ("month header in a year no plan holds", put("demand", "Forecast", "D1", dt.datetime(3132, 7, 1)),
-     ("demand.xlsx", "Forecast", "D1", ERROR, "3132-07-01 is not a month the plan can use; type the month as a date "
-                                              "between 1900 and 2200")),
-    ("month header typed as text", put("demand", "Forecast", "D1", "Jan-27"),
-     ("demand.xlsx", "Forecast", "D1", WARNING, "the month header 'Jan-27' is not a date; read as Jan-27")),
-    ("horizon month on Actuals", put("demand", "Actuals", "N1", JAN),
-     ("demand.xlsx", "Actuals", "N1", ERROR, "Jan-27 is not a month of the 12 months before the cycle month "
-                                             "(Jan-26 to Dec-26)")),
-    ("no month columns", lambda books: books["demand"]["Budget"].delete_cols(3, 6),
-     ("demand.xlsx", "Budget", "C1", ERROR, "the sheet has no month columns")),
-    ("cycle month differs", put("capacity", "Cycle", "B3", FEB),
-     ("capacity.xlsx", "Cycle", "B3", ERROR, "Cycle month is 'Feb-27' here but 'Jan-27' in demand.xlsx")),
-    ("horizon differs", put("capacity", "Cycle", "B4", 12),
-     ("capacity.xlsx", "Cycle", "B4", ERROR, "Horizon (months) is '12' here but '6' in demand.xlsx")),
-    ("currency differs", put("capacity", "Cycle", "B5", "USD"),
-     ("capacity.xlsx", "Cycle", "B5", ERROR, "Currency is 'USD' here but 'EUR' in demand.xlsx")),
-    ("company differs", put("capacity", "Cycle", "B2", "Acme Ltd"),
-     ("capacity.xlsx", "Cycle", "B2", WARNING, "Company is 'Acme Ltd' here but 'Acme'")),
-    ("cycle month not a date", put("demand", "Cycle", "B3", "soon"),
-     ("demand.xlsx", "Cycle", "B3", ERROR, "'soon' is not a date; type the cycle month as a date")),
-    ("horizon zero", put("demand", "Cycle", "B4", 0),
-     ("demand.xlsx", "Cycle", "B4", ERROR, "0 is below 1")),
-    ("horizon too long", put("demand", "Cycle", "B4", 72),
-     ("demand.xlsx", "Cycle", "B4", ERROR, "more than 60")),
-    ("cycle key missing", clear_row("capacity", "Cycle", 5),
-     ("capacity.xlsx", "Cycle", "A5", ERROR, "the key 'Currency' is missing")),
-    ("cycle currency blank", put("capacity", "Cycle", "B5", None),
-     ("capacity.xlsx", "Cycle", "B5", ERROR, "Currency is blank")),
-    ("unknown cycle key", rename_cycle_key("demand", 6, "Approved by"),
-     ("demand.xlsx", "Cycle", "A6", WARNING, "'Approved by' is not a key of the Cycle sheet")),
-    ("no routing and no subcontractor", clear_row("capacity", "Subcontract", 2),
-     ("demand.xlsx", "Products", "A3", ERROR, "SKU 'B-200' has demand but no routing and no subcontractor")),
-    ("demand but no costs", clear_row("capacity", "Costs", 3),
-     ("demand.xlsx", "Products", "A3", ERROR, "SKU 'B-200' has demand but no row on Costs in capacity.xlsx")),
-    ("demand but no inventory row", clear_row("capacity", "Inventory", 3),
-     ("demand.xlsx", "Products", "A3", ERROR, "SKU 'B-200' has demand but no row on Inventory")),
-    ("planned SKU not on Products", add_row("capacity", "Inventory", 5, {"SKU": "X-1", "Opening stock": 0}),
-     ("capacity.xlsx", "Inventory", "A5", WARNING, "SKU 'X-1' is not on Products in demand.xlsx")),
-    ("forecast without a price", clear_row("demand", "Prices", 4),
-     ("demand.xlsx", "Forecast", "A4", ERROR, "SKU 'B-200' has forecast for customer 'Retail' but no price")),
-    ("order without a price", lambda books: (clear_row("demand", "Prices", 4)(books),
-                                             clear_row("demand", "Forecast", 4)(books),
-                                             books["demand"]["Commitments"].__setitem__("C2", "B-200")),
-     ("demand.xlsx", "Commitments", "C2", ERROR, "SKU 'B-200' is ordered by 'Retail' but has no price")),
-    ("price valid too late", put("demand", "Prices", "D5", MAY),
-     ("demand.xlsx", "Forecast", "F5", ERROR, "in Mar-27 but no price valid before May-27")),
-    ("demand before launch", put("demand", "Forecast", "E5", 10),
-     ("demand.xlsx", "Forecast", "E5", ERROR, "forecast of 10 in Feb-27 is before SKU 'N-300' launches in Mar-27")),
-    ("order before launch", lambda books: (books["demand"]["Commitments"].__setitem__("C2", "N-300"),
-                                           books["demand"]["Commitments"].__setitem__("E2", FEB)),
-     ("demand.xlsx", "Commitments", "E2", ERROR, "before SKU 'N-300' launches in Mar-27")),
-    ("launch not on readiness", clear_row("capacity", "Launch readiness", 2),
-     ("demand.xlsx", "Launches", "A2", WARNING, "launch SKU 'N-300' is not on Launch readiness")),
-    ("launch status without launch row", clear_row("demand", "Launches", 2),
-     ("demand.xlsx", "Products", "E4", WARNING, "has the status Launch but is not on Launches")),
-    ("order before the cycle", put("demand", "Commitments", "E2", dt.datetime(2026, 12, 20)),
-     ("demand.xlsx", "Commitments", "E2", WARNING, "before the cycle month Jan-27; it is planned as overdue")),
-    ("order after the horizon", put("demand", "Commitments", "E2", dt.datetime(2027, 7, 1)),
-     ("demand.xlsx", "Commitments", "E2", WARNING, "after the horizon ends in Jun-27; it is left out of the plan")),
-    ("date that is not a date", put("demand", "Commitments", "E2", "next week"),
-     ("demand.xlsx", "Commitments", "E2", ERROR, "'next week' is not a date; type the requested date as a date")),
-    ("date in a year no plan holds (fuzz-found: an OutOfBoundsDatetime traceback)",
-     put("demand", "Commitments", "E2", dt.datetime(3132, 7, 29)),
-     ("demand.xlsx", "Commitments", "E2", ERROR, "3132-07-29 is not a date the plan can use; type the requested date "
-                                                 "as a date between 1900 and 2200")),
-    ("such a date typed as text", put("demand", "Commitments", "E2", "3132-07-29"),
-     ("demand.xlsx", "Commitments", "E2", ERROR, "'3132-07-29' is not a date the plan can use")),
-    ("month typed as text", put("demand", "Launches", "B2", "2027-03"),
-     ("demand.xlsx", "Launches", "B2", WARNING, "'2027-03' is a date typed as text; read as Mar-27")),
-    ("budget family unknown", put("demand", "Budget", "A2", "Gizmos"),
-     ("demand.xlsx", "Budget", "A2", ERROR, "Family 'Gizmos' is not a family on Products")),
-    ("resource without regular hours", add_row("capacity", "Resources", 3, {"Resource": "Line 2", "Site": "S",
-                                                                             "Regular cost per hour": 1,
-                                                                             "Overtime cost per hour": 2}),
-     ("capacity.xlsx", "Resources", "A3", WARNING, "Resource 'Line 2' has no Regular row on Capacity")),
-    ("no base scenario", lambda books: [books["demand"]["Forecast"].__setitem__(f"C{r}", "Downside")
-                                        for r in range(2, 6)],
-     ("demand.xlsx", "Forecast", "C2", ERROR, "no row has the scenario Base")),
-    ("formula without a saved result", put("demand", "Forecast", "D2", "=40+60"),
-     ("demand.xlsx", "Forecast", "D2", ERROR, "holds a formula with no saved result")),
-    ("error value", put("capacity", "Capacity", "C2", "#DIV/0!"),
-     ("capacity.xlsx", "Capacity", "C2", ERROR, "holds the error #DIV/0!")),
-    ("error value in a text column", put("demand", "Products", "B2", "#N/A"),
-     ("demand.xlsx", "Products", "B2", ERROR, "Description holds the error #N/A")),
-    ("formula without a saved result in a number column", put("capacity", "Costs", "B3", "=1+1"),
-     ("capacity.xlsx", "Costs", "B3", ERROR, "Material cost per unit holds a formula with no saved result")),
-    ("header formula without a saved result", put("demand", "Prices", "D1", "=1+1"),
-     ("demand.xlsx", "Prices", "D1", ERROR, "the header holds a formula with no saved result")),
-    ("error value alone on a row", put("capacity", "Costs", "B8", "#DIV/0!"),
-     ("capacity.xlsx", "Costs", "B8", ERROR, "Material cost per unit holds the error #DIV/0!")),
-    ("sheet renamed in lower case", lambda books: setattr(books["demand"]["Assumptions"], "title", "Assumptions "),
-     ("demand.xlsx", "Assumptions ", "", WARNING, "sheet 'Assumptions ' read as 'Assumptions'")),
-    ("required sheet emptied", clear_row("capacity", "Resources", 2),
-     ("capacity.xlsx", "Resources", "A2", ERROR, "the sheet Resources has no rows; it is required")),
+    (
+        "text in a forecast cell",
+        put("demand", "Forecast", "E3", "twelve"),
+        ("demand.xlsx", "Forecast", "E3", ERROR, "'twelve' is not a number; type the units as a number"),
+    ),
+    (
+        "text in hours",
+        put("capacity", "Capacity", "D2", "TBD"),
+        ("capacity.xlsx", "Capacity", "D2", ERROR, "'TBD' is not a number; type the hours as a number"),
+    ),
+    (
+        "decimal comma",
+        put("demand", "Prices", "C2", "12,5"),
+        ("demand.xlsx", "Prices", "C2", ERROR, "use a point for decimals"),
+    ),
+    (
+        "number typed as text",
+        put("demand", "Forecast", "D2", " 1,200 "),
+        ("demand.xlsx", "Forecast", "D2", WARNING, "' 1,200 ' is a number typed as text; read as 1200"),
+    ),
+    (
+        "hours typed as text",
+        put("capacity", "Capacity", "C2", " 35 "),
+        ("capacity.xlsx", "Capacity", "C2", WARNING, "is a number typed as text; read as 35"),
+    ),
+    (
+        "negative forecast",
+        put("demand", "Forecast", "D2", -5),
+        ("demand.xlsx", "Forecast", "D2", ERROR, "-5 is negative; the units cannot be below 0"),
+    ),
+    (
+        "negative price",
+        put("demand", "Prices", "C2", -1.5),
+        ("demand.xlsx", "Prices", "C2", ERROR, "-1.5 is negative; the unit price cannot be below 0"),
+    ),
+    (
+        "infinity typed",
+        put("capacity", "Costs", "B2", "inf"),
+        ("capacity.xlsx", "Costs", "B2", ERROR, "'inf' is not a number"),
+    ),
+    (
+        "NaN typed",
+        put("capacity", "Inventory", "B2", "NaN"),
+        ("capacity.xlsx", "Inventory", "B2", ERROR, "'NaN' is not a number"),
+    ),
+    (
+        "blank required price",
+        put("demand", "Prices", "C3", None),
+        ("demand.xlsx", "Prices", "C3", ERROR, "Unit price is blank; fill it in or delete the row"),
+    ),
+    (
+        "blank required customer",
+        put("demand", "Forecast", "B2", "  "),
+        ("demand.xlsx", "Forecast", "B2", ERROR, "Customer is blank"),
+    ),
+    (
+        "text in hours per unit",
+        put("capacity", "Routings", "C2", "half"),
+        ("capacity.xlsx", "Routings", "C2", ERROR, "'half' is not a number; type the hours per unit as a number"),
+    ),
+    (
+        "fractional lead time",
+        put("capacity", "Inventory", "F2", 2.5),
+        ("capacity.xlsx", "Inventory", "F2", ERROR, "2.5 is not a whole number"),
+    ),
+    (
+        "lead time too large to hold",
+        put("capacity", "Inventory", "F2", 1e300),
+        (
+            "capacity.xlsx",
+            "Inventory",
+            "F2",
+            ERROR,
+            "1e+300 is too large; type the lead time (days) as a whole number below 1,000,000,000,000,000",
+        ),
+    ),
+    (
+        "percent over 100",
+        put("demand", "Products", "F2", 150),
+        ("demand.xlsx", "Products", "F2", ERROR, "more than 100%"),
+    ),
+    (
+        "percent typed as 35",
+        put("demand", "Products", "F2", 35),
+        ("demand.xlsx", "Products", "F2", WARNING, "35 read as 35%"),
+    ),
+    (
+        "choice not allowed",
+        put("demand", "Products", "E2", "Retired"),
+        ("demand.xlsx", "Products", "E2", ERROR, "'Retired' is not one of Active, Launch, Phase-out"),
+    ),
+    (
+        "choice in lower case",
+        put("demand", "Forecast", "C2", "base"),
+        ("demand.xlsx", "Forecast", "C2", WARNING, "'base' read as 'Base'"),
+    ),
+    (
+        "unknown SKU on Forecast",
+        put("demand", "Forecast", "A4", "Z-999"),
+        ("demand.xlsx", "Forecast", "A4", ERROR, "SKU 'Z-999' is not on Products; add it there or correct the code"),
+    ),
+    (
+        "unknown SKU on Routings",
+        put("capacity", "Routings", "A2", "Q-1"),
+        ("capacity.xlsx", "Routings", "A2", ERROR, "SKU 'Q-1' is not on Inventory"),
+    ),
+    (
+        "unknown resource",
+        put("capacity", "Routings", "B2", "Line 9"),
+        ("capacity.xlsx", "Routings", "B2", ERROR, "Resource 'Line 9' is not on Resources"),
+    ),
+    (
+        "unknown material",
+        put("capacity", "Bill of materials", "B2", "Copper"),
+        ("capacity.xlsx", "Bill of materials", "B2", ERROR, "Material 'Copper' is not on Materials"),
+    ),
+    (
+        "duplicate SKU",
+        put("demand", "Products", "A3", "A-100"),
+        ("demand.xlsx", "Products", "A3", ERROR, "SKU 'A-100' is already on row 2; keep one row for it"),
+    ),
+    (
+        "duplicate forecast key",
+        put("demand", "Forecast", "B3", "Retail"),
+        (
+            "demand.xlsx",
+            "Forecast",
+            "A3",
+            ERROR,
+            "SKU 'A-100' and Customer 'Retail' and Scenario 'Base' is already on row 2",
+        ),
+    ),
+    (
+        "duplicate resource",
+        add_row(
+            "capacity",
+            "Resources",
+            3,
+            {"Resource": "Line 1", "Site": "South", "Regular cost per hour": 1, "Overtime cost per hour": 2},
+        ),
+        ("capacity.xlsx", "Resources", "A3", ERROR, "Resource 'Line 1' is already on row 2"),
+    ),
+    (
+        "duplicate material",
+        add_row("capacity", "Materials", 3, {"Material": "Steel", "Supplier": "Other", "Qualified": "No"}),
+        ("capacity.xlsx", "Materials", "A3", ERROR, "Material 'Steel' is already on row 2"),
+    ),
+    (
+        "renamed header",
+        put("demand", "Forecast", "B1", "Client"),
+        ("demand.xlsx", "Forecast", "B1", ERROR, "the header 'Client' should be 'Customer'; rename it back"),
+    ),
+    (
+        "header with stray spaces",
+        put("demand", "Prices", "C1", "  unit  Price "),
+        ("demand.xlsx", "Prices", "C1", WARNING, "read as 'Unit price'"),
+    ),
+    (
+        "deleted required column",
+        delete_column("demand", "Products", 3),
+        ("demand.xlsx", "Products", "C1", ERROR, "the column 'Family' is missing"),
+    ),
+    (
+        "deleted optional column",
+        delete_column("demand", "Commitments", 7),
+        ("demand.xlsx", "Commitments", "G1", WARNING, "the column 'Notes' is missing"),
+    ),
+    (
+        "duplicated header",
+        put("demand", "Products", "G1", "SKU"),
+        ("demand.xlsx", "Products", "G1", ERROR, "the header 'SKU' appears twice (also in A1)"),
+    ),
+    (
+        "extra column",
+        put("demand", "Products", "G1", "Colour"),
+        (
+            "demand.xlsx",
+            "Products",
+            "G1",
+            WARNING,
+            "the column 'Colour' is not part of the Products sheet; it is ignored",
+        ),
+    ),
+    (
+        "values without a header",
+        put("demand", "Products", "H3", "note"),
+        ("demand.xlsx", "Products", "H1", WARNING, "column H has values but no header"),
+    ),
+    (
+        "deleted required sheet",
+        delete_sheet("capacity", "Routings"),
+        ("capacity.xlsx", "Routings", "", ERROR, "the sheet 'Routings' is missing"),
+    ),
+    (
+        "deleted cycle sheet",
+        delete_sheet("demand", "Cycle"),
+        ("demand.xlsx", "Cycle", "", ERROR, "the sheet 'Cycle' is missing"),
+    ),
+    (
+        "extra sheet",
+        lambda books: books["demand"].create_sheet("My notes"),
+        ("demand.xlsx", "My notes", "", WARNING, "is not part of the demand template; it is ignored"),
+    ),
+    (
+        "month before the horizon",
+        put("demand", "Forecast", "D1", dt.datetime(2026, 12, 1)),
+        ("demand.xlsx", "Forecast", "D1", ERROR, "Dec-26 is not a month of the 6-month horizon Jan-27 to Jun-27"),
+    ),
+    (
+        "horizon month missing",
+        put("demand", "Forecast", "D1", dt.datetime(2026, 12, 1)),
+        ("demand.xlsx", "Forecast", "D1", ERROR, "the column for Jan-27 is missing"),
+    ),
+    (
+        "horizon month deleted",
+        lambda books: books["capacity"]["Capacity"].delete_cols(5),
+        ("capacity.xlsx", "Capacity", "E1", ERROR, "the column for Mar-27 is missing"),
+    ),
+    (
+        "month beyond the horizon",
+        put("capacity", "Capacity", "I1", JUL),
+        ("capacity.xlsx", "Capacity", "I1", ERROR, "Jul-27 is not a month of the 6-month horizon"),
+    ),
+    (
+        "month twice",
+        put("capacity", "Subcontract", "E1", JAN),
+        ("capacity.xlsx", "Subcontract", "E1", ERROR, "the month Jan-27 appears twice (also in D1)"),
+    ),
+    (
+        "months out of order",
+        lambda books: (
+            books["demand"]["Budget"].__setitem__("C1", FEB),
+            books["demand"]["Budget"].__setitem__("D1", JAN),
+        ),
+        ("demand.xlsx", "Budget", "D1", WARNING, "the month columns are not in date order (Jan-27 comes after Feb-27)"),
+    ),
+    (
+        "month header in a year no plan holds",
+        put("demand", "Forecast", "D1", dt.datetime(3132, 7, 1)),
+        (
+            "demand.xlsx",
+            "Forecast",
+            "D1",
+            ERROR,
+            "3132-07-01 is not a month the plan can use; type the month as a date between 1900 and 2200",
+        ),
+    ),
+    (
+        "month header typed as text",
+        put("demand", "Forecast", "D1", "Jan-27"),
+        ("demand.xlsx", "Forecast", "D1", WARNING, "the month header 'Jan-27' is not a date; read as Jan-27"),
+    ),
+    (
+        "horizon month on Actuals",
+        put("demand", "Actuals", "N1", JAN),
+        (
+            "demand.xlsx",
+            "Actuals",
+            "N1",
+            ERROR,
+            "Jan-27 is not a month of the 12 months before the cycle month (Jan-26 to Dec-26)",
+        ),
+    ),
+    (
+        "no month columns",
+        lambda books: books["demand"]["Budget"].delete_cols(3, 6),
+        ("demand.xlsx", "Budget", "C1", ERROR, "the sheet has no month columns"),
+    ),
+    (
+        "cycle month differs",
+        put("capacity", "Cycle", "B3", FEB),
+        ("capacity.xlsx", "Cycle", "B3", ERROR, "Cycle month is 'Feb-27' here but 'Jan-27' in demand.xlsx"),
+    ),
+    (
+        "horizon differs",
+        put("capacity", "Cycle", "B4", 12),
+        ("capacity.xlsx", "Cycle", "B4", ERROR, "Horizon (months) is '12' here but '6' in demand.xlsx"),
+    ),
+    (
+        "currency differs",
+        put("capacity", "Cycle", "B5", "USD"),
+        ("capacity.xlsx", "Cycle", "B5", ERROR, "Currency is 'USD' here but 'EUR' in demand.xlsx"),
+    ),
+    (
+        "company differs",
+        put("capacity", "Cycle", "B2", "Acme Ltd"),
+        ("capacity.xlsx", "Cycle", "B2", WARNING, "Company is 'Acme Ltd' here but 'Acme'"),
+    ),
+    (
+        "cycle month not a date",
+        put("demand", "Cycle", "B3", "soon"),
+        ("demand.xlsx", "Cycle", "B3", ERROR, "'soon' is not a date; type the cycle month as a date"),
+    ),
+    ("horizon zero", put("demand", "Cycle", "B4", 0), ("demand.xlsx", "Cycle", "B4", ERROR, "0 is below 1")),
+    ("horizon too long", put("demand", "Cycle", "B4", 72), ("demand.xlsx", "Cycle", "B4", ERROR, "more than 60")),
+    (
+        "cycle key missing",
+        clear_row("capacity", "Cycle", 5),
+        ("capacity.xlsx", "Cycle", "A5", ERROR, "the key 'Currency' is missing"),
+    ),
+    (
+        "cycle currency blank",
+        put("capacity", "Cycle", "B5", None),
+        ("capacity.xlsx", "Cycle", "B5", ERROR, "Currency is blank"),
+    ),
+    (
+        "unknown cycle key",
+        rename_cycle_key("demand", 6, "Approved by"),
+        ("demand.xlsx", "Cycle", "A6", WARNING, "'Approved by' is not a key of the Cycle sheet"),
+    ),
+    (
+        "no routing and no subcontractor",
+        clear_row("capacity", "Subcontract", 2),
+        ("demand.xlsx", "Products", "A3", ERROR, "SKU 'B-200' has demand but no routing and no subcontractor"),
+    ),
+    (
+        "demand but no costs",
+        clear_row("capacity", "Costs", 3),
+        ("demand.xlsx", "Products", "A3", ERROR, "SKU 'B-200' has demand but no row on Costs in capacity.xlsx"),
+    ),
+    (
+        "demand but no inventory row",
+        clear_row("capacity", "Inventory", 3),
+        ("demand.xlsx", "Products", "A3", ERROR, "SKU 'B-200' has demand but no row on Inventory"),
+    ),
+    (
+        "planned SKU not on Products",
+        add_row("capacity", "Inventory", 5, {"SKU": "X-1", "Opening stock": 0}),
+        ("capacity.xlsx", "Inventory", "A5", WARNING, "SKU 'X-1' is not on Products in demand.xlsx"),
+    ),
+    (
+        "forecast without a price",
+        clear_row("demand", "Prices", 4),
+        ("demand.xlsx", "Forecast", "A4", ERROR, "SKU 'B-200' has forecast for customer 'Retail' but no price"),
+    ),
+    (
+        "order without a price",
+        lambda books: (
+            clear_row("demand", "Prices", 4)(books),
+            clear_row("demand", "Forecast", 4)(books),
+            books["demand"]["Commitments"].__setitem__("C2", "B-200"),
+        ),
+        ("demand.xlsx", "Commitments", "C2", ERROR, "SKU 'B-200' is ordered by 'Retail' but has no price"),
+    ),
+    (
+        "price valid too late",
+        put("demand", "Prices", "D5", MAY),
+        ("demand.xlsx", "Forecast", "F5", ERROR, "in Mar-27 but no price valid before May-27"),
+    ),
+    (
+        "demand before launch",
+        put("demand", "Forecast", "E5", 10),
+        ("demand.xlsx", "Forecast", "E5", ERROR, "forecast of 10 in Feb-27 is before SKU 'N-300' launches in Mar-27"),
+    ),
+    (
+        "order before launch",
+        lambda books: (
+            books["demand"]["Commitments"].__setitem__("C2", "N-300"),
+            books["demand"]["Commitments"].__setitem__("E2", FEB),
+        ),
+        ("demand.xlsx", "Commitments", "E2", ERROR, "before SKU 'N-300' launches in Mar-27"),
+    ),
+    (
+        "launch not on readiness",
+        clear_row("capacity", "Launch readiness", 2),
+        ("demand.xlsx", "Launches", "A2", WARNING, "launch SKU 'N-300' is not on Launch readiness"),
+    ),
+    (
+        "launch status without launch row",
+        clear_row("demand", "Launches", 2),
+        ("demand.xlsx", "Products", "E4", WARNING, "has the status Launch but is not on Launches"),
+    ),
+    (
+        "order before the cycle",
+        put("demand", "Commitments", "E2", dt.datetime(2026, 12, 20)),
+        ("demand.xlsx", "Commitments", "E2", WARNING, "before the cycle month Jan-27; it is planned as overdue"),
+    ),
+    (
+        "order after the horizon",
+        put("demand", "Commitments", "E2", dt.datetime(2027, 7, 1)),
+        ("demand.xlsx", "Commitments", "E2", WARNING, "after the horizon ends in Jun-27; it is left out of the plan"),
+    ),
+    (
+        "date that is not a date",
+        put("demand", "Commitments", "E2", "next week"),
+        ("demand.xlsx", "Commitments", "E2", ERROR, "'next week' is not a date; type the requested date as a date"),
+    ),
+    (
+        "date in a year no plan holds (fuzz-found: an OutOfBoundsDatetime traceback)",
+        put("demand", "Commitments", "E2", dt.datetime(3132, 7, 29)),
+        (
+            "demand.xlsx",
+            "Commitments",
+            "E2",
+            ERROR,
+            "3132-07-29 is not a date the plan can use; type the requested date as a date between 1900 and 2200",
+        ),
+    ),
+    (
+        "such a date typed as text",
+        put("demand", "Commitments", "E2", "3132-07-29"),
+        ("demand.xlsx", "Commitments", "E2", ERROR, "'3132-07-29' is not a date the plan can use"),
+    ),
+    (
+        "month typed as text",
+        put("demand", "Launches", "B2", "2027-03"),
+        ("demand.xlsx", "Launches", "B2", WARNING, "'2027-03' is a date typed as text; read as Mar-27"),
+    ),
+    (
+        "budget family unknown",
+        put("demand", "Budget", "A2", "Gizmos"),
+        ("demand.xlsx", "Budget", "A2", ERROR, "Family 'Gizmos' is not a family on Products"),
+    ),
+    (
+        "resource without regular hours",
+        add_row(
+            "capacity",
+            "Resources",
+            3,
+            {"Resource": "Line 2", "Site": "S", "Regular cost per hour": 1, "Overtime cost per hour": 2},
+        ),
+        ("capacity.xlsx", "Resources", "A3", WARNING, "Resource 'Line 2' has no Regular row on Capacity"),
+    ),
+    (
+        "no base scenario",
+        lambda books: [books["demand"]["Forecast"].__setitem__(f"C{r}", "Downside") for r in range(2, 6)],
+        ("demand.xlsx", "Forecast", "C2", ERROR, "no row has the scenario Base"),
+    ),
+    (
+        "formula without a saved result",
+        put("demand", "Forecast", "D2", "=40+60"),
+        ("demand.xlsx", "Forecast", "D2", ERROR, "holds a formula with no saved result"),
+    ),
+    (
+        "error value",
+        put("capacity", "Capacity", "C2", "#DIV/0!"),
+        ("capacity.xlsx", "Capacity", "C2", ERROR, "holds the error #DIV/0!"),
+    ),
+    (
+        "error value in a text column",
+        put("demand", "Products", "B2", "#N/A"),
+        ("demand.xlsx", "Products", "B2", ERROR, "Description holds the error #N/A"),
+    ),
+    (
+        "formula without a saved result in a number column",
+        put("capacity", "Costs", "B3", "=1+1"),
+        ("capacity.xlsx", "Costs", "B3", ERROR, "Material cost per unit holds a formula with no saved result"),
+    ),
+    (
+        "header formula without a saved result",
+        put("demand", "Prices", "D1", "=1+1"),
+        ("demand.xlsx", "Prices", "D1", ERROR, "the header holds a formula with no saved result"),
+    ),
+    (
+        "error value alone on a row",
+        put("capacity", "Costs", "B8", "#DIV/0!"),
+        ("capacity.xlsx", "Costs", "B8", ERROR, "Material cost per unit holds the error #DIV/0!"),
+    ),
+    (
+        "sheet renamed in lower case",
+        lambda books: setattr(books["demand"]["Assumptions"], "title", "Assumptions "),
+        ("demand.xlsx", "Assumptions ", "", WARNING, "sheet 'Assumptions ' read as 'Assumptions'"),
+    ),
+    (
+        "required sheet emptied",
+        clear_row("capacity", "Resources", 2),
+        ("capacity.xlsx", "Resources", "A2", ERROR, "the sheet Resources has no rows; it is required"),
+    ),
 ]
 
 
 # Edits whose finding rightly brings others (a month header replaced is both a stray month and a missing one; a
 # SKU renamed leaves the old one without its rows). Every other edit must give its one finding and nothing else.
-FOLLOW_ON = {"unknown SKU on Routings", "duplicate SKU", "month before the horizon", "horizon month missing",
-             "month header in a year no plan holds",
-             "month twice", "horizon month on Actuals", "demand but no inventory row", "required sheet emptied",
-             "header formula without a saved result", "error value alone on a row"}
+FOLLOW_ON = {
+    "unknown SKU on Routings",
+    "duplicate SKU",
+    "month before the horizon",
+    "horizon month missing",
+    "month header in a year no plan holds",
+    "month twice",
+    "horizon month on Actuals",
+    "demand but no inventory row",
+    "required sheet emptied",
+    "header formula without a saved result",
+    "error value alone on a row",
+}
 
 
 @pytest.mark.parametrize("case, change, expected", CASES, ids=[c[0] for c in CASES])
@@ -576,8 +971,11 @@ def test_bad_cell_gives_the_exact_finding(pair, case, change, expected):
     books.save()
     file, sheet, cell, severity, message = expected
     findings = validate(demand, capacity)
-    matches = [f for f in findings if (f.file, f.sheet, f.cell, f.severity) == (file, sheet, cell, severity)
-               and message in f.message]
+    matches = [
+        f
+        for f in findings
+        if (f.file, f.sheet, f.cell, f.severity) == (file, sheet, cell, severity) and message in f.message
+    ]
     assert matches, "\n".join(str(f) for f in findings)
     if case not in FOLLOW_ON:
         assert len(findings) == 1, "\n".join(str(f) for f in findings)
@@ -594,8 +992,10 @@ def test_a_month_header_out_of_range_never_reaches_the_tables_without_a_cycle(pa
     books["demand"]["Forecast"]["D1"] = dt.datetime(3132, 7, 1)
     books.save()
     inputs = read(demand, capacity)
-    assert any((f.sheet, f.cell) == ("Forecast", "D1") and "3132-07-01 is not a month the plan can use" in f.message
-               for f in inputs.findings)
+    assert any(
+        (f.sheet, f.cell) == ("Forecast", "D1") and "3132-07-01 is not a month the plan can use" in f.message
+        for f in inputs.findings
+    )
     months = inputs.forecast["Month"]
     assert len(months) and months.dt.year.between(2027, 2027).all()
 
@@ -608,18 +1008,31 @@ def test_calamine_gives_every_unusable_cell_as_blank(tmp_path):
     workbook.save(tmp_path / "plain.xlsx")
     with zipfile.ZipFile(tmp_path / "plain.xlsx") as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
-    cells = [b'<c r="A1" t="e"><v>#DIV/0!</v></c>', b'<c r="B1" t="e"><f>NA()</f><v>#N/A</v></c>',
-             b'<c r="C1"><f>1/0</f></c>', b'<c r="D1"><f>1+1</f><v></v></c>', b'<c r="E1" t="n"><f>1+1</f><v></v></c>',
-             b'<c r="F1" t="b"><f>TRUE()</f><v></v></c>', b'<c r="G1" t="s"><f>A1</f></c>',
-             b'<c r="H1" t="d"><f>TODAY()</f><v></v></c>', b'<c r="I1"><v>2</v></c>']
-    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
-           + b"".join(cells) + b"</row></sheetData></worksheet>")
+    cells = [
+        b'<c r="A1" t="e"><v>#DIV/0!</v></c>',
+        b'<c r="B1" t="e"><f>NA()</f><v>#N/A</v></c>',
+        b'<c r="C1"><f>1/0</f></c>',
+        b'<c r="D1"><f>1+1</f><v></v></c>',
+        b'<c r="E1" t="n"><f>1+1</f><v></v></c>',
+        b'<c r="F1" t="b"><f>TRUE()</f><v></v></c>',
+        b'<c r="G1" t="s"><f>A1</f></c>',
+        b'<c r="H1" t="d"><f>TODAY()</f><v></v></c>',
+        b'<c r="I1"><v>2</v></c>',
+    ]
+    xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        + b"".join(cells)
+        + b"</row></sheetData></worksheet>"
+    )
     parts["xl/worksheets/sheet1.xml"] = xml
     with zipfile.ZipFile(tmp_path / "unusable.xlsx", "w") as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
-    grid = CalamineWorkbook.from_path(str(tmp_path / "unusable.xlsx")).get_sheet_by_name("Sheet").to_python(
-        skip_empty_area=False)
+    grid = (
+        CalamineWorkbook.from_path(str(tmp_path / "unusable.xlsx"))
+        .get_sheet_by_name("Sheet")
+        .to_python(skip_empty_area=False)
+    )
     unusable = reader_module._unusable_cells(xml)
     assert sorted(unusable) == [(1, i) for i in range(8)]
     assert grid == [["", "", "", "", "", "", "", "", 2.0]]
@@ -657,18 +1070,29 @@ def _ole(extra: bytes) -> bytes:
 
 
 FILE_CASES = [
-    ("csv renamed", "demand.xlsx", lambda p, good: p.write_text("SKU,Customer\nA-100,Retail\n"),
-     "is not an Excel workbook (.xlsx) — perhaps a CSV"),
+    (
+        "csv renamed",
+        "demand.xlsx",
+        lambda p, good: p.write_text("SKU,Customer\nA-100,Retail\n"),
+        "is not an Excel workbook (.xlsx) — perhaps a CSV",
+    ),
     ("pdf renamed", "demand.xlsx", lambda p, good: p.write_bytes(b"%PDF-1.7\n..."), "is a PDF"),
-    ("truncated", "demand.xlsx", lambda p, good: p.write_bytes(good.read_bytes()[:3000]),
-     "is damaged or incomplete"),
+    ("truncated", "demand.xlsx", lambda p, good: p.write_bytes(good.read_bytes()[:3000]), "is damaged or incomplete"),
     ("legacy xls", "demand.xls", lambda p, good: p.write_bytes(_ole(b"Workbook")), "Excel 97-2003 workbook (.xls)"),
-    ("password protected", "demand.xlsx",
-     lambda p, good: p.write_bytes(_ole("EncryptionInfo".encode("utf-16-le"))), "is password-protected"),
+    (
+        "password protected",
+        "demand.xlsx",
+        lambda p, good: p.write_bytes(_ole("EncryptionInfo".encode("utf-16-le"))),
+        "is password-protected",
+    ),
     ("macro workbook", "demand.xlsm", lambda p, good: shutil.copy(good, p), "is a macro-enabled workbook (.xlsm)"),
     ("empty file", "demand.xlsx", lambda p, good: p.write_bytes(b""), "is empty"),
-    ("zip that is not a workbook", "demand.xlsx",
-     lambda p, good: zipfile.ZipFile(p, "w").writestr("notes.txt", "hello"), "is a zip file but not an Excel"),
+    (
+        "zip that is not a workbook",
+        "demand.xlsx",
+        lambda p, good: zipfile.ZipFile(p, "w").writestr("notes.txt", "hello"),
+        "is a zip file but not an Excel",
+    ),
     ("a folder", "demand.xlsx", lambda p, good: p.mkdir(), "is a folder, not a file"),
     ("missing file", "demand.xlsx", lambda p, good: None, "was not found"),
 ]
@@ -693,33 +1117,49 @@ def test_a_file_that_is_not_a_template_gives_one_clear_error(base_pair, tmp_path
 # Cells
 
 
-@pytest.mark.parametrize("raw, value, severity", [
-    (12.0, 12.0, None), (" 35 ", 35.0, WARNING), ("1,200", 1200.0, WARNING), ("1,200.5", 1200.5, WARNING),
-    ("1 200", 1200.0, WARNING), ("-3", None, ERROR), ("twelve", None, ERROR), ("1,20", None, ERROR),
-    (True, None, ERROR), (dt.date(2027, 1, 1), None, ERROR), (float("inf"), None, ERROR),
-    (float("nan"), None, ERROR), ("nan", None, ERROR), ("1e3", 1000.0, WARNING),
-])
+@pytest.mark.parametrize(
+    "raw, value, severity",
+    [
+        (12.0, 12.0, None),
+        (" 35 ", 35.0, WARNING),
+        ("1,200", 1200.0, WARNING),
+        ("1,200.5", 1200.5, WARNING),
+        ("1 200", 1200.0, WARNING),
+        ("-3", None, ERROR),
+        ("twelve", None, ERROR),
+        ("1,20", None, ERROR),
+        (True, None, ERROR),
+        (dt.date(2027, 1, 1), None, ERROR),
+        (float("inf"), None, ERROR),
+        (float("nan"), None, ERROR),
+        ("nan", None, ERROR),
+        ("1e3", 1000.0, WARNING),
+    ],
+)
 def test_parse_number(raw, value, severity):
     parsed = parse_number(raw, "units")
     assert (parsed.value, parsed.severity) == (value, severity)
 
 
-@pytest.mark.parametrize("kind, raw, value, severity", [
-    (schema.MONTH, dt.date(2027, 3, 15), pd.Timestamp("2027-03-01"), None),
-    (schema.MONTH, "Mar-27", pd.Timestamp("2027-03-01"), WARNING),
-    (schema.MONTH, "March 2027", pd.Timestamp("2027-03-01"), WARNING),
-    (schema.MONTH, 46447.0, pd.Timestamp("2027-03-01"), WARNING),
-    (schema.MONTH, 12.0, None, ERROR),
-    (schema.DATE, dt.datetime(2027, 3, 15, 10, 30), pd.Timestamp("2027-03-15"), None),
-    (schema.DATE, "2027-03-15", pd.Timestamp("2027-03-15"), WARNING),
-    (schema.DATE, "someday", None, ERROR),
-    (schema.PERCENT, 0.35, 0.35, None),
-    (schema.PERCENT, "35%", 0.35, WARNING),
-    (schema.PERCENT, 35.0, 0.35, WARNING),
-    (schema.INTEGER, 7.0, 7, None),
-    (schema.TEXT, 1001.0, "1001", None),
-    (schema.TEXT, "  two   words ", "two words", None),
-])
+@pytest.mark.parametrize(
+    "kind, raw, value, severity",
+    [
+        (schema.MONTH, dt.date(2027, 3, 15), pd.Timestamp("2027-03-01"), None),
+        (schema.MONTH, "Mar-27", pd.Timestamp("2027-03-01"), WARNING),
+        (schema.MONTH, "March 2027", pd.Timestamp("2027-03-01"), WARNING),
+        (schema.MONTH, 46447.0, pd.Timestamp("2027-03-01"), WARNING),
+        (schema.MONTH, 12.0, None, ERROR),
+        (schema.DATE, dt.datetime(2027, 3, 15, 10, 30), pd.Timestamp("2027-03-15"), None),
+        (schema.DATE, "2027-03-15", pd.Timestamp("2027-03-15"), WARNING),
+        (schema.DATE, "someday", None, ERROR),
+        (schema.PERCENT, 0.35, 0.35, None),
+        (schema.PERCENT, "35%", 0.35, WARNING),
+        (schema.PERCENT, 35.0, 0.35, WARNING),
+        (schema.INTEGER, 7.0, 7, None),
+        (schema.TEXT, 1001.0, "1001", None),
+        (schema.TEXT, "  two   words ", "two words", None),
+    ],
+)
 def test_parse_cell_by_kind(kind, raw, value, severity):
     parsed = parse_cell(raw, schema.Column("X", kind))
     assert parsed.severity == severity
@@ -744,25 +1184,34 @@ def _sheet(dimension: str, rows: str) -> bytes:
     return (f'<worksheet><dimension ref="{dimension}"/><sheetData>{rows}</sheetData></worksheet>').encode()
 
 
-@pytest.mark.parametrize("xml, fits", [
-    # As Excel and the template writer save a sheet: every cell inside the dimension's first letter and digit.
-    (_sheet("A1:U29545", '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="29545"><c r="U29545" s="12" t="n">'
-                         '<v>5</v></c></row>'), True),
-    (_sheet("A1:BK2995", '<row r="2"><c r="BZ2999"><v>1</v></c></row>'), True),
-    (_sheet("A1:F3", '<row r="1"><c r="A1"/><c r="F3"/></row>'), True),
-    # A cell or row beyond that bound, or one the quick bound cannot place: left to the exact extent.
-    (_sheet("A1:F3", '<row r="1"><c r="AA1"><v>1</v></c></row>'), False),
-    (_sheet("A1:BK2995", '<row r="2"><c r="CA2"><v>1</v></c></row>'), False),
-    (_sheet("A1:U29545", '<row r="2"><c r="A30000"><v>1</v></c></row>'), False),
-    (_sheet("A1:U29545", '<row r="2"><c r="A123456"><v>1</v></c></row>'), False),
-    (_sheet("A1:F3", '<row r="1048576"/>'), False),
-    (_sheet("A1:F3", '<row r="1"><c><v>1</v></c></row>'), False),
-    (_sheet("A1:F3", '<row r="1"><c t="n" r="A1"><v>1</v></c></row>'), False),
-    (_sheet("A1:F3", '<row><c r="A1"><v>1</v></c></row>'), False),
-    (_sheet("A1:F3", '<row r="1"><x:c r="A1"><v>1</v></x:c></row>'), False),
-    (_sheet("A1:XFD1048576", '<row r="1"><c r="A1"><v>1</v></c></row>'), False),
-    (b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>', False),
-])
+@pytest.mark.parametrize(
+    "xml, fits",
+    [
+        # As Excel and the template writer save a sheet: every cell inside the dimension's first letter and digit.
+        (
+            _sheet(
+                "A1:U29545",
+                '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="29545"><c r="U29545" s="12" t="n">'
+                "<v>5</v></c></row>",
+            ),
+            True,
+        ),
+        (_sheet("A1:BK2995", '<row r="2"><c r="BZ2999"><v>1</v></c></row>'), True),
+        (_sheet("A1:F3", '<row r="1"><c r="A1"/><c r="F3"/></row>'), True),
+        # A cell or row beyond that bound, or one the quick bound cannot place: left to the exact extent.
+        (_sheet("A1:F3", '<row r="1"><c r="AA1"><v>1</v></c></row>'), False),
+        (_sheet("A1:BK2995", '<row r="2"><c r="CA2"><v>1</v></c></row>'), False),
+        (_sheet("A1:U29545", '<row r="2"><c r="A30000"><v>1</v></c></row>'), False),
+        (_sheet("A1:U29545", '<row r="2"><c r="A123456"><v>1</v></c></row>'), False),
+        (_sheet("A1:F3", '<row r="1048576"/>'), False),
+        (_sheet("A1:F3", '<row r="1"><c><v>1</v></c></row>'), False),
+        (_sheet("A1:F3", '<row r="1"><c t="n" r="A1"><v>1</v></c></row>'), False),
+        (_sheet("A1:F3", '<row><c r="A1"><v>1</v></c></row>'), False),
+        (_sheet("A1:F3", '<row r="1"><x:c r="A1"><v>1</v></x:c></row>'), False),
+        (_sheet("A1:XFD1048576", '<row r="1"><c r="A1"><v>1</v></c></row>'), False),
+        (b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>', False),
+    ],
+)
 def test_the_quick_grid_bound_holds_only_for_sheets_within_it(xml, fits):
     assert _fits_grid(xml) is fits
     if fits:  # the exact extent, which the quick bound stands in for, agrees
@@ -781,8 +1230,10 @@ def test_without_any_cycle_only_the_missing_cycle_sheets_are_reported(pair):
     for path in pair:
         _edit(path, lambda wb: wb.remove(wb["Cycle"]))
     findings = validate(demand, capacity)
-    assert [(f.file, f.sheet, f.severity) for f in findings] == [("capacity.xlsx", "Cycle", ERROR),
-                                                                 ("demand.xlsx", "Cycle", ERROR)]
+    assert [(f.file, f.sheet, f.severity) for f in findings] == [
+        ("capacity.xlsx", "Cycle", ERROR),
+        ("demand.xlsx", "Cycle", ERROR),
+    ]
 
 
 def test_hidden_helper_sheet_is_not_reported(pair):
@@ -805,8 +1256,7 @@ def test_file_saved_by_libreoffice_reads_back_with_formula_results(pair, tmp_pat
     assert inputs.findings == []
     first = inputs.forecast[(inputs.forecast[SOURCE_ROW] == 2) & (inputs.forecast[MONTH] == MONTHS[0])]
     assert first["Forecast"].tolist() == [110.0]
-    pd.testing.assert_frame_equal(_comparable(inputs.capacity), _comparable(small_inputs().capacity),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(_comparable(inputs.capacity), _comparable(small_inputs().capacity), check_dtype=False)
 
 
 def test_blank_valid_from_means_the_cycle_month_and_blank_customer_all_customers(pair):
@@ -846,8 +1296,10 @@ def test_numbers_typed_with_thousands_separators_read_back(number):
 def test_files_given_the_wrong_way_round_give_one_error_each(base_pair):
     demand, capacity = base_pair
     findings = validate(capacity, demand)
-    assert [(f.file, f.sheet, f.cell, f.severity) for f in findings] == [("capacity.xlsx", "", "", ERROR),
-                                                                         ("demand.xlsx", "", "", ERROR)]
+    assert [(f.file, f.sheet, f.cell, f.severity) for f in findings] == [
+        ("capacity.xlsx", "", "", ERROR),
+        ("demand.xlsx", "", "", ERROR),
+    ]
     assert "capacity.xlsx is the capacity template, not the demand template" in findings[0].message
 
 
@@ -886,10 +1338,22 @@ def test_an_archive_reports_its_first_bad_part_and_keeps_its_sound_sheets(beside
     doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><worksheet/>'
     sound = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>'
     archives = [
-        ([("xl/worksheets/sheet1.xml", sound), ("xl/worksheets/sheet2.xml", doctype + b" " * 5000),
-          ("xl/worksheets/sheet3.xml", doctype)], "sheet2.xml"),
-        ([("xl/worksheets/sheet1.xml", doctype), ("xl/worksheets/sheet2.xml", sound * 100),
-          ("xl/worksheets/sheet3.xml", doctype)], "sheet1.xml"),
+        (
+            [
+                ("xl/worksheets/sheet1.xml", sound),
+                ("xl/worksheets/sheet2.xml", doctype + b" " * 5000),
+                ("xl/worksheets/sheet3.xml", doctype),
+            ],
+            "sheet2.xml",
+        ),
+        (
+            [
+                ("xl/worksheets/sheet1.xml", doctype),
+                ("xl/worksheets/sheet2.xml", sound * 100),
+                ("xl/worksheets/sheet3.xml", doctype),
+            ],
+            "sheet1.xml",
+        ),
         ([("xl/worksheets/sheet1.xml", sound), ("xl/worksheets/sheet2.xml", sound * 100)], None),
     ]
     for parts, bad in archives:

@@ -2,7 +2,6 @@
 
 import hashlib
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
@@ -26,8 +25,19 @@ def two_months(tmp_path_factory):
     before = {path: _sha(path) for path in (*jan_in, *feb_in)}
     runner = CliRunner()
     jan = runner.invoke(main, ["reconcile", *map(str, jan_in), "-o", str(root / "jan.xlsx"), "--run-time", RUN_TIME])
-    feb = runner.invoke(main, ["reconcile", *map(str, feb_in), "-o", str(root / "feb.xlsx"), "--run-time", RUN_TIME,
-                               "--previous", str(root / "jan.xlsx")])
+    feb = runner.invoke(
+        main,
+        [
+            "reconcile",
+            *map(str, feb_in),
+            "-o",
+            str(root / "feb.xlsx"),
+            "--run-time",
+            RUN_TIME,
+            "--previous",
+            str(root / "jan.xlsx"),
+        ],
+    )
     return {"root": root, "jan": jan, "feb": feb, "inputs": before}
 
 
@@ -58,7 +68,7 @@ def test_bridge_adds_up_and_matches_both_packs_plan_data(two_months):
     rows = CalamineWorkbook.from_path(str(root / "feb.xlsx")).get_sheet_by_name("Changes").to_python()
     header = next(i for i, r in enumerate(rows) if r[:3] == ["Family", "Measure", "Last month"])
     bridge = []
-    for row in rows[header + 1:]:
+    for row in rows[header + 1 :]:
         if not row[0]:
             break
         bridge.append(row[:8])
@@ -68,8 +78,12 @@ def test_bridge_adds_up_and_matches_both_packs_plan_data(two_months):
     assert len(common) == 17  # Feb-27 to Jun-28: January's 18 months less the first
 
     def total(plan_data, family, measure):
-        rows = plan_data[(plan_data["Scenario"] == "Base") & (plan_data["Family"] == family)
-                         & (plan_data["Measure"] == measure) & plan_data["Month"].isin(common)]
+        rows = plan_data[
+            (plan_data["Scenario"] == "Base")
+            & (plan_data["Family"] == family)
+            & (plan_data["Measure"] == measure)
+            & plan_data["Month"].isin(common)
+        ]
         return rows["Value"].sum()
 
     for family, measure, last, demand, capacity, price, cost, this in bridge:
@@ -81,8 +95,9 @@ def test_bridge_adds_up_and_matches_both_packs_plan_data(two_months):
 def test_an_unreadable_previous_pack_is_a_clear_error(two_months):
     root = two_months["root"]
     demand, capacity = root / "feb" / "demand.xlsx", root / "feb" / "capacity.xlsx"
-    result = CliRunner().invoke(main, ["reconcile", str(demand), str(capacity), "-o", str(root / "x.xlsx"),
-                                       "--previous", str(demand)])
+    result = CliRunner().invoke(
+        main, ["reconcile", str(demand), str(capacity), "-o", str(root / "x.xlsx"), "--previous", str(demand)]
+    )
     assert result.exit_code == 1
     assert "has no 'Plan Data' sheet; give a pack written by `sop reconcile`" in result.output
     assert not (root / "x.xlsx").exists()
@@ -101,12 +116,24 @@ def test_a_decision_taken_last_month_is_carried_into_the_next_pack(two_months):
     sheet.cell(row=first, column=columns["Decision"]).value = "Approved: Sales to move the order to June"
     workbook.save(root / "jan-decided.xlsx")
     demand, capacity = root / "feb" / "demand.xlsx", root / "feb" / "capacity.xlsx"
-    result = CliRunner().invoke(main, ["reconcile", str(demand), str(capacity), "-o", str(root / "feb-2.xlsx"),
-                                       "--previous", str(root / "jan-decided.xlsx"), "--run-time", RUN_TIME])
+    result = CliRunner().invoke(
+        main,
+        [
+            "reconcile",
+            str(demand),
+            str(capacity),
+            "-o",
+            str(root / "feb-2.xlsx"),
+            "--previous",
+            str(root / "jan-decided.xlsx"),
+            "--run-time",
+            RUN_TIME,
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = CalamineWorkbook.from_path(str(root / "feb-2.xlsx")).get_sheet_by_name("Decisions").to_python()
     start = next(i for i, r in enumerate(rows) if r[0] == "Carried forward from the previous pack")
-    carried = [r for r in rows[start + 1:] if r[1] == gap]
+    carried = [r for r in rows[start + 1 :] if r[1] == gap]
     assert len(carried) == 1
     assert "Approved: Sales to move the order to June" in carried[0]
     statuses = {"Still open", "Still open, overdue", "Closed or changed: not on this month's list as it was"}

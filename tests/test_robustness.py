@@ -38,16 +38,16 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from builders import month, tiny_inputs
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import month, tiny_inputs
+from sop_workbook import reader as reader_module
 from sop_workbook.analysis import plan
 from sop_workbook.cli import main
 from sop_workbook.errors import ERROR, WARNING, OutputError
 from sop_workbook.inputs import Cycle, build_inputs
-from sop_workbook import reader as reader_module
 from sop_workbook.reader import MAX_PART_BYTES, read
 from sop_workbook.templates import write_filled
 from sop_workbook.workbook import write_pack
@@ -68,11 +68,15 @@ def small_company(**overrides):
     arguments = dict(
         forecast={("A", "North"): [10, 20, 30], ("B", "South"): [5, 5, 5]},
         prices={("A", ""): 100, ("B", ""): 80},
-        resources={"Line": (10, 20)}, capacity={"Line": [100, 100, 100]}, overtime={"Line": [10, 10, 10]},
+        resources={"Line": (10, 20)},
+        capacity={"Line": [100, 100, 100]},
+        overtime={"Line": [10, 10, 10]},
         routings={("A", "Line"): 1.0, ("B", "Line"): 2.0},
         costs={"A": {"material": 5}, "B": {"material": 4, "unmet": "Backlog", "backlog": 1}},
         inventory={"A": {"opening": 5}, "B": {"opening": 0}},
-        subcontract={("A", "Sub"): (50, [5, 5, 5])}, materials={"M": [1000, 1000, 1000]}, bom={("A", "M"): 1},
+        subcontract={("A", "Sub"): (50, [5, 5, 5])},
+        materials={"M": [1000, 1000, 1000]},
+        bom={("A", "M"): 1},
         commitments=[("PO1", "North", "A", 5, month(1), "Confirmed")],
     )
     arguments.update(overrides)
@@ -179,8 +183,13 @@ def in_child(function: Callable, *args, megabytes: int = 1500, seconds: int = 60
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - started
     result, error = pickle.loads(data) if data else (None, "the child died without an answer")
-    return ChildRun(result, error, elapsed, max(usage.ru_maxrss - baseline, 0) / 1024,
-                    os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0)
+    return ChildRun(
+        result,
+        error,
+        elapsed,
+        max(usage.ru_maxrss - baseline, 0) / 1024,
+        os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0,
+    )
 
 
 def _findings(demand, capacity):
@@ -212,16 +221,38 @@ def write_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> Path:
         offset = local.tell()
         local.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(encoded), 0))
         local.write(encoded + data)
-        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
-                                  len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        central.write(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(data),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), central.tell(), local.tell(), 0)
     path.write_bytes(local.getvalue() + central.getvalue() + end)
     return path
 
 
 BOMB_ROW = b"<row><c><v>1</v></c></row>"
-BOMB_HEAD = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             b"<sheetData>")
+BOMB_HEAD = (
+    b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
 BOMB_TAIL = b"</sheetData></worksheet>"
 
 
@@ -249,8 +280,9 @@ def zip_bomb(clean: Path, target: Path, sheet: str = "Forecast", gigabytes: floa
             else:
                 data = original.read(info.filename)
                 compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-                members.append((info.filename, compressor.compress(data) + compressor.flush(), len(data),
-                                zlib.crc32(data)))
+                members.append(
+                    (info.filename, compressor.compress(data) + compressor.flush(), len(data), zlib.crc32(data))
+                )
     return write_zip(target, members)
 
 
@@ -264,17 +296,26 @@ def lying_zip_bomb(clean: Path, target: Path, gigabytes: float = 1.0) -> Path:
         for info in original.infolist():
             data = original.read(info.filename)
             compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-            members.append((info.filename, compressor.compress(data) + compressor.flush(), len(data),
-                            zlib.crc32(data)))
-    members = [(part, deflate_repeated(BOMB_HEAD, chunk, int(gigabytes * 2**30 / len(chunk)), BOMB_TAIL),
-                len(declared), zlib.crc32(declared)) if name == part else (name, data, size, crc)
-               for name, data, size, crc in members]
+            members.append((info.filename, compressor.compress(data) + compressor.flush(), len(data), zlib.crc32(data)))
+    members = [
+        (
+            part,
+            deflate_repeated(BOMB_HEAD, chunk, int(gigabytes * 2**30 / len(chunk)), BOMB_TAIL),
+            len(declared),
+            zlib.crc32(declared),
+        )
+        if name == part
+        else (name, data, size, crc)
+        for name, data, size, crc in members
+    ]
     return write_zip(target, members)
 
 
-LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
-          + "]>")
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    + "]>"
+)
 
 
 def _billion_laughs_sheet(clean: Path, target: Path) -> Path:
@@ -289,15 +330,30 @@ def _billion_laughs_shared_strings(clean: Path, target: Path) -> Path:
     with zipfile.ZipFile(clean) as archive:
         rels = archive.read("xl/_rels/workbook.xml.rels").decode()
         types = archive.read("[Content_Types].xml").decode()
-    rels = rels.replace("</Relationships>", '<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
-                        'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-                        "</Relationships>")
-    types = types.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                          'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-    strings = (f'<?xml version="1.0"?>{LAUGHS}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
-               f'main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
-    return _rewrite(clean, target, {"xl/_rels/workbook.xml.rels": rels.encode(), "[Content_Types].xml": types.encode(),
-                                    "xl/sharedStrings.xml": strings.encode()})
+    rels = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>",
+    )
+    types = types.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    strings = (
+        f'<?xml version="1.0"?>{LAUGHS}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+        f'main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+    )
+    return _rewrite(
+        clean,
+        target,
+        {
+            "xl/_rels/workbook.xml.rels": rels.encode(),
+            "[Content_Types].xml": types.encode(),
+            "xl/sharedStrings.xml": strings.encode(),
+        },
+    )
 
 
 def _external_entity(clean: Path, target: Path) -> Path:
@@ -350,6 +406,7 @@ def _sparse(size: int) -> Callable[[Path, Path], Path]:
         with open(target, "wb") as file:
             file.truncate(size)  # sparse: costs no disk
         return target
+
     return build
 
 
@@ -389,51 +446,119 @@ class Hostile:
 
 
 HOSTILE_FILES = [
-    Hostile("zip-bomb", "a sheet that inflates from 3 MB to 3 GB (a zip bomb)", "it may be a 'zip bomb'",
-            lambda clean, target: zip_bomb(clean, target)),
-    Hostile("lying-zip-bomb", "a zip bomb whose directory declares 64 KB for a sheet that inflates to 1 GB",
-            "holds more than the 65,536 bytes its directory declares", lying_zip_bomb),
-    Hostile("billion-laughs-sheet", "entity expansion ('billion laughs') in a sheet's XML", "'billion laughs'",
-            _billion_laughs_sheet),
-    Hostile("billion-laughs-shared-strings", "entity expansion in the shared strings part", "'billion laughs'",
-            _billion_laughs_shared_strings),
-    Hostile("external-entity", "an external entity (XXE) naming /etc/passwd in a sheet",
-            "document type declaration", _external_entity),
-    Hostile("far-cell", "one value in XFD1048576 (calamine would need a grid of 17 billion cells)",
-            "more than the 10,000,000 a template may use", lambda c, t: _with_sheet_xml(c, t, "Products",
-                                                                                     _far_cell("XFD1048576")),
-            sheet="Products"),
-    Hostile("tall-cell", "one value in Z1000000 (26 million cells)", "more than the 10,000,000 a template may use",
-            lambda c, t: _with_sheet_xml(c, t, "Forecast", _far_cell("Z1000000")), sheet="Forecast"),
-    Hostile("million-formatted-rows", "a million formatted empty rows, dimension A1:Z1000000", "",
-            lambda c, t: _with_sheet_xml(c, t, "Products", _million_formatted_rows), seconds=30, megabytes=600),
-    Hostile("huge-dimension", "a dimension claiming A1:XFD1048576 over a few cells", "",
-            lambda c, t: _with_sheet_xml(c, t, "Products", lambda xml: re.sub(
-                r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', xml))),
+    Hostile(
+        "zip-bomb",
+        "a sheet that inflates from 3 MB to 3 GB (a zip bomb)",
+        "it may be a 'zip bomb'",
+        lambda clean, target: zip_bomb(clean, target),
+    ),
+    Hostile(
+        "lying-zip-bomb",
+        "a zip bomb whose directory declares 64 KB for a sheet that inflates to 1 GB",
+        "holds more than the 65,536 bytes its directory declares",
+        lying_zip_bomb,
+    ),
+    Hostile(
+        "billion-laughs-sheet",
+        "entity expansion ('billion laughs') in a sheet's XML",
+        "'billion laughs'",
+        _billion_laughs_sheet,
+    ),
+    Hostile(
+        "billion-laughs-shared-strings",
+        "entity expansion in the shared strings part",
+        "'billion laughs'",
+        _billion_laughs_shared_strings,
+    ),
+    Hostile(
+        "external-entity",
+        "an external entity (XXE) naming /etc/passwd in a sheet",
+        "document type declaration",
+        _external_entity,
+    ),
+    Hostile(
+        "far-cell",
+        "one value in XFD1048576 (calamine would need a grid of 17 billion cells)",
+        "more than the 10,000,000 a template may use",
+        lambda c, t: _with_sheet_xml(c, t, "Products", _far_cell("XFD1048576")),
+        sheet="Products",
+    ),
+    Hostile(
+        "tall-cell",
+        "one value in Z1000000 (26 million cells)",
+        "more than the 10,000,000 a template may use",
+        lambda c, t: _with_sheet_xml(c, t, "Forecast", _far_cell("Z1000000")),
+        sheet="Forecast",
+    ),
+    Hostile(
+        "million-formatted-rows",
+        "a million formatted empty rows, dimension A1:Z1000000",
+        "",
+        lambda c, t: _with_sheet_xml(c, t, "Products", _million_formatted_rows),
+        seconds=30,
+        megabytes=600,
+    ),
+    Hostile(
+        "huge-dimension",
+        "a dimension claiming A1:XFD1048576 over a few cells",
+        "",
+        lambda c, t: _with_sheet_xml(
+            c, t, "Products", lambda xml: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', xml)
+        ),
+    ),
     Hostile("extra-sheets", "200 extra sheets", "", _extra_sheets, warnings=200),
-    Hostile("encrypted", "a password-protected workbook (an OLE file with EncryptionInfo)", "is password-protected",
-            lambda c, t: t.write_bytes(_ole("EncryptionInfo")) and t),
-    Hostile("legacy-xls", "an Excel 97-2003 .xls", "old Excel 97-2003 workbook (.xls)",
-            lambda c, t: t.write_bytes(_ole("Workbook")) and t, name="demand.xls"),
-    Hostile("xlsm", "a macro-enabled .xlsm (macros never run)", "macro-enabled workbook (.xlsm)",
-            _with_macros, name="demand.xlsm"),
+    Hostile(
+        "encrypted",
+        "a password-protected workbook (an OLE file with EncryptionInfo)",
+        "is password-protected",
+        lambda c, t: t.write_bytes(_ole("EncryptionInfo")) and t,
+    ),
+    Hostile(
+        "legacy-xls",
+        "an Excel 97-2003 .xls",
+        "old Excel 97-2003 workbook (.xls)",
+        lambda c, t: t.write_bytes(_ole("Workbook")) and t,
+        name="demand.xls",
+    ),
+    Hostile(
+        "xlsm",
+        "a macro-enabled .xlsm (macros never run)",
+        "macro-enabled workbook (.xlsm)",
+        _with_macros,
+        name="demand.xlsm",
+    ),
     Hostile("xlsm-renamed", "an .xlsm with macros renamed to .xlsx", "contains macros", _with_macros),
     Hostile("empty", "an empty file", "is empty", lambda c, t: t.write_bytes(b"") or t),
-    Hostile("truncated", "a file cut to 60% of its bytes", "damaged or incomplete",
-            lambda c, t: t.write_bytes(c.read_bytes()[: len(c.read_bytes()) * 6 // 10]) and t),
-    Hostile("csv", "a CSV renamed .xlsx", "perhaps a CSV or text file renamed",
-            lambda c, t: t.write_bytes(b"SKU,Customer,Jan-27\nA,North,10\n") and t),
+    Hostile(
+        "truncated",
+        "a file cut to 60% of its bytes",
+        "damaged or incomplete",
+        lambda c, t: t.write_bytes(c.read_bytes()[: len(c.read_bytes()) * 6 // 10]) and t,
+    ),
+    Hostile(
+        "csv",
+        "a CSV renamed .xlsx",
+        "perhaps a CSV or text file renamed",
+        lambda c, t: t.write_bytes(b"SKU,Customer,Jan-27\nA,North,10\n") and t,
+    ),
     Hostile("pdf", "a PDF renamed .xlsx", "is a PDF", lambda c, t: t.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n") and t),
-    Hostile("ods", "an OpenDocument spreadsheet renamed .xlsx", "OpenDocument spreadsheet (.ods)",
-            lambda c, t: _rewrite(c, t, {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"})),
-    Hostile("other-zip", "a zip that is not a workbook", "zip file but not an Excel workbook",
-            lambda c, t: _rewrite(c, t, {}, drop=("xl/workbook.xml",))),
+    Hostile(
+        "ods",
+        "an OpenDocument spreadsheet renamed .xlsx",
+        "OpenDocument spreadsheet (.ods)",
+        lambda c, t: _rewrite(c, t, {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}),
+    ),
+    Hostile(
+        "other-zip",
+        "a zip that is not a workbook",
+        "zip file but not an Excel workbook",
+        lambda c, t: _rewrite(c, t, {}, drop=("xl/workbook.xml",)),
+    ),
     Hostile("too-big", "a 600 MB file", "more than the 512 MB a template may be", _sparse(600 * 2**20)),
     Hostile("directory", "a folder", "is a folder, not a file", lambda c, t: t.mkdir() or t),
     Hostile("missing", "a path that does not exist", "was not found", lambda c, t: t),
     Hostile("device", "/dev/zero (never ends)", "not a regular file", lambda c, t: Path("/dev/zero"), name="zero"),
-    Hostile("fifo", "a named pipe (a read would wait for ever)", "not a regular file",
-            lambda c, t: os.mkfifo(t) or t),
+    Hostile("fifo", "a named pipe (a read would wait for ever)", "not a regular file", lambda c, t: os.mkfifo(t) or t),
     Hostile("socket", "a socket (cannot be opened, even by root)", "not a regular file", _socket),
 ]
 
@@ -453,8 +578,9 @@ def test_a_hostile_file_gives_one_clear_finding_in_bounded_time_and_memory(case,
         assert case.response in errors[0].message
         assert errors[0].sheet == case.sheet
         # A clear finding says what to do as well as what is wrong.
-        assert re.search(r"\b(save|give|delete|remove|check|use|open|rename|copy|close)\b", errors[0].message,
-                         re.IGNORECASE), errors[0]
+        assert re.search(
+            r"\b(save|give|delete|remove|check|use|open|rename|copy|close)\b", errors[0].message, re.IGNORECASE
+        ), errors[0]
     else:
         assert errors == []
     if case.warnings is not None and not case.response:
@@ -463,14 +589,23 @@ def test_a_hostile_file_gives_one_clear_finding_in_bounded_time_and_memory(case,
     assert run.megabytes < case.megabytes, f"{run.megabytes:.0f} MB"
 
 
-ARCHIVE_CASES = {"lying-zip-bomb", "billion-laughs-sheet", "billion-laughs-shared-strings", "external-entity",
-                 "truncated"}
+ARCHIVE_CASES = {
+    "lying-zip-bomb",
+    "billion-laughs-sheet",
+    "billion-laughs-shared-strings",
+    "external-entity",
+    "truncated",
+}
 
 
-@pytest.mark.parametrize("case", [c for c in HOSTILE_FILES if c.id in ARCHIVE_CASES],
-                         ids=[c.id for c in HOSTILE_FILES if c.id in ARCHIVE_CASES])
-def test_a_hostile_archive_gives_the_same_finding_with_its_largest_part_inflated_beside(case, pair, tmp_path,
-                                                                                      monkeypatch):
+@pytest.mark.parametrize(
+    "case",
+    [c for c in HOSTILE_FILES if c.id in ARCHIVE_CASES],
+    ids=[c.id for c in HOSTILE_FILES if c.id in ARCHIVE_CASES],
+)
+def test_a_hostile_archive_gives_the_same_finding_with_its_largest_part_inflated_beside(
+    case, pair, tmp_path, monkeypatch
+):
     # Parts as small as these test templates' are all inflated on one thread; from 1 MB the largest part of a file
     # is inflated on another meanwhile. Here every file's largest part is.
     monkeypatch.setattr(reader_module, "_INFLATE_BESIDE", 0)
@@ -511,8 +646,9 @@ def test_an_unreadable_file_is_one_finding_for_a_user_without_permission(pair):
         pytest.skip("this system does not let root become another user")
     assert run.signal == 0 and not run.error, run.error
     errors = [f for f in run.result if f.file == "demand.xlsx" and f.severity == ERROR]
-    assert [f.message for f in errors] == ["demand.xlsx cannot be read (Permission denied); close it in Excel or "
-                                           "check its permissions"]
+    assert [f.message for f in errors] == [
+        "demand.xlsx cannot be read (Permission denied); close it in Excel or check its permissions"
+    ]
 
 
 def test_validate_annotate_does_not_open_a_file_the_reader_refused(pair, tmp_path, monkeypatch):
@@ -527,18 +663,27 @@ def test_validate_annotate_does_not_open_a_file_the_reader_refused(pair, tmp_pat
 EXTENTS = [
     # (sheet XML, the last row and column calamine's grid would reach)
     ('<dimension ref="A1:F3"/><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="F3"><v>1</v></c></row>', (3, 6)),
-    ('<dimension ref="A1:BK5"/><sheetData><row r="1"><c r="BK1"><v>1</v></c><c r="BL2"><v>1</v></c><c r="CA3"/>'
-     '<c r="AZ9"/></row>', (9, 79)),
-    ('<dimension ref="A1:F200000"/><sheetData><row r="200000"><c r="A200000"><v>1</v></c><c r="B900000"><v>1</v>'
-     "</c></row>", (900_000, 6)),
+    (
+        '<dimension ref="A1:BK5"/><sheetData><row r="1"><c r="BK1"><v>1</v></c><c r="BL2"><v>1</v></c><c r="CA3"/>'
+        '<c r="AZ9"/></row>',
+        (9, 79),
+    ),
+    (
+        '<dimension ref="A1:F200000"/><sheetData><row r="200000"><c r="A200000"><v>1</v></c><c r="B900000"><v>1</v>'
+        "</c></row>",
+        (900_000, 6),
+    ),
     ('<dimension ref="A1:Z9"/><sheetData><row r="9"><c r="Z9"><v>1</v></c><c r="Z10"/><c r="Y8"/></row>', (10, 26)),
     ('<dimension ref="A1:XFD1048576"/><sheetData><row r="2"><c r="C2"><v>1</v></c></row>', (2, 16384)),
     # Cells without references are placed after the previous one: counted, not trusted.
     ('<sheetData><row r="300"><c><v>1</v></c><c t="s"><v>0</v></c></row><row><c><v>2</v></c></row>', (301, 3)),
     ('<sheetData><row r = "7"><c s="1" r="D7"><v>1</v></c></row>', (7, 4)),
     # Formatted empty rows and cells do not count once the quick bound is too big.
-    ('<dimension ref="A1:Z1000000"/><sheetData><row r="1"><c r="B1"><v>1</v></c></row>'
-     + '<row r="999999" s="3" customFormat="1"/><row r="1000000"><c r="Z1000000" s="3"/></row>', (1, 2)),
+    (
+        '<dimension ref="A1:Z1000000"/><sheetData><row r="1"><c r="B1"><v>1</v></c></row>'
+        + '<row r="999999" s="3" customFormat="1"/><row r="1000000"><c r="Z1000000" s="3"/></row>',
+        (1, 2),
+    ),
 ]
 
 
@@ -564,7 +709,7 @@ FUZZ_VALUES = {
     "huge": st.sampled_from([1e15, 1e300, -1e300, 2**63, 10**20, 1.7976931348623157e308]),
     "tiny": st.sampled_from([1e-300, 5e-324, -1e-12]),
     "non-finite": st.sampled_from([math.nan, math.inf, -math.inf]),
-    "integer": st.integers(min_value=-10**6, max_value=10**6),
+    "integer": st.integers(min_value=-(10**6), max_value=10**6),
     "date as text": st.sampled_from(["2027-01-01", "Jan-27", "31/02/2027", "2027-13", "1/1/1900", "00-Jan-00"]),
     "number as text": st.sampled_from(["1,200", " 35 ", "1.200,5", "12e3", "−5", "١٢٣", "1 000", "TBD", ""]),
     "formula": st.sampled_from(["=1/0", "=SUM(A1:A3)", "=NA()", '=HYPERLINK("http://x","y")', "=A1", "=B2*2"]),
@@ -605,8 +750,12 @@ def editable(tmp_path_factory):
     return _Editable(demand), _Editable(capacity)
 
 
-_EDIT = st.tuples(st.integers(0, 20), st.one_of(st.integers(1, 6), st.integers(1, 210)),
-                  st.one_of(st.integers(1, 8), st.integers(1, 40)), st.one_of(*FUZZ_VALUES.values()))
+_EDIT = st.tuples(
+    st.integers(0, 20),
+    st.one_of(st.integers(1, 6), st.integers(1, 210)),
+    st.one_of(st.integers(1, 8), st.integers(1, 40)),
+    st.one_of(*FUZZ_VALUES.values()),
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -616,8 +765,9 @@ def test_random_values_anywhere_give_findings_never_an_exception(editable, which
         paths = [Path(folder) / "demand.xlsx", Path(folder) / "capacity.xlsx"]
         shutil.copy(editable[1 - which].path, paths[1 - which])
         sizes = editable[which].save_with(edits, paths[which])
-        other = {ws.title: (ws.max_row, ws.max_column) for ws in openpyxl.load_workbook(paths[1 - which],
-                                                                                         read_only=True)}
+        other = {
+            ws.title: (ws.max_row, ws.max_column) for ws in openpyxl.load_workbook(paths[1 - which], read_only=True)
+        }
         inputs = read(*paths)
     sheets = {paths[which].name: sizes, paths[1 - which].name: other}
     for finding in inputs.findings:
@@ -671,6 +821,7 @@ def _fail_in_sheet(failure):
     def write(pack, ws):
         ws.write_string(0, 0, "half a sheet")
         raise failure
+
     return write
 
 
@@ -694,20 +845,41 @@ class MidWrite:
 
 
 MID_WRITE_FAILURES = [
-    MidWrite("disk-full-while-zipping", "the disk fills up (ENOSPC) while the .xlsx is being zipped",
-             OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "zip", "cannot be written: No space left on device"),
-    MidWrite("interrupt-while-zipping", "Ctrl-C (KeyboardInterrupt) while the .xlsx is being zipped",
-             KeyboardInterrupt(), "zip", "KeyboardInterrupt passes through"),
-    MidWrite("disk-full-in-a-sheet", "ENOSPC raised while a sheet is written",
-             OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), "sheet", "cannot be written: No space left on device"),
-    MidWrite("interrupt-in-a-sheet", "Ctrl-C while a sheet is written", KeyboardInterrupt(), "sheet",
-             "KeyboardInterrupt passes through"),
+    MidWrite(
+        "disk-full-while-zipping",
+        "the disk fills up (ENOSPC) while the .xlsx is being zipped",
+        OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+        "zip",
+        "cannot be written: No space left on device",
+    ),
+    MidWrite(
+        "interrupt-while-zipping",
+        "Ctrl-C (KeyboardInterrupt) while the .xlsx is being zipped",
+        KeyboardInterrupt(),
+        "zip",
+        "KeyboardInterrupt passes through",
+    ),
+    MidWrite(
+        "disk-full-in-a-sheet",
+        "ENOSPC raised while a sheet is written",
+        OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+        "sheet",
+        "cannot be written: No space left on device",
+    ),
+    MidWrite(
+        "interrupt-in-a-sheet",
+        "Ctrl-C while a sheet is written",
+        KeyboardInterrupt(),
+        "sheet",
+        "KeyboardInterrupt passes through",
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", MID_WRITE_FAILURES, ids=[case.id for case in MID_WRITE_FAILURES])
-def test_a_failure_mid_write_leaves_the_previous_pack_untouched_and_no_partial_file(case, results, tmp_path,
-                                                                                   monkeypatch):
+def test_a_failure_mid_write_leaves_the_previous_pack_untouched_and_no_partial_file(
+    case, results, tmp_path, monkeypatch
+):
     target = tmp_path / "pack.xlsx"
     target.write_bytes(b"last month's pack")
     if case.where == "zip":
@@ -715,8 +887,9 @@ def test_a_failure_mid_write_leaves_the_previous_pack_untouched_and_no_partial_f
         monkeypatch.setattr(_FailingZip, "failure", case.failure)
         monkeypatch.setattr("sop_workbook.workbook.package.ThreadedZipFile", _FailingZip)
     else:
-        sheets = tuple((name, _fail_in_sheet(case.failure) if name == "Inputs" else write)
-                       for name, write in pack_writer.SHEETS)
+        sheets = tuple(
+            (name, _fail_in_sheet(case.failure) if name == "Inputs" else write) for name, write in pack_writer.SHEETS
+        )
         monkeypatch.setattr(pack_writer, "SHEETS", sheets)
     if isinstance(case.failure, KeyboardInterrupt):
         with pytest.raises(KeyboardInterrupt):
@@ -747,8 +920,18 @@ def _digest(paths) -> list[tuple[str, float]]:
 
 def test_the_inputs_are_never_modified(pair, tmp_path):
     before = _digest(pair)
-    result = CliRunner().invoke(main, ["reconcile", str(pair[0]), str(pair[1]), "-o", str(tmp_path / "pack.xlsx"),
-                                       "--plan-data", str(tmp_path / "plan.csv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "reconcile",
+            str(pair[0]),
+            str(pair[1]),
+            "-o",
+            str(tmp_path / "pack.xlsx"),
+            "--plan-data",
+            str(tmp_path / "plan.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(main, ["validate", str(pair[0]), str(pair[1]), "--annotate", str(tmp_path / "a")])
     assert result.exit_code == 0, result.output
@@ -790,14 +973,32 @@ def _existing_pack(folder: Path) -> Path:
 
 
 OUTPUT_TARGETS = [
-    Target("missing-folder", "-o into a folder that does not exist", lambda f: f / "nowhere" / "pack.xlsx",
-           "does not exist; create it first"),
-    Target("read-only-folder", "-o into a read-only folder (as a user who cannot write there)", _read_only_folder,
-           "is read-only; choose a folder you can write to", user=NOBODY),
-    Target("folder", "-o naming an existing folder", lambda f: (f / "pack.xlsx").mkdir() or f / "pack.xlsx",
-           "is a directory", exit_code=2),
-    Target("exists", "-o naming an existing file, without --force", _existing_pack,
-           "exists already; choose another name or pass --force"),
+    Target(
+        "missing-folder",
+        "-o into a folder that does not exist",
+        lambda f: f / "nowhere" / "pack.xlsx",
+        "does not exist; create it first",
+    ),
+    Target(
+        "read-only-folder",
+        "-o into a read-only folder (as a user who cannot write there)",
+        _read_only_folder,
+        "is read-only; choose a folder you can write to",
+        user=NOBODY,
+    ),
+    Target(
+        "folder",
+        "-o naming an existing folder",
+        lambda f: (f / "pack.xlsx").mkdir() or f / "pack.xlsx",
+        "is a directory",
+        exit_code=2,
+    ),
+    Target(
+        "exists",
+        "-o naming an existing file, without --force",
+        _existing_pack,
+        "exists already; choose another name or pass --force",
+    ),
 ]
 
 
@@ -856,51 +1057,105 @@ class Degenerate:
 
 def _many_customers():
     customers = {("A", f"Customer {i:05d}"): [1.0] for i in range(10_000)}
-    return tiny_inputs(horizon=1, forecast=customers, prices={("A", ""): 10}, resources={"Line": (1, 2)},
-                       capacity={"Line": [20_000]}, routings={("A", "Line"): 1.0}, costs={"A": {}},
-                       inventory={"A": {}})
+    return tiny_inputs(
+        horizon=1,
+        forecast=customers,
+        prices={("A", ""): 10},
+        resources={"Line": (1, 2)},
+        capacity={"Line": [20_000]},
+        routings={("A", "Line"): 1.0},
+        costs={"A": {}},
+        inventory={"A": {}},
+    )
 
 
 def _long_horizon():
-    return small_company(horizon=60, forecast={("A", "North"): [10] * 60, ("B", "South"): [5] * 60},
-                         capacity={"Line": [100] * 60}, overtime={"Line": [10] * 60},
-                         subcontract={("A", "Sub"): (50, [5] * 60)}, materials={"M": [1000] * 60})
+    return small_company(
+        horizon=60,
+        forecast={("A", "North"): [10] * 60, ("B", "South"): [5] * 60},
+        capacity={"Line": [100] * 60},
+        overtime={"Line": [10] * 60},
+        subcontract={("A", "Sub"): (50, [5] * 60)},
+        materials={"M": [1000] * 60},
+    )
 
 
 def _every_sku_a_launch():
-    return small_company(launches={"A": month(1), "B": month(2)}, readiness={"A": month(1), "B": month(2)},
-                         forecast={("A", "North"): [0, 20, 30], ("B", "South"): [0, 0, 5]}, commitments=[])
+    return small_company(
+        launches={"A": month(1), "B": month(2)},
+        readiness={"A": month(1), "B": month(2)},
+        forecast={("A", "North"): [0, 20, 30], ("B", "South"): [0, 0, 5]},
+        commitments=[],
+    )
 
 
 DEGENERATE_PLANS = [
-    Degenerate("zero-capacity", "no hours, no overtime, no subcontractor",
-               lambda: small_company(capacity={"Line": [0, 0, 0]}, overtime={"Line": [0, 0, 0]}, subcontract={})),
-    Degenerate("zero-demand", "a forecast of 0 everywhere and no orders",
-               lambda: small_company(forecast={("A", "North"): [0, 0, 0], ("B", "South"): [0, 0, 0]},
-                                     commitments=[])),
-    Degenerate("single-month", "a horizon of one month",
-               lambda: small_company(horizon=1, commitments=[("PO1", "North", "A", 5, month(0), "Confirmed")])),
+    Degenerate(
+        "zero-capacity",
+        "no hours, no overtime, no subcontractor",
+        lambda: small_company(capacity={"Line": [0, 0, 0]}, overtime={"Line": [0, 0, 0]}, subcontract={}),
+    ),
+    Degenerate(
+        "zero-demand",
+        "a forecast of 0 everywhere and no orders",
+        lambda: small_company(forecast={("A", "North"): [0, 0, 0], ("B", "South"): [0, 0, 0]}, commitments=[]),
+    ),
+    Degenerate(
+        "single-month",
+        "a horizon of one month",
+        lambda: small_company(horizon=1, commitments=[("PO1", "North", "A", 5, month(0), "Confirmed")]),
+    ),
     Degenerate("sixty-months", "a horizon of 60 months", _long_horizon),
-    Degenerate("one-sku", "one SKU, one customer, one resource",
-               lambda: tiny_inputs(forecast={("A", "North"): [10, 10, 10]}, prices={("A", ""): 5},
-                                   resources={"Line": (1, 2)}, capacity={"Line": [10, 10, 10]},
-                                   routings={("A", "Line"): 1.0}, costs={"A": {}}, inventory={"A": {}})),
+    Degenerate(
+        "one-sku",
+        "one SKU, one customer, one resource",
+        lambda: tiny_inputs(
+            forecast={("A", "North"): [10, 10, 10]},
+            prices={("A", ""): 5},
+            resources={"Line": (1, 2)},
+            capacity={"Line": [10, 10, 10]},
+            routings={("A", "Line"): 1.0},
+            costs={"A": {}},
+            inventory={"A": {}},
+        ),
+    ),
     Degenerate("ten-thousand-customers", "1 SKU × 10,000 customers × 1 month (capacity for all)", _many_customers),
-    Degenerate("huge-values", "demand, hours and prices of 1e12",
-               lambda: small_company(forecast={("A", "North"): [1e12] * 3, ("B", "South"): [1e12] * 3},
-                                     prices={("A", ""): 1e12, ("B", ""): 1e12}, capacity={"Line": [1e12] * 3})),
-    Degenerate("tiny-values", "demand, hours per unit and prices of 1e-9",
-               lambda: small_company(forecast={("A", "North"): [1e-9] * 3, ("B", "South"): [1e-9] * 3},
-                                     prices={("A", ""): 1e-9, ("B", ""): 1e-9},
-                                     routings={("A", "Line"): 1e-9, ("B", "Line"): 1e-9})),
+    Degenerate(
+        "huge-values",
+        "demand, hours and prices of 1e12",
+        lambda: small_company(
+            forecast={("A", "North"): [1e12] * 3, ("B", "South"): [1e12] * 3},
+            prices={("A", ""): 1e12, ("B", ""): 1e12},
+            capacity={"Line": [1e12] * 3},
+        ),
+    ),
+    Degenerate(
+        "tiny-values",
+        "demand, hours per unit and prices of 1e-9",
+        lambda: small_company(
+            forecast={("A", "North"): [1e-9] * 3, ("B", "South"): [1e-9] * 3},
+            prices={("A", ""): 1e-9, ("B", ""): 1e-9},
+            routings={("A", "Line"): 1e-9, ("B", "Line"): 1e-9},
+        ),
+    ),
     Degenerate("every-sku-a-launch", "every SKU is a launch", _every_sku_a_launch),
-    Degenerate("all-subcontracted", "no hours on the line: every unit comes from the subcontractors",
-               lambda: small_company(capacity={"Line": [0, 0, 0]}, overtime={"Line": [0, 0, 0]},
-                                     subcontract={("A", "Sub"): (50, [100] * 3), ("B", "Sub"): (40, [100] * 3)})),
-    Degenerate("no-routings", "no routings at all (the required sheet is empty)",
-               lambda: small_company(routings={}, bom={}, subcontract={("A", "Sub"): (50, [100] * 3),
-                                                                       ("B", "Sub"): (40, [100] * 3)}),
-               "the sheet Routings has no rows; it is required"),
+    Degenerate(
+        "all-subcontracted",
+        "no hours on the line: every unit comes from the subcontractors",
+        lambda: small_company(
+            capacity={"Line": [0, 0, 0]},
+            overtime={"Line": [0, 0, 0]},
+            subcontract={("A", "Sub"): (50, [100] * 3), ("B", "Sub"): (40, [100] * 3)},
+        ),
+    ),
+    Degenerate(
+        "no-routings",
+        "no routings at all (the required sheet is empty)",
+        lambda: small_company(
+            routings={}, bom={}, subcontract={("A", "Sub"): (50, [100] * 3), ("B", "Sub"): (40, [100] * 3)}
+        ),
+        "the sheet Routings has no rows; it is required",
+    ),
 ]
 
 
@@ -910,8 +1165,9 @@ def test_a_degenerate_plan_gives_a_pack_or_a_clear_finding(case, tmp_path):
     output = tmp_path / "pack.xlsx"
     result = CliRunner().invoke(main, ["reconcile", str(demand), str(capacity), "-o", str(output)])
     assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        "".join(traceback.format_exception(result.exception))
+    assert result.exception is None or isinstance(result.exception, SystemExit), "".join(
+        traceback.format_exception(result.exception)
+    )
     if case.response == "a pack":
         assert result.exit_code == 0, result.output
         assert openpyxl.load_workbook(output, read_only=True).sheetnames[0] == "Executive Summary"
@@ -934,15 +1190,38 @@ def _injected_inputs():
     resource_name, material, subcontractor = next(payload), next(payload), next(payload)
     order = next(payload)
     inputs = tiny_inputs(
-        forecast={(sku, customer): [10, 200, 30]}, prices={(sku, ""): 100}, families={sku: family},
-        resources={resource_name: (10, 20)}, capacity={resource_name: [50, 50, 50]},
-        routings={(sku, resource_name): 1.0}, costs={sku: {"material": 5}}, inventory={sku: {"opening": 0}},
-        subcontract={(sku, subcontractor): (50, [5, 5, 5])}, materials={material: [1000, 1000, 1000]},
-        bom={(sku, material): 1}, commitments=[(order, customer, sku, 150, month(1), "Confirmed")],
-        launches={sku: month(0)}, readiness={sku: month(0)})
-    tables = {name: getattr(inputs, name) for name in ("products", "forecast", "prices", "commitments", "resources",
-                                                       "capacity", "routings", "costs", "subcontract", "inventory",
-                                                       "materials", "bill_of_materials")}
+        forecast={(sku, customer): [10, 200, 30]},
+        prices={(sku, ""): 100},
+        families={sku: family},
+        resources={resource_name: (10, 20)},
+        capacity={resource_name: [50, 50, 50]},
+        routings={(sku, resource_name): 1.0},
+        costs={sku: {"material": 5}},
+        inventory={sku: {"opening": 0}},
+        subcontract={(sku, subcontractor): (50, [5, 5, 5])},
+        materials={material: [1000, 1000, 1000]},
+        bom={(sku, material): 1},
+        commitments=[(order, customer, sku, 150, month(1), "Confirmed")],
+        launches={sku: month(0)},
+        readiness={sku: month(0)},
+    )
+    tables = {
+        name: getattr(inputs, name)
+        for name in (
+            "products",
+            "forecast",
+            "prices",
+            "commitments",
+            "resources",
+            "capacity",
+            "routings",
+            "costs",
+            "subcontract",
+            "inventory",
+            "materials",
+            "bill_of_materials",
+        )
+    }
     description = next(payload)
     tables["products"] = tables["products"].assign(Description=description, Unit=next(payload))
     tables["commitments"] = tables["commitments"].assign(Notes=next(payload))
@@ -951,19 +1230,36 @@ def _injected_inputs():
     tables["resources"] = tables["resources"].assign(Site=next(payload))
     tables["materials"] = tables["materials"].assign(Supplier=next(payload))
     topic, assumption = next(payload), next(payload)
-    tables["assumptions"] = pd.DataFrame([{"Topic": topic, "Assumption": assumption, "Impact": "High",
-                                           "Owner": next(payload)}])
+    tables["assumptions"] = pd.DataFrame(
+        [{"Topic": topic, "Assumption": assumption, "Impact": "High", "Owner": next(payload)}]
+    )
     risk, mitigation = next(payload), next(payload)
-    tables["risks"] = pd.DataFrame([{"Risk": risk, "Affects": "SKU", "Impact": "High", "Mitigation": mitigation,
-                                     "Owner": next(payload)}])
+    tables["risks"] = pd.DataFrame(
+        [{"Risk": risk, "Affects": "SKU", "Impact": "High", "Mitigation": mitigation, "Owner": next(payload)}]
+    )
     company = next(payload)
-    cycle = Cycle(company=company, cycle_month=inputs.cycle.cycle_month, horizon=3,
-                                   currency="EUR", prepared_by={"demand": next(payload), "capacity": next(payload)})
-    return build_inputs(cycle, **tables), {"sku": sku, "customer": customer, "family": family,
-                                            "resource": resource_name, "material": material,
-                                            "subcontractor": subcontractor, "order": order,
-                                            "description": description, "topic": topic, "assumption": assumption,
-                                            "risk": risk, "mitigation": mitigation, "company": company}
+    cycle = Cycle(
+        company=company,
+        cycle_month=inputs.cycle.cycle_month,
+        horizon=3,
+        currency="EUR",
+        prepared_by={"demand": next(payload), "capacity": next(payload)},
+    )
+    return build_inputs(cycle, **tables), {
+        "sku": sku,
+        "customer": customer,
+        "family": family,
+        "resource": resource_name,
+        "material": material,
+        "subcontractor": subcontractor,
+        "order": order,
+        "description": description,
+        "topic": topic,
+        "assumption": assumption,
+        "risk": risk,
+        "mitigation": mitigation,
+        "company": company,
+    }
 
 
 # The sheets that show each kind of planner text (a sheet may show more).
@@ -1031,6 +1327,7 @@ def test_injected_text_round_trips_through_the_templates_as_text(tmp_path):
 
 
 def test_the_robustness_doc_is_up_to_date():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "robustness_doc.py"), "--check"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "robustness_doc.py"), "--check"], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stdout + result.stderr

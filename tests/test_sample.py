@@ -33,8 +33,9 @@ def next_month():
 def _list_prices(inputs) -> pd.Series:
     """The price for all customers at the cycle month, by SKU."""
     prices = inputs.prices
-    return prices[(prices["Customer"] == "") & (prices["Valid from"] == inputs.cycle.cycle_month)] \
-        .set_index("SKU")["Unit price"]
+    return prices[(prices["Customer"] == "") & (prices["Valid from"] == inputs.cycle.cycle_month)].set_index("SKU")[
+        "Unit price"
+    ]
 
 
 def _unit_cost(inputs) -> pd.Series:
@@ -62,8 +63,11 @@ COUNTS = [
     ("actuals months", lambda i: i.actuals["Month"].nunique(), 12),
     ("budget families", lambda i: i.budget["Family"].nunique(), 4),
     ("budget measures", lambda i: sorted(i.budget["Measure"].unique()), ["Revenue", "Volume"]),
-    ("SKUs with several subcontractors",
-     lambda i: int((i.subcontract.groupby("SKU")["Subcontractor"].nunique() > 1).sum()), 4),
+    (
+        "SKUs with several subcontractors",
+        lambda i: int((i.subcontract.groupby("SKU")["Subcontractor"].nunique() > 1).sum()),
+        4,
+    ),
     ("assumptions", lambda i: len(i.assumptions), 7),
     ("risks", lambda i: len(i.risks), 7),
 ]
@@ -114,6 +118,7 @@ def test_negative_month_is_refused():
 
 # --- money ----------------------------------------------------------------------------------------------
 
+
 def test_every_price_covers_material_and_other_variable_cost(sample):
     unit_cost = _unit_cost(sample)
     prices = sample.prices.assign(cost=sample.prices["SKU"].map(unit_cost))
@@ -158,6 +163,7 @@ def test_waiting_for_the_price_rise_never_pays(sample):
 
 # --- launches --------------------------------------------------------------------------------------------
 
+
 def test_no_demand_before_a_launch_month(sample):
     launch = sample.launches.set_index("SKU")["Launch month"]
     forecast = sample.forecast[sample.forecast["SKU"].isin(launch.index)]
@@ -177,6 +183,7 @@ def test_one_launch_is_ready_late_and_one_waits_on_an_unqualified_supplier(sampl
 
 # --- demand against capacity ------------------------------------------------------------------------------
 
+
 def test_upside_above_base_above_downside_every_month(sample):
     totals = sample.forecast.pivot_table(index="Month", columns="Scenario", values="Forecast", aggfunc="sum")
     assert (totals["Upside"] > totals["Base"]).all()
@@ -194,11 +201,16 @@ def test_actuals_are_near_the_forecast_of_the_same_calendar_month(sample):
     active = sample.products.loc[sample.products["Status"] == "Active", "SKU"]
     actuals = sample.actuals[sample.actuals["SKU"].isin(active)]
     # May 2027 to April 2028: every calendar month once, after Nordic Distribution's destocking months.
-    base = sample.forecast[(sample.forecast["Scenario"] == "Base") & sample.forecast["SKU"].isin(active)
-                           & sample.forecast["Month"].between(pd.Timestamp("2027-05-01"), pd.Timestamp("2028-04-01"))]
+    base = sample.forecast[
+        (sample.forecast["Scenario"] == "Base")
+        & sample.forecast["SKU"].isin(active)
+        & sample.forecast["Month"].between(pd.Timestamp("2027-05-01"), pd.Timestamp("2028-04-01"))
+    ]
     key = ["SKU", "Customer", "Calendar month"]
-    ratio = (actuals.assign(**{"Calendar month": actuals["Month"].dt.month}).set_index(key)["Actual"]
-             / base.assign(**{"Calendar month": base["Month"].dt.month}).set_index(key)["Forecast"]).dropna()
+    ratio = (
+        actuals.assign(**{"Calendar month": actuals["Month"].dt.month}).set_index(key)["Actual"]
+        / base.assign(**{"Calendar month": base["Month"].dt.month}).set_index(key)["Forecast"]
+    ).dropna()
     assert len(ratio) == len(actuals)
     # 16 months of 4% a year growth below the forecast, with month-to-month noise but nothing wild.
     assert 0.93 <= ratio.median() <= 0.99
@@ -233,6 +245,7 @@ def test_the_bottleneck_lines_products_can_be_subcontracted(sample):
 
 
 # --- the next month ----------------------------------------------------------------------------------------
+
 
 def test_next_month_moves_the_cycle_on_by_one_month(next_month):
     assert next_month.cycle.cycle_month == pd.Timestamp("2027-02-01")
@@ -275,6 +288,7 @@ def test_next_month_ships_januarys_orders_and_takes_new_ones(sample, next_month)
 
 # --- with the planner ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def base_plan(sample):
     planner = pytest.importorskip("sop_workbook.planner")
@@ -287,7 +301,7 @@ def test_base_plan_leaves_gaps_in_some_months(base_plan, sample):
     assert (unmet > 0.5).sum() >= 4
     # The gaps are in the peak and in the launch that is not ready, not all year.
     assert unmet[pd.Timestamp("2027-12-01")] > 10_000
-    assert (unmet[:pd.Timestamp("2027-03-01")] < 0.5).all()
+    assert (unmet[: pd.Timestamp("2027-03-01")] < 0.5).all()
 
 
 def test_base_plan_uses_overtime_on_the_bottlenecks_in_the_peak(base_plan):
@@ -305,11 +319,12 @@ def test_base_plan_subcontracts(base_plan):
 
 def test_base_plan_builds_stock_ahead_of_the_peak(base_plan, sample):
     plan = base_plan.sku_month.merge(sample.products[["SKU", "Family"]], on="SKU")
-    safety = sample.inventory.merge(sample.products[["SKU", "Family"]], on="SKU") \
-        .groupby("Family")["Safety stock"].sum()
+    safety = (
+        sample.inventory.merge(sample.products[["SKU", "Family"]], on="SKU").groupby("Family")["Safety stock"].sum()
+    )
     closing = plan.groupby(["Family", "Month"])["Closing inventory"].sum()
     for family in ("Blenders", "Coffee makers"):
-        before_peak = closing[family][:pd.Timestamp("2027-09-01")]
+        before_peak = closing[family][: pd.Timestamp("2027-09-01")]
         assert before_peak.max() > 2.5 * safety[family]
         assert closing[family][pd.Timestamp("2027-12-01")] < 1.2 * safety[family]
 
@@ -323,12 +338,23 @@ def test_base_plan_cannot_meet_two_confirmed_orders(base_plan):
 # --- written and read back ----------------------------------------------------------------------------
 
 KEYS = {
-    "products": ["SKU"], "forecast": ["SKU", "Customer", "Scenario", "Month"],
-    "prices": ["SKU", "Customer", "Valid from"], "commitments": ["Order ref"], "launches": ["SKU"],
-    "budget": ["Family", "Measure", "Month"], "actuals": ["SKU", "Customer", "Month"], "assumptions": ["Topic"],
-    "resources": ["Resource"], "capacity": ["Resource", "Kind", "Month"], "routings": ["SKU", "Resource"],
-    "costs": ["SKU"], "subcontract": ["SKU", "Subcontractor", "Month"], "inventory": ["SKU"],
-    "materials": ["Material", "Month"], "bill_of_materials": ["SKU", "Material"], "launch_readiness": ["SKU"],
+    "products": ["SKU"],
+    "forecast": ["SKU", "Customer", "Scenario", "Month"],
+    "prices": ["SKU", "Customer", "Valid from"],
+    "commitments": ["Order ref"],
+    "launches": ["SKU"],
+    "budget": ["Family", "Measure", "Month"],
+    "actuals": ["SKU", "Customer", "Month"],
+    "assumptions": ["Topic"],
+    "resources": ["Resource"],
+    "capacity": ["Resource", "Kind", "Month"],
+    "routings": ["SKU", "Resource"],
+    "costs": ["SKU"],
+    "subcontract": ["SKU", "Subcontractor", "Month"],
+    "inventory": ["SKU"],
+    "materials": ["Material", "Month"],
+    "bill_of_materials": ["SKU", "Material"],
+    "launch_readiness": ["SKU"],
     "risks": ["Risk"],
 }
 
@@ -356,6 +382,7 @@ def test_written_sample_reads_back_without_findings_and_unchanged(tmp_path, mont
 
 
 # --- the synthetic-company generator (bench/generate.py) -------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def generator():
@@ -396,9 +423,15 @@ def test_generated_company_has_about_two_customers_per_sku(company):
 
 
 def test_generated_keys_are_unique(company):
-    for name, key in {"products": ["SKU"], "routings": ["SKU", "Resource"], "commitments": ["Order ref"],
-                      "subcontract": ["SKU", "Subcontractor", "Month"], "bill_of_materials": ["SKU", "Material"],
-                      "prices": ["SKU", "Customer", "Valid from"], "capacity": ["Resource", "Kind", "Month"]}.items():
+    for name, key in {
+        "products": ["SKU"],
+        "routings": ["SKU", "Resource"],
+        "commitments": ["Order ref"],
+        "subcontract": ["SKU", "Subcontractor", "Month"],
+        "bill_of_materials": ["SKU", "Material"],
+        "prices": ["SKU", "Customer", "Valid from"],
+        "capacity": ["Resource", "Kind", "Month"],
+    }.items():
         assert not getattr(company, name).duplicated(key).any(), name
 
 
@@ -436,8 +469,12 @@ def test_generated_company_is_planned_with_gaps_and_levers(generator):
 
 def test_generate_script_writes_both_templates_that_read_back(tmp_path):
     reader = pytest.importorskip("sop_workbook.reader")
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "40", str(tmp_path)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate.py"), "40", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(tmp_path / "demand.xlsx"), str(tmp_path / "capacity.xlsx")]
     read = reader.read(tmp_path / "demand.xlsx", tmp_path / "capacity.xlsx")
@@ -457,5 +494,6 @@ def test_committed_samples_are_what_sop_sample_writes(tmp_path, month, folder):
     committed = Path(__file__).resolve().parent.parent / "samples" / folder
     write_sample(tmp_path, month=month)
     for name in ("demand.xlsx", "capacity.xlsx"):
-        assert parts(committed / name) == parts(tmp_path / name), \
+        assert parts(committed / name) == parts(tmp_path / name), (
             f"samples/{folder}/{name} is stale: run `bash samples/regenerate.sh`"
+        )

@@ -26,11 +26,16 @@ SPEC = {
         "Resources": ["Resource", "Site", "Regular cost per hour", "Overtime cost per hour"],
         "Capacity": ["Resource", "Kind"],
         "Routings": ["SKU", "Resource", "Hours per unit"],
-        "Costs": ["SKU", "Material cost per unit", "Other variable cost per unit", "Holding cost per unit-month",
-                  "Unmet demand", "Backlog cost per unit-month"],
+        "Costs": [
+            "SKU",
+            "Material cost per unit",
+            "Other variable cost per unit",
+            "Holding cost per unit-month",
+            "Unmet demand",
+            "Backlog cost per unit-month",
+        ],
         "Subcontract": ["SKU", "Subcontractor", "Cost per unit"],
-        "Inventory": ["SKU", "Opening stock", "Safety stock", "Target closing stock", "Max stock",
-                      "Lead time (days)"],
+        "Inventory": ["SKU", "Opening stock", "Safety stock", "Target closing stock", "Max stock", "Lead time (days)"],
         "Materials": ["Material", "Supplier", "Qualified", "Lead time (days)"],
         "Bill of materials": ["SKU", "Material", "Quantity per unit"],
         "Launch readiness": ["SKU", "Supplier qualified", "Process validated", "Ready from month", "Notes"],
@@ -47,9 +52,14 @@ def test_schema_has_exactly_the_spec_sheets_and_columns(kind):
 
 def test_month_sheets_are_the_ones_with_months_across():
     with_months = {s.name: s.months for t in schema.TEMPLATES for s in t.sheets if s.months}
-    assert with_months == {"Forecast": schema.HORIZON, "Budget": schema.HORIZON, "Actuals": schema.PAST,
-                           "Capacity": schema.HORIZON, "Subcontract": schema.HORIZON,
-                           "Materials": schema.HORIZON}
+    assert with_months == {
+        "Forecast": schema.HORIZON,
+        "Budget": schema.HORIZON,
+        "Actuals": schema.PAST,
+        "Capacity": schema.HORIZON,
+        "Subcontract": schema.HORIZON,
+        "Materials": schema.HORIZON,
+    }
 
 
 def test_every_lookup_points_at_a_column_of_its_own_template():
@@ -64,5 +74,6 @@ def test_readme_template_reference_is_generated_from_the_schema():
     text = README.read_text()
     start = text.index("<!-- reference:start -->\n") + len("<!-- reference:start -->\n")
     end = text.index("<!-- reference:end -->")
-    assert text[start:end].strip() == schema.docs_reference().strip(), \
+    assert text[start:end].strip() == schema.docs_reference().strip(), (
         "README.md's template reference is stale: paste schema.docs_reference() between the markers"
+    )

@@ -27,8 +27,10 @@ def test_committed_templates_are_what_the_generator_writes(tmp_path, name):
     write_templates(tmp_path, COMMITTED_CYCLE_MONTH, 18)
     committed, fresh = _parts(COMMITTED / name), _parts(tmp_path / name)
     drifted = sorted(part for part in set(committed) | set(fresh) if committed.get(part) != fresh.get(part))
-    assert not drifted, (f"templates/{name} differs from what `sop templates templates "
-                         f"--cycle-month {COMMITTED_CYCLE_MONTH}` writes in {drifted}; regenerate it")
+    assert not drifted, (
+        f"templates/{name} differs from what `sop templates templates "
+        f"--cycle-month {COMMITTED_CYCLE_MONTH}` writes in {drifted}; regenerate it"
+    )
 
 
 @pytest.mark.parametrize("tmpl", schema.TEMPLATES, ids=lambda t: t.kind)
@@ -40,12 +42,13 @@ def test_every_schema_sheet_and_header_is_in_the_template(tmp_path, tmpl):
         ws = workbook[sheet.name]
         headers = [c.value for c in ws[1]]
         if sheet.key_value:
-            assert [ws.cell(row=r, column=1).value for r in range(2, 2 + len(sheet.columns))] == \
-                [c.header for c in sheet.columns]
+            assert [ws.cell(row=r, column=1).value for r in range(2, 2 + len(sheet.columns))] == [
+                c.header for c in sheet.columns
+            ]
             continue
         fixed = [c.header for c in sheet.columns]
-        assert headers[:len(fixed)] == fixed
-        months = headers[len(fixed):]
+        assert headers[: len(fixed)] == fixed
+        months = headers[len(fixed) :]
         if sheet.months == schema.HORIZON:
             assert months == [dt.datetime(2027, m, 1) for m in range(3, 9)]
         elif sheet.months == schema.PAST:
@@ -53,7 +56,7 @@ def test_every_schema_sheet_and_header_is_in_the_template(tmp_path, tmpl):
             assert len(months) == 12
         else:
             assert months == []
-        for cell in ws[1][len(fixed):]:
+        for cell in ws[1][len(fixed) :]:
             assert cell.number_format == "mmm-yy"
         assert ws.freeze_panes is not None
         assert len(ws.tables) == 1
@@ -87,8 +90,15 @@ def test_default_cycle_month_is_next_month():
 
 def test_write_filled_pivots_months_back_to_columns(tmp_path):
     cycle = Cycle("Acme", pd.Timestamp("2027-01-01"), 3, "USD")
-    forecast = pd.DataFrame({"SKU": ["A"] * 3 + ["B"] * 3, "Customer": ["X"] * 6, "Scenario": ["Base"] * 6,
-                             "Month": cycle.months * 2, "Forecast": [1.0, 2, 3, 4, 5, 6]})
+    forecast = pd.DataFrame(
+        {
+            "SKU": ["A"] * 3 + ["B"] * 3,
+            "Customer": ["X"] * 6,
+            "Scenario": ["Base"] * 6,
+            "Month": cycle.months * 2,
+            "Forecast": [1.0, 2, 3, 4, 5, 6],
+        }
+    )
     products = pd.DataFrame({"SKU": ["A", "B"], "Family": ["F", "G"], "Status": ["Active", "Launch"]})
     write_filled(tmp_path, build_inputs(cycle, products=products, forecast=forecast))
     workbook = openpyxl.load_workbook(tmp_path / "demand.xlsx")
@@ -102,9 +112,15 @@ def test_write_filled_pivots_months_back_to_columns(tmp_path):
 def test_write_filled_keeps_one_row_per_key_not_every_combination(tmp_path):
     # Two subcontractors of one SKU at different costs are two rows, not the 2 × 2 combinations of the columns.
     cycle = Cycle("Acme", pd.Timestamp("2027-01-01"), 2, "USD")
-    subcontract = pd.DataFrame({"SKU": ["A", "A", "A", "A"], "Subcontractor": ["K1", "K1", "K2", "K2"],
-                                "Cost per unit": [10.0, 10.0, 12.0, 12.0], "Month": cycle.months * 2,
-                                "Max units": [5.0, 6.0, 7.0, float("nan")]})
+    subcontract = pd.DataFrame(
+        {
+            "SKU": ["A", "A", "A", "A"],
+            "Subcontractor": ["K1", "K1", "K2", "K2"],
+            "Cost per unit": [10.0, 10.0, 12.0, 12.0],
+            "Month": cycle.months * 2,
+            "Max units": [5.0, 6.0, 7.0, float("nan")],
+        }
+    )
     write_filled(tmp_path, build_inputs(cycle, subcontract=subcontract))
     ws = openpyxl.load_workbook(tmp_path / "capacity.xlsx")["Subcontract"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=4)]

@@ -18,33 +18,47 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import libreoffice
 import openpyxl
 import pandas as pd
 import pytest
 
-import libreoffice
 from sop_workbook import analysis, sample
-from sop_workbook.errors import OutputError
 from sop_workbook.changes import read_previous
-from sop_workbook.reconcile import compare_with_previous
+from sop_workbook.errors import OutputError
 from sop_workbook.inputs import SourceFile
-from sop_workbook.workbook import SHEET_NAMES, plan_data_frame, write_pack
-from sop_workbook.workbook import layout
+from sop_workbook.reconcile import compare_with_previous
+from sop_workbook.workbook import SHEET_NAMES, layout, plan_data_frame, write_pack, writer
 from sop_workbook.workbook import plan_data as plan_data_sheet
-from sop_workbook.workbook import writer
 
 RUN_TIME = dt.datetime(2027, 1, 5, 9, 30)
-SPEC_SHEETS = ("Executive Summary", "Decisions", "Consensus Plan", "Gaps", "Capacity", "Margin", "Inventory",
-               "Commitments", "Launches", "Scenarios", "Changes", "Forecast Accuracy", "Assumptions & Risks",
-               "Plan Data", "Inputs")
+SPEC_SHEETS = (
+    "Executive Summary",
+    "Decisions",
+    "Consensus Plan",
+    "Gaps",
+    "Capacity",
+    "Margin",
+    "Inventory",
+    "Commitments",
+    "Launches",
+    "Scenarios",
+    "Changes",
+    "Forecast Accuracy",
+    "Assumptions & Risks",
+    "Plan Data",
+    "Inputs",
+)
 # Planner text that a careless writer would turn into a formula, a link or a number.
 TRAPS = {
     "Kitchen & Co": '=HYPERLINK("http://example.com","Kitchen & Co")',
     "Nordic Distribution": "http://nordic.example.com",
 }
 TOPIC_TRAP = "=1+1"
-SOURCES = [SourceFile("demand", "/in/demand.xlsx", "demand.xlsx", "a" * 64),
-           SourceFile("capacity", "/in/capacity.xlsx", "capacity.xlsx", "b" * 64)]
+SOURCES = [
+    SourceFile("demand", "/in/demand.xlsx", "demand.xlsx", "a" * 64),
+    SourceFile("capacity", "/in/capacity.xlsx", "capacity.xlsx", "b" * 64),
+]
 
 
 def _cut(inputs, horizon: int, families: tuple[str, ...]):
@@ -54,8 +68,19 @@ def _cut(inputs, horizon: int, families: tuple[str, ...]):
     products = inputs.products[inputs.products["Family"].isin(families)].reset_index(drop=True)
     skus = set(products["SKU"])
     changes = {"cycle": cycle, "products": products}
-    for name in ("forecast", "prices", "commitments", "launches", "actuals", "routings", "costs", "subcontract",
-                 "inventory", "bill_of_materials", "launch_readiness"):
+    for name in (
+        "forecast",
+        "prices",
+        "commitments",
+        "launches",
+        "actuals",
+        "routings",
+        "costs",
+        "subcontract",
+        "inventory",
+        "bill_of_materials",
+        "launch_readiness",
+    ):
         frame = getattr(inputs, name)
         changes[name] = frame[frame["SKU"].isin(skus)]
     changes["budget"] = inputs.budget[inputs.budget["Family"].isin(families)]
@@ -114,12 +139,18 @@ def cached(pack):
 @pytest.fixture(scope="module")
 def empty_book(results, tmp_path_factory):
     """A pack of the Base scenario alone, without launches, gaps, actuals, orders or risks."""
-    empty = {name: getattr(results, name).iloc[0:0] for name in (
-        "launches", "gaps", "levers", "forecast_accuracy", "commitments")}
+    empty = {
+        name: getattr(results, name).iloc[0:0]
+        for name in ("launches", "gaps", "levers", "forecast_accuracy", "commitments")
+    }
     base_only = dataclasses.replace(
-        results, scenarios=["Base"], **empty,
-        inputs=dataclasses.replace(results.inputs, risks=results.inputs.risks.iloc[0:0],
-                                   actuals=results.inputs.actuals.iloc[0:0]))
+        results,
+        scenarios=["Base"],
+        **empty,
+        inputs=dataclasses.replace(
+            results.inputs, risks=results.inputs.risks.iloc[0:0], actuals=results.inputs.actuals.iloc[0:0]
+        ),
+    )
     path = write_pack(base_only, tmp_path_factory.mktemp("empty") / "pack.xlsx", run_time=RUN_TIME)
     return openpyxl.load_workbook(path)
 
@@ -150,15 +181,18 @@ def test_every_sheet_of_the_spec_in_order(book):
     assert tuple(book.sheetnames) == SPEC_SHEETS == SHEET_NAMES
 
 
-@pytest.mark.parametrize("sheet, line", [
-    ("Changes", "No previous pack given"),
-    ("Scenarios", "Only the Base scenario was planned"),
-    ("Launches", "No launches"),
-    ("Gaps", "No gaps"),
-    ("Forecast Accuracy", "No actuals given"),
-    ("Commitments", "No commitments"),
-    ("Decisions", "Nothing needs a decision"),
-])
+@pytest.mark.parametrize(
+    "sheet, line",
+    [
+        ("Changes", "No previous pack given"),
+        ("Scenarios", "Only the Base scenario was planned"),
+        ("Launches", "No launches"),
+        ("Gaps", "No gaps"),
+        ("Forecast Accuracy", "No actuals given"),
+        ("Commitments", "No commitments"),
+        ("Decisions", "Nothing needs a decision"),
+    ],
+)
 def test_a_sheet_with_nothing_to_show_says_so(empty_book, sheet, line):
     ws = empty_book[sheet]
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
@@ -200,8 +234,7 @@ def test_tiles_are_coloured_by_rag(book, results):
     expected = "FFC6EFCE" if peak <= 0.85 else "FFFFEB9C" if peak <= 1.0 else "FFFFC7CE"
     assert fills["Peak utilisation"] == expected
     at_risk = results.summary["Commitments at risk"]
-    assert fills["Commitments at risk"] == ("FFC6EFCE" if at_risk == 0 else "FFFFEB9C" if at_risk <= 2
-                                            else "FFFFC7CE")
+    assert fills["Commitments at risk"] == ("FFC6EFCE" if at_risk == 0 else "FFFFEB9C" if at_risk <= 2 else "FFFFC7CE")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -210,14 +243,43 @@ def test_tiles_are_coloured_by_rag(book, results):
 
 def test_plan_data_has_the_spec_columns_and_measures(cached):
     table = _plan_data(cached)
-    assert list(table.columns) == ["Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Month",
-                                   "Measure", "Value"]
+    assert list(table.columns) == [
+        "Scenario",
+        "Family",
+        "SKU",
+        "Customer",
+        "Resource",
+        "Material",
+        "Month",
+        "Measure",
+        "Value",
+    ]
     measures = set(table["Measure"])
-    assert {"Demand", "Shipments", "Production", "Subcontract", "Closing inventory", "Backlog", "Lost sales",
-            "Revenue", "Material cost", "Other variable cost", "Regular labour cost", "Overtime cost",
-            "Subcontract cost", "Holding cost", "Backlog cost", "Contribution margin", "Available hours",
-            "Overtime hours", "Used hours", "Required hours", "Shadow price", "Material used",
-            "Material available"} <= measures
+    assert {
+        "Demand",
+        "Shipments",
+        "Production",
+        "Subcontract",
+        "Closing inventory",
+        "Backlog",
+        "Lost sales",
+        "Revenue",
+        "Material cost",
+        "Other variable cost",
+        "Regular labour cost",
+        "Overtime cost",
+        "Subcontract cost",
+        "Holding cost",
+        "Backlog cost",
+        "Contribution margin",
+        "Available hours",
+        "Overtime hours",
+        "Used hours",
+        "Required hours",
+        "Shadow price",
+        "Material used",
+        "Material available",
+    } <= measures
     # No subtotal rows: each (scenario, grain, month, measure) appears once.
     keys = ["Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Month", "Measure"]
     assert not table.fillna("").duplicated(keys).any()
@@ -271,8 +333,18 @@ def test_plan_data_adds_up_to_the_margin_sheet(cached):
     for family in set(base["Family"].dropna()):
         money = base[base["Family"] == family]
         revenue = money.loc[money["Measure"] == "Revenue", "Value"].sum()
-        costs = money[money["Measure"].isin(["Material cost", "Other variable cost", "Overtime cost",
-                                             "Subcontract cost", "Holding cost", "Backlog cost"])]["Value"].sum()
+        costs = money[
+            money["Measure"].isin(
+                [
+                    "Material cost",
+                    "Other variable cost",
+                    "Overtime cost",
+                    "Subcontract cost",
+                    "Holding cost",
+                    "Backlog cost",
+                ]
+            )
+        ]["Value"].sum()
         margin = money.loc[money["Measure"] == "Contribution margin", "Value"].sum()
         assert _close(shown[family]["Revenue"], revenue)
         assert _close(shown[family]["Contribution margin"], margin)
@@ -289,7 +361,7 @@ def test_closing_inventory_is_a_live_formula_with_the_planned_value(book, cached
         if row[2].value == "Closing inventory" and row[1].value:
             sku = row[1].value
             expected = plan[plan["SKU"] == sku].sort_values("Month")["Closing inventory"].tolist()
-            for index, c in enumerate(row[3:3 + len(expected)]):
+            for index, c in enumerate(row[3 : 3 + len(expected)]):
                 assert isinstance(c.value, str) and c.value.startswith("=")
                 assert _close(values.cell(row=c.row, column=c.column).value, expected[index])
                 checked += 1
@@ -298,8 +370,11 @@ def test_closing_inventory_is_a_live_formula_with_the_planned_value(book, cached
 
 def test_sku_rows_fold_one_outline_level_below_their_family(book):
     ws = book["Consensus Plan"]
-    levels = {row[1].value is not None: ws.row_dimensions[row[0].row].outlineLevel
-              for row in ws.iter_rows(min_row=5) if row[2].value}
+    levels = {
+        row[1].value is not None: ws.row_dimensions[row[0].row].outlineLevel
+        for row in ws.iter_rows(min_row=5)
+        if row[2].value
+    }
     assert levels == {True: 1, False: 0}
 
 
@@ -315,8 +390,11 @@ def test_every_formula_has_a_cached_value(pack):
 def test_the_decision_column_is_blank_with_the_levers_to_pick_from(book, results):
     ws = book["Decisions"]
     header = {c.value: c.column_letter for c in ws[4]}
-    decisions = [ws[f"{header['Decision']}{row}"] for row in range(5, ws.max_row + 1)
-                 if ws[f"{header['Gap or risk']}{row}"].value]
+    decisions = [
+        ws[f"{header['Decision']}{row}"]
+        for row in range(5, ws.max_row + 1)
+        if ws[f"{header['Gap or risk']}{row}"].value
+    ]
     assert decisions and all(c.value is None for c in decisions)
     validated = {}
     for validation in ws.data_validations.dataValidation:
@@ -336,7 +414,7 @@ def test_planner_text_never_becomes_a_formula_or_a_link(pack, book):
         strings = archive.read("xl/sharedStrings.xml").decode()
     assert not any("<hyperlink" in xml for xml in sheets.values())
     assert not any(re.search(r"<f>[^<]*(HYPERLINK|nordic)", xml) for xml in sheets.values())
-    assert "<t>=HYPERLINK(\"http://example.com\"," in strings
+    assert '<t>=HYPERLINK("http://example.com",' in strings
     found = {}
     for ws in book.worksheets:
         for row in ws.iter_rows():
@@ -385,13 +463,13 @@ def test_every_sheet_prints_landscape_fit_to_width_with_header_and_footer(pack, 
 
 
 def test_source_date_epoch_fixes_the_run_time(results, pack, tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(RUN_TIME.replace(tzinfo=dt.timezone.utc).timestamp())))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(RUN_TIME.replace(tzinfo=dt.UTC).timestamp())))
     # A second run, from the clock of SOURCE_DATE_EPOCH, gives the bytes of the first.
     first = write_pack(results, tmp_path / "a.xlsx")
     assert first.read_bytes() == pack.read_bytes()
     with zipfile.ZipFile(first) as archive:
         core = archive.read("docProps/core.xml").decode()
-    assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2027-01-05T09:30:00Z</dcterms:created>" in core
+    assert '<dcterms:created xsi:type="dcterms:W3CDTF">2027-01-05T09:30:00Z</dcterms:created>' in core
 
 
 def test_another_process_with_another_hash_seed_gives_the_same_bytes(results, pack, tmp_path):
@@ -400,11 +478,17 @@ def test_another_process_with_another_hash_seed_gives_the_same_bytes(results, pa
     import sys
 
     (tmp_path / "results.pickle").write_bytes(pickle.dumps(results))
-    script = ("import pickle, sys, datetime as dt; from sop_workbook.workbook import write_pack; "
-              "write_pack(pickle.load(open(sys.argv[1], 'rb')), sys.argv[2], run_time=dt.datetime(2027, 1, 5, 9, 30))")
+    script = (
+        "import pickle, sys, datetime as dt; from sop_workbook.workbook import write_pack; "
+        "write_pack(pickle.load(open(sys.argv[1], 'rb')), sys.argv[2], run_time=dt.datetime(2027, 1, 5, 9, 30))"
+    )
     environment = dict(os.environ, PYTHONHASHSEED="12345", PYTHONPATH=str(Path(__file__).parents[1]))
-    subprocess.run([sys.executable, "-c", script, str(tmp_path / "results.pickle"), str(tmp_path / "again.xlsx")],
-                   check=True, env=environment, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "results.pickle"), str(tmp_path / "again.xlsx")],
+        check=True,
+        env=environment,
+        timeout=300,
+    )
     assert (tmp_path / "again.xlsx").read_bytes() == pack.read_bytes()
 
 
@@ -428,10 +512,13 @@ def test_refuses_to_overwrite_without_force(results, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.xlsx"]
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda tmp: tmp / "missing" / "pack.xlsx", "does not exist"),
-    (lambda tmp: tmp, "is a folder"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda tmp: tmp / "missing" / "pack.xlsx", "does not exist"),
+        (lambda tmp: tmp, "is a folder"),
+    ],
+)
 def test_a_target_that_cannot_be_written_is_an_output_error(results, tmp_path, make, message):
     with pytest.raises(OutputError, match=message):
         write_pack(results, make(tmp_path), run_time=RUN_TIME)
@@ -469,13 +556,17 @@ def _fail_to_sync(monkeypatch):
     return OutputError
 
 
-@pytest.mark.parametrize("break_it, existing", [
-    (_raise_in_a_sheet, b"last month"),
-    (_fail_to_sync, b"last month"),
-    (_fail_to_sync, None),
-])
-def test_a_failed_write_leaves_no_partial_file_and_the_old_file_untouched(results, tmp_path, monkeypatch,
-                                                                         break_it, existing):
+@pytest.mark.parametrize(
+    "break_it, existing",
+    [
+        (_raise_in_a_sheet, b"last month"),
+        (_fail_to_sync, b"last month"),
+        (_fail_to_sync, None),
+    ],
+)
+def test_a_failed_write_leaves_no_partial_file_and_the_old_file_untouched(
+    results, tmp_path, monkeypatch, break_it, existing
+):
     target = tmp_path / "pack.xlsx"
     if existing is not None:
         target.write_bytes(existing)
@@ -500,14 +591,19 @@ def test_plan_data_file_holds_the_whole_table(results, cached, tmp_path):
     assert len(written) == len(in_sheet) == len(plan_data_frame(results))
     assert list(written.columns) == list(in_sheet.columns)
     for measure in ("Demand", "Revenue", "Used hours"):
-        assert _close(written.loc[written["Measure"] == measure, "Value"].sum(),
-                      in_sheet.loc[in_sheet["Measure"] == measure, "Value"].sum())
+        assert _close(
+            written.loc[written["Measure"] == measure, "Value"].sum(),
+            in_sheet.loc[in_sheet["Measure"] == measure, "Value"].sum(),
+        )
 
 
-@pytest.mark.parametrize("name, message", [
-    ("plan.txt", r"\.csv or \.parquet"),
-    ("missing/plan.csv", "does not exist"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("plan.txt", r"\.csv or \.parquet"),
+        ("missing/plan.csv", "does not exist"),
+    ],
+)
 def test_a_bad_plan_data_target_stops_before_anything_is_written(results, tmp_path, name, message):
     with pytest.raises(OutputError, match=message):
         write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME, plan_data=tmp_path / name)
@@ -543,8 +639,11 @@ def test_above_the_row_limit_plan_data_is_one_line_and_the_summary_holds_numbers
     texts = [c.value for row in book["Plan Data"].iter_rows() for c in row if isinstance(c.value, str)]
     assert len(texts) == 3 and "--plan-data" in texts[2]
     summary = book["Executive Summary"]
-    assert not any(isinstance(c.value, str) and "Plan Data" in c.value and c.value.startswith("=")
-                   for row in summary.iter_rows() for c in row)
+    assert not any(
+        isinstance(c.value, str) and "Plan Data" in c.value and c.value.startswith("=")
+        for row in summary.iter_rows()
+        for c in row
+    )
 
 
 def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
@@ -656,8 +755,16 @@ def test_cells_made_as_they_are_written_are_xlsxwriters_own(tmp_path, streamed):
         workbook = xlsxwriter.Workbook(str(path))
         ws = workbook.add_worksheet("S", worksheet_class=worksheet_class)
         style, other = workbook.add_format({"num_format": "0.0"}), workbook.add_format({"bold": True})
-        texts = ["plain", "R&D <lead> \"quoted\"", "  edge spaces ", "tab\tand\x01control", "<r>rich?</r>",
-                 "x" * 20_000, "=HYPERLINK(\"http://example.com\")", "ünïcödé €"]
+        texts = [
+            "plain",
+            'R&D <lead> "quoted"',
+            "  edge spaces ",
+            "tab\tand\x01control",
+            "<r>rich?</r>",
+            "x" * 20_000,
+            '=HYPERLINK("http://example.com")',
+            "ünïcödé €",
+        ]
         for row in range(3):  # the first rows are stored as xlsxwriter stores them, the later ones made at once
             r = 4 * row
             for col, text in enumerate(texts):
@@ -666,10 +773,19 @@ def test_cells_made_as_they_are_written_are_xlsxwriters_own(tmp_path, streamed):
             for col, number in enumerate([1.5, 2, -0.0, 1e-300, 12345678901234567.0, math.pi]):
                 ws.write_number(r + 1, col, number, style)
             ws.write_number(r + 1, 7, 3.0)
-            for col, (formula, value) in enumerate([("=A1+B1", 3.0), ("=SUM(A2:C2)", 4.5), ("=A1<B1", 1),
-                                                    ("{=SUM(A2:B2*2)}", 7.0), ("=SORT(A2:C2)", 0.0),
-                                                    ("=A1&\"x\"", "plainx"), ("=A1>B1", True), ("A2*2", 3.0),
-                                                    ("=B2}", 2.0)]):
+            for col, (formula, value) in enumerate(
+                [
+                    ("=A1+B1", 3.0),
+                    ("=SUM(A2:C2)", 4.5),
+                    ("=A1<B1", 1),
+                    ("{=SUM(A2:B2*2)}", 7.0),
+                    ("=SORT(A2:C2)", 0.0),
+                    ('=A1&"x"', "plainx"),
+                    ("=A1>B1", True),
+                    ("A2*2", 3.0),
+                    ("=B2}", 2.0),
+                ]
+            ):
                 ws.write_formula(r + 2, col, formula, other, value)
             ws.write_number(r + 3, 2, 5.0, style)
             ws.write_number(r + 3, 0, 4.0, style)  # an earlier column of the same row
@@ -681,8 +797,11 @@ def test_cells_made_as_they_are_written_are_xlsxwriters_own(tmp_path, streamed):
             style._get_xf_index(), other._get_xf_index()
         workbook.close()
         with zipfile.ZipFile(path) as package:
-            return {name: package.read(name) for name in package.namelist()
-                    if name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml")}
+            return {
+                name: package.read(name)
+                for name in package.namelist()
+                if name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml")
+            }
 
     ours = book(tmp_path / "ours.xlsx", Ours)
     assert len(ours) == (2 if streamed else 3)
@@ -703,14 +822,19 @@ def test_comments_are_written_as_xlsxwriter_itself_writes_them(results, pack, tm
         ws = workbook.add_worksheet("S")
         ws.write_comment(0, 0, "Plain note", {"author": "sop-workbook", "x_scale": 1.8, "y_scale": 2.2})
         ws.write_comment(3, 2, "R&D <lead> \"quoted\" & 'single'\nsecond line", {"visible": True})
-        ws.write_comment(10, 27, "  edge spaces  ", {"color": "#C0FFC0", "font_name": "Arial", "font_size": 11.5,
-                                                     "author": "Ops & Co"})
+        ws.write_comment(
+            10,
+            27,
+            "  edge spaces  ",
+            {"color": "#C0FFC0", "font_name": "Arial", "font_size": 11.5, "author": "Ops & Co"},
+        )
         ws.write_comment(1048575, 16383, "ctrl \x01 and _x0041_ and \ufffe", {"width": 300, "height": 90})
         ws.write_comment(5, 5, "no author, font family", {"font_family": 3, "x_offset": 7, "y_offset": 4})
         workbook.close()
         with zipfile.ZipFile(path) as package:
-            return {name: package.read(name) for name in package.namelist()
-                    if "comments" in name or name.endswith(".vml")}
+            return {
+                name: package.read(name) for name in package.namelist() if "comments" in name or name.endswith(".vml")
+            }
 
     with writer._quick_notes():
         ours = book(tmp_path / "ours.xlsx")
@@ -750,8 +874,9 @@ def test_a_second_process_that_fails_leaves_the_sheet_to_this_one(results, pack,
         return inputs_write(pack_, ws)
 
     inputs_write = dict(writer.SHEETS)["Inputs"]
-    monkeypatch.setattr(writer, "SHEETS", tuple((name, only_here if name == "Inputs" else write)
-                                                for name, write in writer.SHEETS))
+    monkeypatch.setattr(
+        writer, "SHEETS", tuple((name, only_here if name == "Inputs" else write) for name, write in writer.SHEETS)
+    )
     assert _pack_written(results, tmp_path / "fell-back.xlsx", monkeypatch, beside=True) == pack.read_bytes()
     assert failed_in == ["here"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fell-back.xlsx"]
@@ -767,9 +892,19 @@ def test_a_style_missing_from_the_list_makes_this_process_write_the_sheet(result
         monkeypatch.setattr(module, "STYLES", tuple(names for names in module.STYLES if names != missing))
     written_by = []
     inputs_write = dict(writer.SHEETS)["Inputs"]
-    monkeypatch.setattr(writer, "SHEETS", tuple(
-        (name, (lambda pack_, ws: written_by.append(os.getpid()) or inputs_write(pack_, ws)) if name == "Inputs"
-         else write) for name, write in writer.SHEETS))
+    monkeypatch.setattr(
+        writer,
+        "SHEETS",
+        tuple(
+            (
+                name,
+                (lambda pack_, ws: written_by.append(os.getpid()) or inputs_write(pack_, ws))
+                if name == "Inputs"
+                else write,
+            )
+            for name, write in writer.SHEETS
+        ),
+    )
     refused = _pack_written(results, tmp_path / "missing.xlsx", monkeypatch, beside=True)
     assert written_by == [os.getpid()]  # the child wrote it in vain (its list is its own); this process again
     assert refused == _pack_written(results, tmp_path / "serial.xlsx", monkeypatch, beside=False)
@@ -792,8 +927,9 @@ def test_ctrl_c_while_a_second_process_writes_leaves_no_process_and_no_file(resu
     def interrupted(pack_, ws):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writer, "SHEETS", tuple((name, interrupted if name == "Margin" else write)
-                                                for name, write in writer.SHEETS))
+    monkeypatch.setattr(
+        writer, "SHEETS", tuple((name, interrupted if name == "Margin" else write) for name, write in writer.SHEETS)
+    )
     monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
     children = _record_children(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
@@ -819,8 +955,9 @@ def test_the_inputs_sheet_started_ahead_of_the_plan_gives_the_same_bytes(results
         niceness.write_text(str(os.nice(0)))
         return inputs_write(pack_, ws)
 
-    monkeypatch.setattr(writer, "SHEETS", tuple((name, noting_niceness if name == "Inputs" else write)
-                                                for name, write in writer.SHEETS))
+    monkeypatch.setattr(
+        writer, "SHEETS", tuple((name, noting_niceness if name == "Inputs" else write) for name, write in writer.SHEETS)
+    )
     ahead = writer.Ahead(results.inputs)
     try:
         assert list(ahead.children) == ["Inputs"] and forks == [1]
@@ -879,8 +1016,11 @@ def test_the_demand_chart_caches_the_consensus_plans_figures(pack, cached, resul
     plan = results.plan[results.plan["Scenario"] == "Base"]
     demand = plan.groupby(pd.to_datetime(plan["Month"]))["Demand"].sum()
     # The first series' values (its categories are the header's months).
-    cache = re.search(r"<c:val><c:numRef><c:f>'Consensus Plan'!\$D\$\d+:\$\w+\$\d+</c:f><c:numCache>(.*?)"
-                      r"</c:numCache>", chart)
+    cache = re.search(
+        r"<c:val><c:numRef><c:f>'Consensus Plan'!\$D\$\d+:\$\w+\$\d+</c:f><c:numCache>(.*?)"
+        r"</c:numCache>",
+        chart,
+    )
     points = [float(v) for v in re.findall(r"<c:v>([^<]*)</c:v>", cache.group(1))]
     assert points == pytest.approx(list(demand))
 
@@ -909,8 +1049,11 @@ def test_every_chart_caches_the_figures_of_the_cells_it_shows(results, tmp_path,
         charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
     checked = set()
     for chart in charts:
-        for ref, cache in re.findall(r"<c:(?:num|str)Ref><c:f>(.*?)</c:f><c:(?:num|str)Cache>(.*?)</c:(?:num|str)"
-                                     r"Cache>", chart):
+        for ref, cache in re.findall(
+            r"<c:(?:num|str)Ref><c:f>(.*?)</c:f><c:(?:num|str)Cache>(.*?)</c:(?:num|str)"
+            r"Cache>",
+            chart,
+        ):
             sheet, cells = ref.rsplit("!", 1)
             sheet = sheet.strip("'").replace("''", "'")
             values = [_excel_value(c.value) for row in book[sheet][cells.replace("$", "")] for c in row]
@@ -936,8 +1079,7 @@ def _texts(ws, needle: str) -> list[str]:
     return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and needle in c.value]
 
 
-def test_above_the_row_limit_the_consensus_plan_keeps_its_family_rows_and_says_what_it_left_out(results,
-                                                                                                  small_pack):
+def test_above_the_row_limit_the_consensus_plan_keeps_its_family_rows_and_says_what_it_left_out(results, small_pack):
     sheet = openpyxl.load_workbook(small_pack, data_only=True)["Consensus Plan"]
     plan = results.plan[results.plan["Scenario"] == "Base"]
     skus = plan["SKU"].nunique()
@@ -945,17 +1087,19 @@ def test_above_the_row_limit_the_consensus_plan_keeps_its_family_rows_and_says_w
     # Closing inventory, Safety stock, Days of supply, Revenue, Variable costs, Contribution margin.
     assert _texts(sheet, "left out") == [
         f"{skus * 13:,} SKU rows (one per SKU and measure) left out: more than the 10 rows a sheet holds; every "
-        "SKU's figures are in Plan Data: sop reconcile ... --plan-data plan.csv (or .parquet) writes them whole."]
+        "SKU's figures are in Plan Data: sop reconcile ... --plan-data plan.csv (or .parquet) writes them whole."
+    ]
     rows = list(sheet.iter_rows(values_only=True))
     assert not any(row[1] for row in rows[4:]), "no SKU rows"
     # Nothing is dropped from the family rows: each is the sum of its SKUs, month by month.
     months = sorted(pd.to_datetime(plan["Month"]).unique())
-    found = {(row[0], row[2]): row[3:3 + len(months)] for row in rows[4:] if row[0] and row[2]}
+    found = {(row[0], row[2]): row[3 : 3 + len(months)] for row in rows[4:] if row[0] and row[2]}
     for measure in ("Demand", "Shipments", "Production", "Closing inventory"):
         for family, figures in plan.groupby("Family"):
             by_month = figures.groupby(pd.to_datetime(figures["Month"]))[measure].sum()
-            assert all(_close(found[(family, measure)][i], by_month.get(month, 0.0)) for i, month in
-                       enumerate(months)), (family, measure)
+            assert all(
+                _close(found[(family, measure)][i], by_month.get(month, 0.0)) for i, month in enumerate(months)
+            ), (family, measure)
         total = plan.groupby(pd.to_datetime(plan["Month"]))[measure].sum()
         assert all(_close(found[("All families", measure)][i], total[month]) for i, month in enumerate(months))
 
@@ -983,9 +1127,9 @@ def test_above_the_row_limit_inventory_margin_and_gaps_say_how_many_rows_they_le
         assert any(text.startswith(f"{len(customers):,} rows by sku and customer left out") for text in lines)
 
 
-
-def test_above_the_row_limit_gaps_keep_the_top_of_the_ranking_and_say_how_many_they_left_out(results, tmp_path,
-                                                                                            monkeypatch):
+def test_above_the_row_limit_gaps_keep_the_top_of_the_ranking_and_say_how_many_they_left_out(
+    results, tmp_path, monkeypatch
+):
     gaps = results.gaps
     assert len(gaps) >= 3
     monkeypatch.setattr(layout, "MAX_ROWS", 2)
@@ -1011,13 +1155,15 @@ def test_above_the_row_limit_inputs_name_the_file_that_holds_the_rows_left_out(r
         at = headings[f"{names[kind]} · {sheet}"]
         assert rows[at][3] == f"{count} row(s)"
         if count > 10:
-            assert rows[at + 2][0] == (f"{count:,} rows of {names[kind]} · {sheet} left out: more than the 10 rows "
-                                       f"a sheet holds; they are in {names[kind]}, sheet {sheet}, the file named "
-                                       "with its SHA-256 in the Executive Summary's lineage.")
+            assert rows[at + 2][0] == (
+                f"{count:,} rows of {names[kind]} · {sheet} left out: more than the 10 rows "
+                f"a sheet holds; they are in {names[kind]}, sheet {sheet}, the file named "
+                "with its SHA-256 in the Executive Summary's lineage."
+            )
             checked += 1
         elif count:
             # Small sections stay whole: every source row is there.
-            written = [row[2] for row in rows[at + 2:at + 2 + count]]
+            written = [row[2] for row in rows[at + 2 : at + 2 + count]]
             assert sorted(written) == sorted(float(r) for r in frame[SOURCE_ROW].unique())
     assert checked >= 2
 
@@ -1026,13 +1172,27 @@ def test_plan_data_row_count_is_the_number_of_figures_with_a_value(results):
     # Counted by hand from the results: every measure the table holds, one row per value, planned scenarios only.
     expected = 0
     for attribute, measures in (
-            ("customer_plan", ("Demand", "Shipments", "Backlog", "Lost sales", "Revenue")),
-            ("plan", ("Production", "Subcontract", "Closing inventory")),
-            ("margin", ("Material cost", "Other variable cost", "Regular labour cost", "Overtime cost",
-                        "Subcontract cost", "Holding cost", "Backlog cost", "Contribution margin")),
-            ("capacity", ("Available hours", "Overtime hours", "Used hours", "Required hours", "Shadow price",
-                          "Unabsorbed labour")),
-            ("materials", ("Used", "Available", "Shadow price"))):
+        ("customer_plan", ("Demand", "Shipments", "Backlog", "Lost sales", "Revenue")),
+        ("plan", ("Production", "Subcontract", "Closing inventory")),
+        (
+            "margin",
+            (
+                "Material cost",
+                "Other variable cost",
+                "Regular labour cost",
+                "Overtime cost",
+                "Subcontract cost",
+                "Holding cost",
+                "Backlog cost",
+                "Contribution margin",
+            ),
+        ),
+        (
+            "capacity",
+            ("Available hours", "Overtime hours", "Used hours", "Required hours", "Shadow price", "Unabsorbed labour"),
+        ),
+        ("materials", ("Used", "Available", "Shadow price")),
+    ):
         frame = getattr(results, attribute)
         frame = frame[frame["Scenario"].isin(results.scenarios)]
         expected += sum(int(frame[m].notna().sum()) for m in measures if m in frame.columns)
@@ -1084,8 +1244,11 @@ def test_libreoffice_recalculates_every_formula_to_the_cached_value(next_month, 
 def test_libreoffice_prints_the_pack(results, small_pack, tmp_path):
     # Plan Data is hundreds of pages of a big plan: the pack without it prints quickly.
     pdf = libreoffice.convert(small_pack, "pdf", tmp_path / "pdf", tmp_path)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout \
-        if libreoffice.shutil.which("pdftotext") else pdf.read_bytes().decode("latin-1")
+    text = (
+        subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+        if libreoffice.shutil.which("pdftotext")
+        else pdf.read_bytes().decode("latin-1")
+    )
     assert pdf.read_bytes().startswith(b"%PDF")
     if libreoffice.shutil.which("pdftotext"):
         pages = text.split("\f")
@@ -1124,14 +1287,22 @@ def test_changes_bridge_walks_from_last_months_figure_to_this_months(next_month)
     shared = sorted(set(now["Month"]) & set(then["Month"]))
     assert len(shared) == 5
     checked = 0
-    for row in rows[header + 1:]:
+    for row in rows[header + 1 :]:
         if not row[0]:
             break
         family, measure, before, *causes, after = row[:8]
-        expected_before = then[(then["Scenario"] == "Base") & (then["Family"] == family)
-                               & (then["Measure"] == measure) & then["Month"].isin(shared)]["Value"].sum()
-        expected_after = now[(now["Scenario"] == "Base") & (now["Family"] == family)
-                             & (now["Measure"] == measure) & now["Month"].isin(shared)]["Value"].sum()
+        expected_before = then[
+            (then["Scenario"] == "Base")
+            & (then["Family"] == family)
+            & (then["Measure"] == measure)
+            & then["Month"].isin(shared)
+        ]["Value"].sum()
+        expected_after = now[
+            (now["Scenario"] == "Base")
+            & (now["Family"] == family)
+            & (now["Measure"] == measure)
+            & now["Month"].isin(shared)
+        ]["Value"].sum()
         assert _close(before, expected_before) and _close(after, expected_after), (family, measure)
         assert _close(before + sum(causes), after)
         checked += 1
@@ -1144,7 +1315,7 @@ def test_decisions_taken_in_last_months_pack_are_carried_forward_with_their_stat
     _, previous, cached_book, _, _ = next_month
     rows = list(cached_book["Decisions"].iter_rows(values_only=True))
     start = next(i for i, row in enumerate(rows) if row[0] == "Carried forward from the previous pack")
-    carried = [row for row in rows[start + 2:] if row[0]]
+    carried = [row for row in rows[start + 2 :] if row[0]]
     decided = previous.decisions[previous.decisions["Decision"].fillna("").astype(str) != ""]
     assert len(carried) == len(decided) == 1
     (row,) = carried
@@ -1181,33 +1352,41 @@ def test_a_malformed_source_date_epoch_is_an_output_error(monkeypatch):
 #   Feb: demand 50 + 80 = 130; make 100 (10 h); ship 130; closing 0.
 #        revenue 50 × 10 + 80 × 12 = 1,460; margin 1,460 − 100 × 3 − 100 × 1 = 1,060.
 
+
 @pytest.fixture(scope="module")
 def by_hand(tmp_path_factory):
     from builders import tiny_inputs
 
     january = pd.Timestamp("2027-01-01")
     inputs = tiny_inputs(
-        horizon=2, families={"A": "Kettles"},
+        horizon=2,
+        families={"A": "Kettles"},
         forecast={("A", "X"): [60, 50], ("A", "Y"): [40, 80]},
         prices=[("A", "X", 10.0, january), ("A", "Y", 12.0, january)],
-        resources={"L1": (20.0, 30.0)}, capacity={"L1": [10, 10]}, overtime={"L1": [5, 0]},
+        resources={"L1": (20.0, 30.0)},
+        capacity={"L1": [10, 10]},
+        overtime={"L1": [5, 0]},
         routings={("A", "L1"): 0.1},
         costs={"A": {"material": 3.0, "other": 1.0, "holding": 0.5, "unmet": "Lost"}},
-        inventory={"A": {}})
+        inventory={"A": {}},
+    )
     path = write_pack(analysis.plan(inputs), tmp_path_factory.mktemp("hand") / "pack.xlsx", run_time=RUN_TIME)
     return openpyxl.load_workbook(path, data_only=True)
 
 
-@pytest.mark.parametrize("measure, january, february, horizon", [
-    ("Demand", 100, 130, 230),
-    ("Shipments", 100, 130, 230),
-    ("Production", 130, 100, 230),
-    ("Lost sales", 0, 0, 0),
-    ("Opening inventory", 0, 30, 0),
-    ("Closing inventory", 30, 0, 0),
-    ("Revenue", 1080, 1460, 2540),
-    ("Contribution margin", 455, 1060, 1515),
-])
+@pytest.mark.parametrize(
+    "measure, january, february, horizon",
+    [
+        ("Demand", 100, 130, 230),
+        ("Shipments", 100, 130, 230),
+        ("Production", 130, 100, 230),
+        ("Lost sales", 0, 0, 0),
+        ("Opening inventory", 0, 30, 0),
+        ("Closing inventory", 30, 0, 0),
+        ("Revenue", 1080, 1460, 2540),
+        ("Contribution margin", 455, 1060, 1515),
+    ],
+)
 def test_consensus_plan_shows_the_plan_worked_out_by_hand(by_hand, measure, january, february, horizon):
     rows = _rows(by_hand["Consensus Plan"])
     for key in (("All families", None, measure), ("Kettles", None, measure), ("Kettles", "A", measure)):

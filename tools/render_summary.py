@@ -16,8 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-FIRST_PAGE_ONLY = ('pdf:calc_pdf_Export:{"PageRange":{"type":"string","value":"1"},'
-                   '"ExportNotes":{"type":"boolean","value":"false"}}')
+FIRST_PAGE_ONLY = (
+    'pdf:calc_pdf_Export:{"PageRange":{"type":"string","value":"1"},"ExportNotes":{"type":"boolean","value":"false"}}'
+)
 
 
 def render(pack: Path, png: Path, dpi: int = 110) -> Path:
@@ -25,12 +26,28 @@ def render(pack: Path, png: Path, dpi: int = 110) -> Path:
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         profile = (work / "profile").as_uri()
-        subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                        "--convert-to", FIRST_PAGE_ONLY, "--outdir", str(work), str(pack)],
-                       check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                FIRST_PAGE_ONLY,
+                "--outdir",
+                str(work),
+                str(pack),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
         pdf = work / f"{pack.stem}.pdf"
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf),
-                        str(work / "page")], check=True, capture_output=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(work / "page")],
+            check=True,
+            capture_output=True,
+        )
         png.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(work / "page.png", png)
     return png

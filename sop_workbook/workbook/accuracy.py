@@ -7,8 +7,16 @@ from xlsxwriter.worksheet import Worksheet
 
 from .layout import Pack, setup_page, write_list, write_nothing, write_title
 
-COLUMNS = (("Level", "text"), ("Family", "text"), ("SKU", "bold"), ("Months", "count"), ("Forecast", "units"),
-           ("Actual", "units"), ("MAPE", "percent"), ("Bias", "percent"))
+COLUMNS = (
+    ("Level", "text"),
+    ("Family", "text"),
+    ("SKU", "bold"),
+    ("Months", "count"),
+    ("Forecast", "units"),
+    ("Actual", "units"),
+    ("MAPE", "percent"),
+    ("Bias", "percent"),
+)
 WIDTHS = (10, 18, 14, 9, 12, 12, 10, 10)
 # A forecast missing by more than this on average is flagged for the demand review.
 MAPE_AMBER = 0.25
@@ -33,12 +41,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
         actuals = pack.results.inputs.actuals
         if len(actuals):
             months = pd.to_datetime(actuals["Month"]).dropna()
-            line = (f"Actuals are given for {months.dt.to_period('M').nunique()} past months, but no forecast in "
-                    "these inputs covers them: run sop reconcile with --previous LAST.xlsx to measure last "
-                    "month's pack against them.")
+            line = (
+                f"Actuals are given for {months.dt.to_period('M').nunique()} past months, but no forecast in "
+                "these inputs covers them: run sop reconcile with --previous LAST.xlsx to measure last "
+                "month's pack against them."
+            )
         else:
-            line = ("No actuals given: fill in the Actuals sheet of the demand template to measure forecast "
-                    "accuracy.")
+            line = "No actuals given: fill in the Actuals sheet of the demand template to measure forecast accuracy."
         write_nothing(pack, ws, "Forecast Accuracy", line)
         return
     row = write_title(pack, ws, "Forecast Accuracy", note)
@@ -54,7 +63,15 @@ def write(pack: Pack, ws: Worksheet) -> None:
         return "red" if value > MAPE_RED else "amber" if value > MAPE_AMBER else family
 
     present = [index for index, (label, _) in enumerate(COLUMNS) if label in frame.columns]
-    write_list(pack, ws, row, frame, [COLUMNS[i] for i in present], name="ForecastAccuracy", flag=flag,
-               widths=[WIDTHS[i] for i in present])
+    write_list(
+        pack,
+        ws,
+        row,
+        frame,
+        [COLUMNS[i] for i in present],
+        name="ForecastAccuracy",
+        flag=flag,
+        widths=[WIDTHS[i] for i in present],
+    )
     ws.freeze_panes(row + 1, 0)
     setup_page(pack, ws, (row, row))

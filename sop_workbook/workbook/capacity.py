@@ -7,15 +7,32 @@ from xlsxwriter.worksheet import Worksheet
 
 from .definitions import DEFINITIONS
 from .layout import (
-    Pack, comment, is_blank, month_label, number_style, setup_page, write_header, write_nothing, write_title,
+    Pack,
+    comment,
+    is_blank,
+    month_label,
+    number_style,
+    setup_page,
+    write_header,
+    write_nothing,
+    write_title,
     write_value,
 )
 
 FIRST_MONTH_COL = 2
 # Utilisation colours: green when there is room, yellow near full, red at or above the regular hours.
-HEAT_MAP = {"type": "3_color_scale", "min_type": "num", "min_value": 0.5, "min_color": "#63BE7B",
-            "mid_type": "num", "mid_value": 0.85, "mid_color": "#FFEB84",
-            "max_type": "num", "max_value": 1.0, "max_color": "#F8696B"}
+HEAT_MAP = {
+    "type": "3_color_scale",
+    "min_type": "num",
+    "min_value": 0.5,
+    "min_color": "#63BE7B",
+    "mid_type": "num",
+    "mid_value": 0.85,
+    "mid_color": "#FFEB84",
+    "max_type": "num",
+    "max_value": 1.0,
+    "max_color": "#F8696B",
+}
 BLOCKS = (
     ("Overtime hours", "Overtime hours the plan uses"),
     ("Shadow price", "Value of one more regular hour (currency per hour); above zero the resource is full"),
@@ -53,8 +70,17 @@ def write(pack: Pack, ws: Worksheet) -> None:
     # By resource: the horizon in one line per resource.
     ws.write_string(row, 0, "By resource, whole horizon", styles("heading"))
     row += 1
-    labels = ("Resource", "Site", "Available hours", "Used hours", "Overtime hours", "Required hours",
-              "Average utilisation", "Peak utilisation", "Highest shadow price")
+    labels = (
+        "Resource",
+        "Site",
+        "Available hours",
+        "Used hours",
+        "Overtime hours",
+        "Required hours",
+        "Average utilisation",
+        "Peak utilisation",
+        "Highest shadow price",
+    )
     for col, label in enumerate(labels):
         write_header(pack, ws, row, col, label)
     ws.set_row(row, 48)
@@ -66,9 +92,12 @@ def write(pack: Pack, ws: Worksheet) -> None:
     for resource in resources:
         rows = by_resource[resource]
         figures = {
-            "Available hours": rows["Available hours"].sum(), "Used hours": rows["Used hours"].sum(),
-            "Overtime hours": rows["Overtime hours"].sum(), "Required hours": rows["Required hours"].sum(),
-            "Average utilisation": rows["Utilisation"].mean(), "Peak utilisation": rows["Utilisation"].max(),
+            "Available hours": rows["Available hours"].sum(),
+            "Used hours": rows["Used hours"].sum(),
+            "Overtime hours": rows["Overtime hours"].sum(),
+            "Required hours": rows["Required hours"].sum(),
+            "Average utilisation": rows["Utilisation"].mean(),
+            "Peak utilisation": rows["Utilisation"].max(),
             "Highest shadow price": rows["Shadow price"].max(),
         }
         ws.write_string(row, 0, resource, styles("bold", "cell"))
@@ -76,23 +105,35 @@ def write(pack: Pack, ws: Worksheet) -> None:
         for col, label in enumerate(labels[2:], start=2):
             write_value(ws, row, col, figures[label], styles(number_style(label), "cell"))
         row += 1
-    pack.anchors["capacity"] = {"first": first, "last": row - 1, "name_col": 0, "peak_col": 7,
-                                "average_col": 6}
+    pack.anchors["capacity"] = {"first": first, "last": row - 1, "name_col": 0, "peak_col": 7, "average_col": 6}
     ws.conditional_format(first, 6, row - 1, 7, HEAT_MAP)
     row += 1
 
     by_month = {resource: frame.set_index("Month").reindex(months) for resource, frame in by_resource.items()}
-    row = _month_block(pack, ws, row, by_month, resources, sites, "Utilisation",
-                       "Used ÷ available regular hours: green has room, red is full (overtime beyond 100%)")
-    ws.conditional_format(row - len(resources) - 1, FIRST_MONTH_COL, row - 2,
-                          FIRST_MONTH_COL + len(months) - 1, HEAT_MAP)
+    row = _month_block(
+        pack,
+        ws,
+        row,
+        by_month,
+        resources,
+        sites,
+        "Utilisation",
+        "Used ÷ available regular hours: green has room, red is full (overtime beyond 100%)",
+    )
+    ws.conditional_format(
+        row - len(resources) - 1, FIRST_MONTH_COL, row - 2, FIRST_MONTH_COL + len(months) - 1, HEAT_MAP
+    )
     for measure, note in BLOCKS:
         row = _month_block(pack, ws, row, by_month, resources, sites, measure, note)
         if measure == "Shadow price":
             # A binding resource stands out: any month with a shadow price above zero.
-            ws.conditional_format(row - len(resources) - 1, FIRST_MONTH_COL, row - 2,
-                                  FIRST_MONTH_COL + len(months) - 1,
-                                  {"type": "cell", "criteria": ">", "value": 0, "format": styles("amber")})
+            ws.conditional_format(
+                row - len(resources) - 1,
+                FIRST_MONTH_COL,
+                row - 2,
+                FIRST_MONTH_COL + len(months) - 1,
+                {"type": "cell", "criteria": ">", "value": 0, "format": styles("amber")},
+            )
 
     materials = pack.base(pack.results.materials)
     if len(materials):
@@ -111,8 +152,16 @@ def _month_header(pack: Pack, ws: Worksheet, row: int, labels: tuple[str, ...]) 
         ws.write_datetime(row, len(labels) + index, month.to_pydatetime(), pack.styles("header", "month"))
 
 
-def _month_block(pack: Pack, ws: Worksheet, row: int, by_month: dict[str, pd.DataFrame], resources: list[str],
-                 sites: pd.Series, measure: str, note: str) -> int:
+def _month_block(
+    pack: Pack,
+    ws: Worksheet,
+    row: int,
+    by_month: dict[str, pd.DataFrame],
+    resources: list[str],
+    sites: pd.Series,
+    measure: str,
+    note: str,
+) -> int:
     """One resource × month block of a measure: a heading, a header row, a row per resource (`by_month`: each
     resource's figures indexed by the plan's months)."""
     styles = pack.styles
@@ -144,8 +193,10 @@ def _explain_binding(pack: Pack, ws: Worksheet, row: int, col: int, resource: st
     if is_blank(price) or float(price) <= 0:
         return
     month = month_label(figures["Month"])
-    text = (f"{resource} is full in {month}: one more regular hour would add {float(price):,.2f} "
-            f"{pack.currency} to contribution margin.")
+    text = (
+        f"{resource} is full in {month}: one more regular hour would add {float(price):,.2f} "
+        f"{pack.currency} to contribution margin."
+    )
     overtime, limit = figures.get("Overtime hours"), figures.get("Overtime limit")
     if not is_blank(overtime) and float(overtime) > 0:
         text += f" The plan already uses {float(overtime):,.0f} overtime hours"
@@ -157,8 +208,12 @@ def _materials(pack: Pack, ws: Worksheet, row: int, materials: pd.DataFrame) -> 
     """The materials: available, used, required and shadow price per material and month."""
     styles = pack.styles
     ws.write_string(row, 0, "Materials", styles("heading"))
-    ws.write_string(row, 3, "Constrained materials: units available and used; a shadow price above zero means "
-                            "the material limits the plan", styles("muted", "italic"))
+    ws.write_string(
+        row,
+        3,
+        "Constrained materials: units available and used; a shadow price above zero means the material limits the plan",
+        styles("muted", "italic"),
+    )
     row += 1
     ws.write_string(row, 0, "Material", styles("header"))
     write_header(pack, ws, row, 1, "Measure")
@@ -176,7 +231,12 @@ def _materials(pack: Pack, ws: Worksheet, row: int, materials: pd.DataFrame) -> 
             for index, value in enumerate(rows[measure].tolist()):
                 write_value(ws, row, FIRST_MONTH_COL + index, value, number)
             if measure == "Shadow price":
-                ws.conditional_format(row, FIRST_MONTH_COL, row, FIRST_MONTH_COL + len(pack.months) - 1,
-                                      {"type": "cell", "criteria": ">", "value": 0, "format": styles("amber")})
+                ws.conditional_format(
+                    row,
+                    FIRST_MONTH_COL,
+                    row,
+                    FIRST_MONTH_COL + len(pack.months) - 1,
+                    {"type": "cell", "criteria": ">", "value": 0, "format": styles("amber")},
+                )
             row += 1
     return row + 1

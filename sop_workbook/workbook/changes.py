@@ -10,13 +10,19 @@ from .layout import Pack, cell, comment, setup_page, write_header, write_list, w
 BRIDGE_NOTES = {
     "Demand": "Change in demand × last month's price (revenue) or unit margin (margin).",
     "Capacity": "Change in unmet demand, with the opposite sign, × last month's price or unit margin: "
-                "what more or less supply did.",
+    "what more or less supply did.",
     "Price": "This month's shipments × the change in the average price realised.",
     "Cost": "This month's shipments × the change in the cost per unit shipped, with the opposite sign "
-            "(including stock built in other months).",
+    "(including stock built in other months).",
 }
-COMPARISON_COLUMNS = (("Family", "text"), ("Measure", "text"), ("Month", "month"), ("Previous", "money"),
-                      ("Current", "money"), ("Change", "money"))
+COMPARISON_COLUMNS = (
+    ("Family", "text"),
+    ("Measure", "text"),
+    ("Month", "month"),
+    ("Previous", "money"),
+    ("Current", "money"),
+    ("Change", "money"),
+)
 
 
 def write(pack: Pack, ws: Worksheet) -> None:
@@ -31,9 +37,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
     """
     changes = pack.results.changes
     if changes is None:
-        write_nothing(pack, ws, "Changes",
-                      "No previous pack given: run sop reconcile with --previous LAST.xlsx to see what changed "
-                      "since last month's pack.")
+        write_nothing(
+            pack,
+            ws,
+            "Changes",
+            "No previous pack given: run sop reconcile with --previous LAST.xlsx to see what changed "
+            "since last month's pack.",
+        )
         return
     if not changes.months:
         write_nothing(pack, ws, "Changes", " ".join(changes.notes) or "The packs share no month.")
@@ -56,8 +66,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
             comment(ws, row, col, f"{label}: {BRIDGE_NOTES[label]}")
     header_row = row
     totals = changes.comparison.groupby(["Family", "Measure"])[["Previous", "Current"]].sum()
-    bridge = changes.bridge.pivot_table(index=["Measure", "Family"], columns="Cause", values="Value",
-                                        aggfunc="sum", sort=False)
+    bridge = changes.bridge.pivot_table(
+        index=["Measure", "Family"], columns="Cause", values="Value", aggfunc="sum", sort=False
+    )
     for measure in ("Revenue", "Contribution margin"):
         for family in sorted(changes.bridge["Family"].unique()):
             row += 1
@@ -79,10 +90,11 @@ def write(pack: Pack, ws: Worksheet) -> None:
     row += 1
     comparison = changes.comparison.copy()
     order = {name: i for i, name in enumerate(["Demand", "Shipments", "Revenue", "Contribution margin"])}
-    comparison = comparison.sort_values(["Family", "Measure", "Month"],
-                                        key=lambda s: s.map(order) if s.name == "Measure" else s)
-    write_list(pack, ws, row, comparison, COMPARISON_COLUMNS, name="ChangeList",
-               widths=(18, 20, 14, 14, 14, 14, 14, 14))
+    comparison = comparison.sort_values(
+        ["Family", "Measure", "Month"], key=lambda s: s.map(order) if s.name == "Measure" else s
+    )
+    write_list(
+        pack, ws, row, comparison, COMPARISON_COLUMNS, name="ChangeList", widths=(18, 20, 14, 14, 14, 14, 14, 14)
+    )
     ws.freeze_panes(header_row + 1, 2)
     setup_page(pack, ws, (header_row, header_row))
-

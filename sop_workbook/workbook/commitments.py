@@ -7,9 +7,17 @@ from xlsxwriter.worksheet import Worksheet
 from .layout import Pack, setup_page, write_list, write_nothing, write_title
 
 COLUMNS = (
-    ("Order ref", "bold"), ("Customer", "text"), ("SKU", "text"), ("Quantity", "units"),
-    ("Requested date", "date"), ("Status", "text"), ("Planned on time", "units"), ("Check", "center"),
-    ("Promise date", "date"), ("Days late", "units"), ("Note", "wrap"),
+    ("Order ref", "bold"),
+    ("Customer", "text"),
+    ("SKU", "text"),
+    ("Quantity", "units"),
+    ("Requested date", "date"),
+    ("Status", "text"),
+    ("Planned on time", "units"),
+    ("Check", "center"),
+    ("Promise date", "date"),
+    ("Days late", "units"),
+    ("Note", "wrap"),
 )
 WIDTHS = (12, 20, 13, 10, 12, 11, 10, 10, 12, 8, 60)
 CHECK_COLOURS = {"On time": "green", "Late": "amber", "At risk": "red"}
@@ -33,8 +41,12 @@ def write(pack: Pack, ws: Worksheet) -> None:
         return CHECK_COLOURS.get(str(record.get("Check"))) if label == "Check" else None
 
     def note(record, label):
-        if label == "Check" and record.get("Check") != "On time" and isinstance(record.get("Note"), str) \
-                and record.get("Note"):
+        if (
+            label == "Check"
+            and record.get("Check") != "On time"
+            and isinstance(record.get("Note"), str)
+            and record.get("Note")
+        ):
             return str(record["Note"])
         return None
 

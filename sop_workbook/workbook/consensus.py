@@ -9,35 +9,61 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from xlsxwriter.worksheet import Worksheet
-
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from . import layout
 from .definitions import DEFINITIONS
 from .layout import (
-    Pack, comment, number_style, setup_page, write_formulas, write_header, write_left_out, write_nothing,
-    write_numbers, write_title,
+    Pack,
+    comment,
+    number_style,
+    setup_page,
+    write_formulas,
+    write_header,
+    write_left_out,
+    write_nothing,
+    write_numbers,
+    write_title,
 )
 
 # The measures shown for each SKU, in order.
 MEASURES = (
-    "Demand", "Shipments", "Backlog", "Lost sales", "Production", "Subcontract", "Opening inventory",
-    "Closing inventory", "Safety stock", "Days of supply", "Revenue", "Variable costs", "Contribution margin",
+    "Demand",
+    "Shipments",
+    "Backlog",
+    "Lost sales",
+    "Production",
+    "Subcontract",
+    "Opening inventory",
+    "Closing inventory",
+    "Safety stock",
+    "Days of supply",
+    "Revenue",
+    "Variable costs",
+    "Contribution margin",
 )
 # Days of supply is a ratio: it does not add up over SKUs, so family rows leave it out.
 FAMILY_MEASURES = tuple(m for m in MEASURES if m != "Days of supply")
 # Stocks are not added over months: their horizon figure is the first (opening) or last (closing) month's.
 STOCKS = {"Opening inventory": "first", "Closing inventory": "last", "Safety stock": None, "Days of supply": None}
-COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost",
-         "Backlog cost")
+COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost", "Backlog cost")
 
 FIRST_MONTH_COL = 3
 # Every style the sheet writes with. The pack makes them all before it writes any sheet, so that this sheet can be
 # written in a second process with the very formats of the first (writer.BESIDE).
-STYLES = (("title",), ("subtitle",), ("italic",), ("header",), ("header", "month"), ("total",), ("family",),
-          ("muted",), ("text",),
-          *((number_style(m), *extra) for m in MEASURES for extra in (("total",), ("family",), (), ("bold",))))
+STYLES = (
+    ("title",),
+    ("subtitle",),
+    ("italic",),
+    ("header",),
+    ("header", "month"),
+    ("total",),
+    ("family",),
+    ("muted",),
+    ("text",),
+    *((number_style(m), *extra) for m in MEASURES for extra in (("total",), ("family",), (), ("bold",))),
+)
 
 
 def size(pack: Pack) -> int:
@@ -55,8 +81,11 @@ def anchor(pack: Pack) -> None:
     if not len(pack.base(pack.results.plan)):
         return
     header = layout.TITLE_ROWS
-    pack.anchors["consensus"] = {"rows": {m: header + 1 + i for i, m in enumerate(FAMILY_MEASURES)},
-                                 "first_col": FIRST_MONTH_COL, "last_col": FIRST_MONTH_COL + len(pack.months) - 1}
+    pack.anchors["consensus"] = {
+        "rows": {m: header + 1 + i for i, m in enumerate(FAMILY_MEASURES)},
+        "first_col": FIRST_MONTH_COL,
+        "last_col": FIRST_MONTH_COL + len(pack.months) - 1,
+    }
 
 
 def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -79,8 +108,10 @@ def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> tuple[
         """SKUs × months of one column (or of the sum of the present cost columns)."""
         if column is None:
             present = [c for c in COSTS if c in frame.columns]
-            values = sum((pd.to_numeric(frame[c], errors="coerce").fillna(0).to_numpy(dtype=float)
-                          for c in present), np.zeros(len(frame)))
+            values = sum(
+                (pd.to_numeric(frame[c], errors="coerce").fillna(0).to_numpy(dtype=float) for c in present),
+                np.zeros(len(frame)),
+            )
         else:
             values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         rows, cols, kept = where
@@ -136,11 +167,14 @@ def write(pack: Pack, ws: Worksheet) -> None:
     sku_rows = len(skus) * len(MEASURES)
     with_skus = sku_rows <= layout.MAX_ROWS
     # Family = the sum of its SKUs, month by month (the value cached with each family formula).
-    totals = {family: {m: np.nan_to_num(figures[m][skus_of[family]]).sum(axis=0) for m in FAMILY_MEASURES}
-              for family in families}
+    totals = {
+        family: {m: np.nan_to_num(figures[m][skus_of[family]]).sum(axis=0) for m in FAMILY_MEASURES}
+        for family in families
+    }
 
-    header = write_title(pack, ws, "Consensus Plan",
-                         "Base scenario; families fold and unfold with the outline buttons on the left")
+    header = write_title(
+        pack, ws, "Consensus Plan", "Base scenario; families fold and unfold with the outline buttons on the left"
+    )
     # Rows are laid out first, so the All families and family formulas can name rows written after them.
     anchor(pack)
     all_rows = pack.anchors["consensus"]["rows"]
@@ -165,9 +199,15 @@ def write(pack: Pack, ws: Worksheet) -> None:
         write_header(pack, ws, header, col, label)
     for index, month in enumerate(months):
         ws.write_datetime(header, FIRST_MONTH_COL + index, month.to_pydatetime(), styles("header", "month"))
-    write_header(pack, ws, header, last_col, "Horizon",
-                 definition="The whole horizon: the sum of the months for flows; the first month's opening "
-                            "and the last month's closing inventory for stocks.")
+    write_header(
+        pack,
+        ws,
+        header,
+        last_col,
+        "Horizon",
+        definition="The whole horizon: the sum of the months for flows; the first month's opening "
+        "and the last month's closing inventory for stocks.",
+    )
     ws.set_row(header, 30)
 
     # All families = the sum of the family rows.
@@ -190,9 +230,15 @@ def write(pack: Pack, ws: Worksheet) -> None:
             ws._write_formula(r, col, f"={parts}", number, float(value))
 
     if left_out_row is not None:
-        write_left_out(pack, ws, left_out_row, sku_rows, "SKU rows (one per SKU and measure)",
-                       "every SKU's figures are in Plan Data: sop reconcile ... --plan-data plan.csv (or "
-                       ".parquet) writes them whole.")
+        write_left_out(
+            pack,
+            ws,
+            left_out_row,
+            sku_rows,
+            "SKU rows (one per SKU and measure)",
+            "every SKU's figures are in Plan Data: sop reconcile ... --plan-data plan.csv (or "
+            ".parquet) writes them whole.",
+        )
 
     for family, family_rows, first_sku_row, last_sku_row in layout_rows:
         for m, r in family_rows.items():
@@ -245,8 +291,9 @@ def _horizon(measure: str, values: np.ndarray) -> float:
     return float("nan")
 
 
-def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int, figures: dict[str, np.ndarray],
-               letters: list[str]) -> None:
+def _write_sku(
+    pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int, figures: dict[str, np.ndarray], letters: list[str]
+) -> None:
     """Write one SKU's rows from `first_row`, one outline level below its family, in row order.
 
     Formulas are built from precomputed column letters: A1 references from `cell` cost more than the rest of
@@ -258,8 +305,17 @@ def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int,
     rows = {m: first_row + i for i, m in enumerate(MEASURES)}
     # One-based row numbers of the measures a formula refers to.
     opening, production, subcontract, shipments, closing, revenue, costs = (
-        rows[m] + 1 for m in ("Opening inventory", "Production", "Subcontract", "Shipments", "Closing inventory",
-                              "Revenue", "Variable costs"))
+        rows[m] + 1
+        for m in (
+            "Opening inventory",
+            "Production",
+            "Subcontract",
+            "Shipments",
+            "Closing inventory",
+            "Revenue",
+            "Variable costs",
+        )
+    )
     month_letters = letters[FIRST_MONTH_COL:last_col]
     family_style, text = styles("muted"), styles("text")
     write_string, write_formula = ws._write_string, ws._write_formula
@@ -272,18 +328,33 @@ def _write_sku(pack: Pack, ws: Worksheet, family: str, sku: str, first_row: int,
         values = figures[m].tolist()
         if m == "Closing inventory":
             # Closing inventory = Opening inventory + Production + Subcontract − Shipments.
-            write_formulas(ws, r, FIRST_MONTH_COL, [
-                f"={letter}{opening}+{letter}{production}+{letter}{subcontract}-{letter}{shipments}"
-                for letter in month_letters], values, number)
+            write_formulas(
+                ws,
+                r,
+                FIRST_MONTH_COL,
+                [
+                    f"={letter}{opening}+{letter}{production}+{letter}{subcontract}-{letter}{shipments}"
+                    for letter in month_letters
+                ],
+                values,
+                number,
+            )
         elif m == "Opening inventory":
             write_numbers(ws, r, FIRST_MONTH_COL, values[:1], number)
             # This month opens with last month's closing inventory.
-            write_formulas(ws, r, FIRST_MONTH_COL + 1, [f"={letter}{closing}" for letter in month_letters[:-1]],
-                           values[1:], number)
+            write_formulas(
+                ws, r, FIRST_MONTH_COL + 1, [f"={letter}{closing}" for letter in month_letters[:-1]], values[1:], number
+            )
         elif m == "Contribution margin":
             # Contribution margin = Revenue − Variable costs.
-            write_formulas(ws, r, FIRST_MONTH_COL, [f"={letter}{revenue}-{letter}{costs}"
-                                                    for letter in month_letters], values, number)
+            write_formulas(
+                ws,
+                r,
+                FIRST_MONTH_COL,
+                [f"={letter}{revenue}-{letter}{costs}" for letter in month_letters],
+                values,
+                number,
+            )
         else:
             write_numbers(ws, r, FIRST_MONTH_COL, values, number)
         rule = STOCKS.get(m, "sum")

@@ -9,19 +9,43 @@ from xlsxwriter.worksheet import Worksheet
 
 from .gaps import ranked
 from .layout import (
-    BASE, Pack, comment, is_blank, month_label, row_height, setup_page, write_header, write_nothing, write_title,
+    BASE,
+    Pack,
+    comment,
+    is_blank,
+    month_label,
+    row_height,
+    setup_page,
+    write_header,
+    write_nothing,
+    write_title,
     write_value,
 )
 
 COLUMNS = (
-    ("Ref", 12), ("Gap or risk", 38), ("Revenue at risk", 12), ("Cause", 42), ("Lever", 12),
-    ("What the lever does", 38), ("Units closed", 9), ("Cost", 12), ("Margin effect", 13), ("Owner", 12),
-    ("Due", 10), ("Decision", 22),
+    ("Ref", 12),
+    ("Gap or risk", 38),
+    ("Revenue at risk", 12),
+    ("Cause", 42),
+    ("Lever", 12),
+    ("What the lever does", 38),
+    ("Units closed", 9),
+    ("Cost", 12),
+    ("Margin effect", 13),
+    ("Owner", 12),
+    ("Due", 10),
+    ("Decision", 22),
 )
 COL = {label: index for index, (label, _) in enumerate(COLUMNS)}
 # Who brings each kind of gap to the meeting.
-OWNERS = {"Resource": "Operations", "Material": "Procurement", "Subcontract": "Operations",
-          "Readiness": "Operations", "Launch": "Sales", "Margin": "Sales"}
+OWNERS = {
+    "Resource": "Operations",
+    "Material": "Procurement",
+    "Subcontract": "Operations",
+    "Readiness": "Operations",
+    "Launch": "Sales",
+    "Margin": "Sales",
+}
 # The Decision dropdown: the levers of this plan's menu, and the two answers that pull no lever.
 CHOICES = ("Accept the gap", "Defer")
 LEVERS = ("Overtime", "Subcontract", "Build ahead", "Reallocate", "Price/demand")
@@ -85,53 +109,65 @@ def items(pack: Pack) -> list[Item]:
             menus.setdefault(lever["Gap id"], []).append(lever)
         for gap in ranked(gaps[gaps["Scenario"] == BASE], [BASE]).to_dict("records"):
             menu = menus.get(gap["Gap id"], [])
-            found.append(Item(
-                ref=str(gap["Gap id"]),
-                what=(f"{gap['SKU']} for {gap['Customer']}: {float(gap['Unmet units']):,.0f} units short in "
-                      f"{month_label(gap['Month'])}"),
-                impact=gap["Revenue at risk"],
-                cause=str(gap.get("Explanation") or gap.get("Binding constraint") or ""),
-                owner=OWNERS.get(str(gap.get("Binding constraint")), "S&OP coordinator"),
-                due=decide_by(pack, gap["Month"]),
-                levers=menu,
-                explanation=str(gap.get("Explanation") or ""),
-            ))
+            found.append(
+                Item(
+                    ref=str(gap["Gap id"]),
+                    what=(
+                        f"{gap['SKU']} for {gap['Customer']}: {float(gap['Unmet units']):,.0f} units short in "
+                        f"{month_label(gap['Month'])}"
+                    ),
+                    impact=gap["Revenue at risk"],
+                    cause=str(gap.get("Explanation") or gap.get("Binding constraint") or ""),
+                    owner=OWNERS.get(str(gap.get("Binding constraint")), "S&OP coordinator"),
+                    due=decide_by(pack, gap["Month"]),
+                    levers=menu,
+                    explanation=str(gap.get("Explanation") or ""),
+                )
+            )
     for order in results.commitments.to_dict("records") if len(results.commitments) else []:
         if order.get("Check") in (None, "On time"):
             continue
-        found.append(Item(
-            ref=str(order["Order ref"]),
-            what=(f"Order {order['Order ref']} ({order.get('Status', '')}) of {order['Customer']}: "
-                  f"{float(order['Quantity']):,.0f} {order['SKU']} requested "
-                  f"{pd.Timestamp(order['Requested date']):%d-%b-%y} is {str(order['Check']).lower()}"),
-            impact=None,
-            cause=str(order.get("Note") or ""),
-            owner="Sales",
-            due=decide_by(pack, order.get("Requested date")),
-        ))
+        found.append(
+            Item(
+                ref=str(order["Order ref"]),
+                what=(
+                    f"Order {order['Order ref']} ({order.get('Status', '')}) of {order['Customer']}: "
+                    f"{float(order['Quantity']):,.0f} {order['SKU']} requested "
+                    f"{pd.Timestamp(order['Requested date']):%d-%b-%y} is {str(order['Check']).lower()}"
+                ),
+                impact=None,
+                cause=str(order.get("Note") or ""),
+                owner="Sales",
+                due=decide_by(pack, order.get("Requested date")),
+            )
+        )
     for launch in results.launches.to_dict("records") if len(results.launches) else []:
         if launch.get("RAG") not in ("Red", "Amber"):
             continue
-        found.append(Item(
-            ref=str(launch["SKU"]),
-            what=f"Launch of {launch['SKU']} in {month_label(launch['Launch month'])} is {launch['RAG']}",
-            impact=None,
-            cause=str(launch.get("Reason") or ""),
-            owner="Operations",
-            due=decide_by(pack, launch.get("Launch month")),
-        ))
+        found.append(
+            Item(
+                ref=str(launch["SKU"]),
+                what=f"Launch of {launch['SKU']} in {month_label(launch['Launch month'])} is {launch['RAG']}",
+                impact=None,
+                cause=str(launch.get("Reason") or ""),
+                owner="Operations",
+                due=decide_by(pack, launch.get("Launch month")),
+            )
+        )
     risks = results.inputs.risks
     for index, risk in enumerate(risks.to_dict("records") if len(risks) else [], start=1):
         if str(risk.get("Impact")) != "High":
             continue
-        found.append(Item(
-            ref=f"R{index:02d}",
-            what=str(risk.get("Risk") or ""),
-            impact=None,
-            cause=f"Mitigation: {risk['Mitigation']}" if not is_blank(risk.get("Mitigation")) else "",
-            owner=str(risk.get("Owner") or "Operations"),
-            due=pd.Timestamp(pack.cycle.cycle_month),
-        ))
+        found.append(
+            Item(
+                ref=f"R{index:02d}",
+                what=str(risk.get("Risk") or ""),
+                impact=None,
+                cause=f"Mitigation: {risk['Mitigation']}" if not is_blank(risk.get("Mitigation")) else "",
+                owner=str(risk.get("Owner") or "Operations"),
+                due=pd.Timestamp(pack.cycle.cycle_month),
+            )
+        )
     return found
 
 
@@ -145,8 +181,12 @@ def write(pack: Pack, ws: Worksheet) -> None:
     found = items(pack)
     previous = _carried_forward(pack, found)
     if not found and not len(previous):
-        write_nothing(pack, ws, "Decisions", "Nothing needs a decision: no gaps, no orders at risk, every launch "
-                                             "ready and no high-impact risk.")
+        write_nothing(
+            pack,
+            ws,
+            "Decisions",
+            "Nothing needs a decision: no gaps, no orders at risk, every launch ready and no high-impact risk.",
+        )
         return
     styles = pack.styles
     levers = pack.results.levers
@@ -156,8 +196,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
     # Excel limits a typed-in dropdown list to 255 characters.
     while len(",".join(choices)) > 255:
         choices.pop()
-    row = write_title(pack, ws, "Decisions",
-                      "one row per gap or risk, its levers below it; the meeting fills in the Decision column")
+    row = write_title(
+        pack, ws, "Decisions", "one row per gap or risk, its levers below it; the meeting fills in the Decision column"
+    )
     header = row
     for col, (label, width) in enumerate(COLUMNS):
         write_header(pack, ws, header, col, label)
@@ -181,10 +222,19 @@ def write(pack: Pack, ws: Worksheet) -> None:
         ws.write_string(row, COL["Owner"], item.owner, styles("cell", "family"))
         write_value(ws, row, COL["Due"], item.due, styles("date", "cell", "family"))
         ws.write_blank(row, COL["Decision"], None, styles("input"))
-        ws.data_validation(row, COL["Decision"], row, COL["Decision"], {
-            "validate": "list", "source": choices, "show_error": False,
-            "input_title": "Decision", "input_message": "Pick a lever, or type the decision taken.",
-        })
+        ws.data_validation(
+            row,
+            COL["Decision"],
+            row,
+            COL["Decision"],
+            {
+                "validate": "list",
+                "source": choices,
+                "show_error": False,
+                "input_title": "Decision",
+                "input_message": "Pick a lever, or type the decision taken.",
+            },
+        )
         row += 1
         for lever in item.levers:
             height = row_height([(lever.get("Description"), widths["What the lever does"])])
@@ -194,8 +244,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
             ws.write_blank(row, COL["Revenue at risk"], None, styles("cell"))
             ws.write_blank(row, COL["Cause"], None, styles("cell"))
             write_value(ws, row, COL["Lever"], lever.get("Lever"), styles("bold", "cell"), text=True)
-            write_value(ws, row, COL["What the lever does"], lever.get("Description"), styles("wrap", "cell"),
-                        text=True)
+            write_value(
+                ws, row, COL["What the lever does"], lever.get("Description"), styles("wrap", "cell"), text=True
+            )
             write_value(ws, row, COL["Units closed"], lever.get("Units closed"), styles("units", "cell"))
             write_value(ws, row, COL["Cost"], lever.get("Cost"), styles("money", "cell"))
             write_value(ws, row, COL["Margin effect"], lever.get("Margin effect"), styles("money", "cell"))
@@ -210,8 +261,14 @@ def write(pack: Pack, ws: Worksheet) -> None:
 
 
 CARRIED_HEADING = "Carried forward from the previous pack"
-CARRIED = (("Ref", "bold"), ("Gap or risk", "wrap"), ("Decision", "wrap"), ("Owner", "text"), ("Due", "date"),
-           ("Status", "text"))
+CARRIED = (
+    ("Ref", "bold"),
+    ("Gap or risk", "wrap"),
+    ("Decision", "wrap"),
+    ("Owner", "text"),
+    ("Due", "date"),
+    ("Status", "text"),
+)
 
 
 def _carried_forward(pack: Pack, found: list[Item]) -> pd.DataFrame:
@@ -227,7 +284,7 @@ def _carried_forward(pack: Pack, found: list[Item]) -> pd.DataFrame:
     refs = previous["Ref"].fillna("").astype(str) if "Ref" in previous.columns else pd.Series("", previous.index)
     ends = refs.index[refs == CARRIED_HEADING]
     if len(ends):
-        previous = previous.loc[:ends[0]].iloc[:-1]
+        previous = previous.loc[: ends[0]].iloc[:-1]
     text = previous["Gap or risk"].fillna("").astype(str).str.strip()
     decided = previous["Decision"].fillna("").astype(str).str.strip()
     rows = previous[(text != "") & (decided != "")].copy()
@@ -256,26 +313,48 @@ def _write_carried_forward(pack: Pack, ws: Worksheet, row: int, previous: pd.Dat
     row += 1
     # Each figure under the main header's column of the same meaning: the decision under Decision (the meeting
     # may update it), the status where this month's items give their cause.
-    columns = {"Ref": COL["Ref"], "Gap or risk": COL["Gap or risk"], "Decision": COL["Decision"],
-               "Owner": COL["Owner"], "Due": COL["Due"], "Status": COL["Cause"]}
+    columns = {
+        "Ref": COL["Ref"],
+        "Gap or risk": COL["Gap or risk"],
+        "Decision": COL["Decision"],
+        "Owner": COL["Owner"],
+        "Due": COL["Due"],
+        "Status": COL["Cause"],
+    }
     for label, col in columns.items():
-        write_header(pack, ws, row, col, label if label != "Decision" else "Decision taken",
-                     definition="What the meeting decided last month." if label == "Decision" else None)
+        write_header(
+            pack,
+            ws,
+            row,
+            col,
+            label if label != "Decision" else "Decision taken",
+            definition="What the meeting decided last month." if label == "Decision" else None,
+        )
     row += 1
     widths = dict(COLUMNS)
     for record in previous.to_dict("records"):
-        height = row_height([(record.get("Gap or risk"), widths["Gap or risk"]),
-                             (record.get("Decision"), widths["Decision"])])
+        height = row_height(
+            [(record.get("Gap or risk"), widths["Gap or risk"]), (record.get("Decision"), widths["Decision"])]
+        )
         if height:
             ws.set_row(row, height)
         for label, style in CARRIED:
             colour = None
             if label == "Status":
-                colour = "green" if str(record[label]).startswith("Closed") else (
-                    "red" if "overdue" in str(record[label]) else "amber")
+                colour = (
+                    "green"
+                    if str(record[label]).startswith("Closed")
+                    else ("red" if "overdue" in str(record[label]) else "amber")
+                )
                 style = "wrap"
             base = "input" if label == "Decision" else "cell"
-            write_value(ws, row, columns[label], record.get(label), styles(style, base, colour),
-                        text=style in ("text", "wrap", "bold"))
+            write_value(
+                ws,
+                row,
+                columns[label],
+                record.get(label),
+                styles(style, base, colour),
+                text=style in ("text", "wrap", "bold"),
+            )
         row += 1
     return row

@@ -13,15 +13,29 @@ from .layout import Pack, setup_page, write_header, write_left_out, write_number
 
 # The cell style of each schema column kind.
 KIND_STYLES = {
-    schema.TEXT: "text", schema.CHOICE: "text", schema.NUMBER: "rate", schema.INTEGER: "count",
-    schema.PERCENT: "percent", schema.MONTH: "month", schema.DATE: "date",
+    schema.TEXT: "text",
+    schema.CHOICE: "text",
+    schema.NUMBER: "rate",
+    schema.INTEGER: "count",
+    schema.PERCENT: "percent",
+    schema.MONTH: "month",
+    schema.DATE: "date",
 }
 TEXT_KINDS = {schema.TEXT, schema.CHOICE}
 # Every style the sheet writes with. The pack makes them all before it writes any sheet, so that this sheet can be
 # written in a second process with the very formats of the first (writer.BESIDE).
-STYLES = (("title",), ("subtitle",), ("heading",), ("header",), ("header", "month"), ("bold", "cell"),
-          ("muted", "italic"), ("muted", "cell"), ("italic",),
-          *((style, "cell") for style in sorted({*KIND_STYLES.values(), "units"})))
+STYLES = (
+    ("title",),
+    ("subtitle",),
+    ("heading",),
+    ("header",),
+    ("header", "month"),
+    ("bold", "cell"),
+    ("muted", "italic"),
+    ("muted", "cell"),
+    ("italic",),
+    *((style, "cell") for style in sorted({*KIND_STYLES.values(), "units"})),
+)
 
 
 def size(pack: Pack) -> int:
@@ -49,8 +63,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
     styles = pack.styles
     inputs = pack.results.inputs
     names = _file_names(pack)
-    row = write_title(pack, ws, "Inputs", "as read from the templates; File, Sheet and Row say where each row "
-                                          "came from")
+    row = write_title(
+        pack, ws, "Inputs", "as read from the templates; File, Sheet and Row say where each row came from"
+    )
     cycle = inputs.cycle
     ws.write_string(row, 0, "Cycle", styles("heading"))
     row += 1
@@ -58,9 +73,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
         write_header(pack, ws, row, col, label, definition="")
     row += 1
     prepared = "; ".join(f"{kind}: {who}" for kind, who in sorted(cycle.prepared_by.items()) if who)
-    for key, value, style in (("Company", cycle.company, "text"), ("Cycle month", cycle.cycle_month, "month"),
-                              ("Horizon (months)", cycle.horizon, "count"), ("Currency", cycle.currency, "text"),
-                              ("Prepared by", prepared, "text")):
+    for key, value, style in (
+        ("Company", cycle.company, "text"),
+        ("Cycle month", cycle.cycle_month, "month"),
+        ("Horizon (months)", cycle.horizon, "count"),
+        ("Currency", cycle.currency, "text"),
+        ("Prepared by", prepared, "text"),
+    ):
         ws.write_string(row, 0, key, styles("bold", "cell"))
         write_value(ws, row, 1, value, styles(style, "cell"), text=style == "text")
         row += 1
@@ -78,8 +97,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
     setup_page(pack, ws, gridlines=True)
 
 
-def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.Sheet,
-             frame: pd.DataFrame) -> int:
+def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.Sheet, frame: pd.DataFrame) -> int:
     """One template sheet: a heading, a header row (File, Sheet, Row, the columns, the months), the rows."""
     styles = pack.styles
     columns = [c for c in sheet.columns if c.header in frame.columns]
@@ -92,8 +110,11 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
     labels = ["File", "Sheet", "Row"] + [c.header for c in columns]
     helps = {c.header: c.help for c in columns}
     for col, label in enumerate(labels):
-        where = {"File": "The file the row was read from.", "Sheet": "The sheet of that file.",
-                 "Row": "The Excel row of that sheet."}
+        where = {
+            "File": "The file the row was read from.",
+            "Sheet": "The sheet of that file.",
+            "Row": "The Excel row of that sheet.",
+        }
         write_header(pack, ws, row, col, label, definition=where.get(label) or helps.get(label) or "")
     for index, month in enumerate(months):
         ws.write_datetime(row, len(labels) + index, pd.Timestamp(month).to_pydatetime(), styles("header", "month"))
@@ -103,9 +124,15 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
         return row + 2
     if len(rows[0]) > layout.MAX_ROWS:
         # The rows are in the input file itself, which the Executive Summary's lineage names with its SHA-256.
-        row = write_left_out(pack, ws, row, len(rows[0]), f"rows of {file_name} · {sheet.name}",
-                             f"they are in {file_name}, sheet {sheet.name}, the file named with its SHA-256 in "
-                             f"the Executive Summary's lineage.")
+        row = write_left_out(
+            pack,
+            ws,
+            row,
+            len(rows[0]),
+            f"rows of {file_name} · {sheet.name}",
+            f"they are in {file_name}, sheet {sheet.name}, the file named with its SHA-256 in "
+            f"the Executive Summary's lineage.",
+        )
         return row + 1
     formats = {}
 
@@ -115,8 +142,10 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
             formats[style] = styles(style, "cell")
         return formats[style]
 
-    fixed = [(3 + offset, column.header, KIND_STYLES.get(column.kind, "text"), column.kind in TEXT_KINDS)
-             for offset, column in enumerate(columns)]
+    fixed = [
+        (3 + offset, column.header, KIND_STYLES.get(column.kind, "text"), column.kind in TEXT_KINDS)
+        for offset, column in enumerate(columns)
+    ]
     first_month_col = len(labels)
     muted = styles("muted", "cell")
     units, rate = cell_format("units"), cell_format("rate")
@@ -131,8 +160,9 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
         if all(value.__class__ is float for value in values):
             # A month row of plain numbers (nearly every row) goes to the sheet in one call; whole numbers show
             # as units, as `_whole` says (NaN and infinities are not whole).
-            write_numbers(ws, row, first_month_col, values,
-                          formats=[units if value.is_integer() else rate for value in values])
+            write_numbers(
+                ws, row, first_month_col, values, formats=[units if value.is_integer() else rate for value in values]
+            )
         else:
             for index, value in enumerate(values):
                 write_value(ws, row, first_month_col + index, value, cell_format(_whole(value, "rate")))
@@ -162,7 +192,7 @@ def _wide(frame: pd.DataFrame, sheet: schema.Sheet, columns) -> tuple[list[tuple
     rows = []
     for record, start, end in zip(first_rows, starts, ends):
         rows.append((record, dict(zip(month_values[start:end], values[start:end]))))
-    rows.sort(key=lambda item: (_number(item[0].get(SOURCE_ROW))))
+    rows.sort(key=lambda item: _number(item[0].get(SOURCE_ROW)))
     return rows, months
 
 

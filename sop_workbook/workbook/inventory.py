@@ -8,8 +8,17 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import layout
 from .layout import (
-    Pack, comment, is_blank, month_label, number_style, setup_page, write_header, write_left_out, write_nothing,
-    write_title, write_value,
+    Pack,
+    comment,
+    is_blank,
+    month_label,
+    number_style,
+    setup_page,
+    write_header,
+    write_left_out,
+    write_nothing,
+    write_title,
+    write_value,
 )
 
 MEASURES = ("Closing inventory", "Safety stock", "Max stock", "Days of supply")
@@ -32,8 +41,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
     styles = pack.styles
     months = pack.months
     inventory = inventory.assign(Month=pd.to_datetime(inventory["Month"]))
-    row = write_title(pack, ws, "Inventory", "Base scenario; red: below safety stock, amber: above the storage "
-                                             "limit")
+    row = write_title(pack, ws, "Inventory", "Base scenario; red: below safety stock, amber: above the storage limit")
     header = row
     for col, label in enumerate(("Family", "SKU", "Measure")):
         write_header(pack, ws, header, col, label)
@@ -56,10 +64,16 @@ def write(pack: Pack, ws: Worksheet) -> None:
         arrays[column] = table
     measures = [m for m in MEASURES if m in arrays]
     if len(skus) * len(measures) > layout.MAX_ROWS:
-        write_left_out(pack, ws, row, len(skus) * len(measures), "SKU rows (one per SKU and measure)",
-                       "closing inventory per SKU and month is in Plan Data: sop reconcile ... --plan-data "
-                       "plan.csv (or .parquet) writes it whole; safety stock and storage limits are in the "
-                       "capacity template.")
+        write_left_out(
+            pack,
+            ws,
+            row,
+            len(skus) * len(measures),
+            "SKU rows (one per SKU and measure)",
+            "closing inventory per SKU and month is in Plan Data: sop reconcile ... --plan-data "
+            "plan.csv (or .parquet) writes it whole; safety stock and storage limits are in the "
+            "capacity template.",
+        )
         skus = []
     for index, (family, sku) in enumerate(skus):
         rows = {column: arrays[column][index] for column in arrays}
@@ -78,18 +92,26 @@ def write(pack: Pack, ws: Worksheet) -> None:
                 if measure == "Closing inventory" and not is_blank(value):
                     safety = rows["Safety stock"][index_month] if "Safety stock" in rows else None
                     limit = rows["Max stock"][index_month] if "Max stock" in rows else None
-                    below = rows["Below safety stock"][index_month] if "Below safety stock" in rows \
-                        else None
+                    below = rows["Below safety stock"][index_month] if "Below safety stock" in rows else None
                     if bool(below) and not is_blank(below):
                         colour = "red"
-                        text = (f"{sku}, {month_label(month)}: closing inventory {value:,.0f} is below the safety "
-                                f"stock of {float(safety):,.0f} units.")
+                        text = (
+                            f"{sku}, {month_label(month)}: closing inventory {value:,.0f} is below the safety "
+                            f"stock of {float(safety):,.0f} units."
+                        )
                     elif not is_blank(limit) and float(value) > float(limit) + 1e-6:
                         colour = "amber"
-                        text = (f"{sku}, {month_label(month)}: closing inventory {value:,.0f} is above the "
-                                f"storage limit of {float(limit):,.0f} units.")
-                write_value(ws, row, FIRST_MONTH_COL + index_month, value,
-                            styles(number_style(measure), "cell", emphasis, colour, top) if colour else plain)
+                        text = (
+                            f"{sku}, {month_label(month)}: closing inventory {value:,.0f} is above the "
+                            f"storage limit of {float(limit):,.0f} units."
+                        )
+                write_value(
+                    ws,
+                    row,
+                    FIRST_MONTH_COL + index_month,
+                    value,
+                    styles(number_style(measure), "cell", emphasis, colour, top) if colour else plain,
+                )
                 if text:
                     comment(ws, row, FIRST_MONTH_COL + index_month, text)
             row += 1

@@ -7,8 +7,13 @@ from xlsxwriter.worksheet import Worksheet
 from .layout import Pack, setup_page, write_list, write_nothing, write_title
 
 COLUMNS = (
-    ("SKU", "bold"), ("Launch month", "month"), ("Ready from month", "month"), ("Supplier qualified", "text"),
-    ("Process validated", "text"), ("RAG", "center"), ("Reason", "wrap"),
+    ("SKU", "bold"),
+    ("Launch month", "month"),
+    ("Ready from month", "month"),
+    ("Supplier qualified", "text"),
+    ("Process validated", "text"),
+    ("RAG", "center"),
+    ("Reason", "wrap"),
 )
 WIDTHS = (14, 11, 11, 11, 11, 9, 70)
 RAG_COLOURS = {"Green": "green", "Amber": "amber", "Red": "red"}

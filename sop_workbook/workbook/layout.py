@@ -35,14 +35,37 @@ TITLE_ROWS = 3
 
 # The number format of each kind of figure, by the label it is shown under; labels not listed are units.
 MONEY_LABELS = {
-    "Revenue", "Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost",
-    "Backlog cost", "Variable costs", "Contribution margin", "Regular labour cost", "Margin after labour",
-    "Unabsorbed labour", "Revenue at risk", "Revenue vs budget", "Cost", "Margin effect", "Budget", "Plan",
+    "Revenue",
+    "Material cost",
+    "Other variable cost",
+    "Overtime cost",
+    "Subcontract cost",
+    "Holding cost",
+    "Backlog cost",
+    "Variable costs",
+    "Contribution margin",
+    "Regular labour cost",
+    "Margin after labour",
+    "Unabsorbed labour",
+    "Revenue at risk",
+    "Revenue vs budget",
+    "Cost",
+    "Margin effect",
+    "Budget",
+    "Plan",
     "Variance",
 }
 PRICE_LABELS = {"Unit price", "Price to meet floor", "Shadow price", "Highest shadow price", "Cost per unit"}
-PERCENT_LABELS = {"Fill rate", "Contribution margin %", "Utilisation", "Peak utilisation", "Average utilisation",
-                  "Margin floor %", "MAPE", "Bias"}
+PERCENT_LABELS = {
+    "Fill rate",
+    "Contribution margin %",
+    "Utilisation",
+    "Peak utilisation",
+    "Average utilisation",
+    "Margin floor %",
+    "MAPE",
+    "Bias",
+}
 HOURS_LABELS = {"Available hours", "Overtime limit", "Overtime hours", "Used hours", "Required hours"}
 DAYS_LABELS = {"Days of supply"}
 
@@ -280,12 +303,14 @@ def comment(ws: Worksheet, row: int, col: int, text: str) -> None:
         text: The comment; planner text is fine (comments are never formulas).
     """
     lines = max(3, len(text) // 38 + text.count("\n") + 2)
-    ws.write_comment(row, col, text, {"author": AUTHOR, "x_scale": 1.8, "y_scale": min(6.0, lines / 4.5),
-                                      "font_size": 10})
+    ws.write_comment(
+        row, col, text, {"author": AUTHOR, "x_scale": 1.8, "y_scale": min(6.0, lines / 4.5), "font_size": 10}
+    )
 
 
-def write_header(pack: Pack, ws: Worksheet, row: int, col: int, label: str, style: str = "header",
-                 definition: str | None = None) -> None:
+def write_header(
+    pack: Pack, ws: Worksheet, row: int, col: int, label: str, style: str = "header", definition: str | None = None
+) -> None:
     """Write a header cell and, when the label names a figure, the comment that defines it.
 
     Args:
@@ -336,8 +361,12 @@ def write_left_out(pack: Pack, ws: Worksheet, row: int, left_out: int, what: str
     Returns:
         The row after the line.
     """
-    ws.write_string(row, 0, f"{left_out:,} {what} left out: more than the {MAX_ROWS:,} rows a sheet holds; "
-                            f"{where}", pack.styles("italic"))
+    ws.write_string(
+        row,
+        0,
+        f"{left_out:,} {what} left out: more than the {MAX_ROWS:,} rows a sheet holds; {where}",
+        pack.styles("italic"),
+    )
     return row + 1
 
 
@@ -368,8 +397,14 @@ def escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def setup_page(pack: Pack, ws: Worksheet, header_rows: tuple[int, int] | None = None, *,
-               gridlines: bool = False, one_page: bool = False) -> None:
+def setup_page(
+    pack: Pack,
+    ws: Worksheet,
+    header_rows: tuple[int, int] | None = None,
+    *,
+    gridlines: bool = False,
+    one_page: bool = False,
+) -> None:
     """Make a sheet print well: landscape A4, fit to width, header rows repeated, header and footer.
 
     Args:
@@ -387,8 +422,7 @@ def setup_page(pack: Pack, ws: Worksheet, header_rows: tuple[int, int] | None = 
         ws.repeat_rows(*header_rows)
     company = escape_header(pack.company[:80])
     ws.set_header(f'&L&"{"Calibri"},Bold"{company}&C&A&RS&&OP cycle {pack.cycle_label}')
-    ws.set_footer(f"&LS&&OP meeting pack · sop-workbook {escape_header(pack.version)}"
-                  f"&CPage &P of &N&R{company}")
+    ws.set_footer(f"&LS&&OP meeting pack · sop-workbook {escape_header(pack.version)}&CPage &P of &N&R{company}")
     if not gridlines:
         ws.hide_gridlines(2)
 
@@ -460,8 +494,18 @@ def row_height(texts_and_widths) -> float | None:
     return None if lines == 1 else LINE_HEIGHT * lines + 3
 
 
-def write_list(pack: Pack, ws: Worksheet, row: int, frame: pd.DataFrame, columns, *, name: str | None = None,
-               flag=None, note=None, widths=None) -> int:
+def write_list(
+    pack: Pack,
+    ws: Worksheet,
+    row: int,
+    frame: pd.DataFrame,
+    columns,
+    *,
+    name: str | None = None,
+    flag=None,
+    note=None,
+    widths=None,
+) -> int:
     """Write a list: a header row, then one row per record; optionally an Excel table over it.
 
     Args:
@@ -483,10 +527,18 @@ def write_list(pack: Pack, ws: Worksheet, row: int, frame: pd.DataFrame, columns
     labels = [label for label, _ in columns]
     last = row + max(len(frame), 1)
     if name:
-        ws.add_table(row, 0, last, len(columns) - 1, {
-            "name": name, "style": "Table Style Light 1", "autofilter": True,
-            "columns": [{"header": label, "header_format": styles("header")} for label in labels],
-        })
+        ws.add_table(
+            row,
+            0,
+            last,
+            len(columns) - 1,
+            {
+                "name": name,
+                "style": "Table Style Light 1",
+                "autofilter": True,
+                "columns": [{"header": label, "header_format": styles("header")} for label in labels],
+            },
+        )
         for col, label in enumerate(labels):
             if label in DEFINITIONS:
                 comment(ws, row, col, f"{label}: {DEFINITIONS[label]}")
@@ -500,8 +552,9 @@ def write_list(pack: Pack, ws: Worksheet, row: int, frame: pd.DataFrame, columns
     for index, record in enumerate(frame.to_dict("records")):
         r = row + 1 + index
         if widths:
-            height = row_height((record.get(label), widths[col]) for col, (label, style) in enumerate(columns)
-                                if style == "wrap")
+            height = row_height(
+                (record.get(label), widths[col]) for col, (label, style) in enumerate(columns) if style == "wrap"
+            )
             if height:
                 ws.set_row(r, height)
         for col, (label, style) in enumerate(columns):

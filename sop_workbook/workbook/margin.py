@@ -11,17 +11,34 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import layout
 from .layout import (
-    Pack, cell, comment, number_style, setup_page, write_header, write_left_out, write_nothing, write_title,
+    Pack,
+    cell,
+    comment,
+    number_style,
+    setup_page,
+    write_header,
+    write_left_out,
+    write_nothing,
+    write_title,
     write_value,
 )
 
-COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost",
-         "Backlog cost")
+COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost", "Backlog cost")
 MONEY = ("Revenue",) + COSTS
 # Columns, from A: the names, the money, the margin and its floor.
-LABELS = ("Family", "SKU") + MONEY + ("Contribution margin", "Contribution margin %", "Regular labour cost",
-                                      "Margin after labour", "Margin floor %", "Below floor",
-                                      "Price to meet floor")
+LABELS = (
+    ("Family", "SKU")
+    + MONEY
+    + (
+        "Contribution margin",
+        "Contribution margin %",
+        "Regular labour cost",
+        "Margin after labour",
+        "Margin floor %",
+        "Below floor",
+        "Price to meet floor",
+    )
+)
 COL = {label: index for index, label in enumerate(LABELS)}
 
 
@@ -40,8 +57,15 @@ def _margin_formulas(r: int) -> dict[str, str]:
     }
 
 
-def _write_row(pack: Pack, ws: Worksheet, r: int, money: dict[str, float], formulas: dict[str, str],
-               margin: float, emphasis: str | None) -> None:
+def _write_row(
+    pack: Pack,
+    ws: Worksheet,
+    r: int,
+    money: dict[str, float],
+    formulas: dict[str, str],
+    margin: float,
+    emphasis: str | None,
+) -> None:
     """Write the money, margin and labour cells of one row.
 
     Args:
@@ -111,16 +135,27 @@ def write(pack: Pack, ws: Worksheet) -> None:
         sku_last = sku_header
 
     ws.write_string(family_heading, 0, "By family", styles("heading"))
-    _header(pack, ws, family_header, ("Family", "") + LABELS[2:COL["Margin after labour"] + 1])
+    _header(pack, ws, family_header, ("Family", "") + LABELS[2 : COL["Margin after labour"] + 1])
     ws.write_string(sku_heading, 0, "By SKU", styles("heading"))
     if with_skus:
-        ws.write_string(sku_heading, 3, "Red: below the SKU's margin floor over the horizon; the comment says by "
-                                        "how much and the price that would meet it", styles("muted", "italic"))
+        ws.write_string(
+            sku_heading,
+            3,
+            "Red: below the SKU's margin floor over the horizon; the comment says by "
+            "how much and the price that would meet it",
+            styles("muted", "italic"),
+        )
         _header(pack, ws, sku_header, LABELS)
     else:
-        write_left_out(pack, ws, sku_header, len(by_sku), "SKU rows",
-                       "every SKU's revenue, costs and contribution margin by month are in Plan Data: "
-                       "sop reconcile ... --plan-data plan.csv (or .parquet) writes them whole.")
+        write_left_out(
+            pack,
+            ws,
+            sku_header,
+            len(by_sku),
+            "SKU rows",
+            "every SKU's revenue, costs and contribution margin by month are in Plan Data: "
+            "sop reconcile ... --plan-data plan.csv (or .parquet) writes them whole.",
+        )
 
     # The Executive Summary's chart shows the family rows.
     ws.keep_rows(range(family_first, family_last + 1))
@@ -131,18 +166,23 @@ def write(pack: Pack, ws: Worksheet) -> None:
         rows = by_sku[by_sku["Family"].astype(str) == family]
         money = {label: float(rows[label].sum()) for label in numeric if label != "Contribution margin"}
         # Family = the sum of its SKU rows.
-        formulas = {label: f"=SUMIF({cell(sku_first, 0, True, True)}:{cell(sku_last, 0, True, True)},"
-                           f"{cell(r, 0, False, True)},"
-                           f"{cell(sku_first, COL[label], True)}:{cell(sku_last, COL[label], True)})"
-                    for label in money} if with_skus else {}
+        formulas = (
+            {
+                label: f"=SUMIF({cell(sku_first, 0, True, True)}:{cell(sku_last, 0, True, True)},"
+                f"{cell(r, 0, False, True)},"
+                f"{cell(sku_first, COL[label], True)}:{cell(sku_last, COL[label], True)})"
+                for label in money
+            }
+            if with_skus
+            else {}
+        )
         _write_row(pack, ws, r, money, formulas, float(rows["Contribution margin"].sum()), "family")
 
     # Total = the sum of the family rows.
     ws.write_string(total_row, 0, "All families", styles("cell", "total"))
     ws.write_blank(total_row, 1, None, styles("cell", "total"))
     money = {label: float(by_sku[label].sum()) for label in numeric if label != "Contribution margin"}
-    formulas = {label: f"=SUM({cell(family_first, COL[label])}:{cell(family_last, COL[label])})"
-                for label in money}
+    formulas = {label: f"=SUM({cell(family_first, COL[label])}:{cell(family_last, COL[label])})" for label in money}
     _write_row(pack, ws, total_row, money, formulas, float(by_sku["Contribution margin"].sum()), "total")
 
     floors = _floors(margin)
@@ -157,8 +197,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
         _write_row(pack, ws, r, money, {}, figures["Contribution margin"], None)
         _write_floor(pack, ws, r, sku, figures, *floors.get(sku, (float("nan"), False, float("nan"))))
 
-    pack.anchors["margin"] = {"first": family_first, "last": family_last, "name_col": 0,
-                              "revenue_col": COL["Revenue"], "margin_col": COL["Contribution margin"]}
+    pack.anchors["margin"] = {
+        "first": family_first,
+        "last": family_last,
+        "name_col": 0,
+        "revenue_col": COL["Revenue"],
+        "margin_col": COL["Contribution margin"],
+    }
     row = _customers(pack, ws, sku_last + 2)
     row = _budget(pack, ws, row + 1)
     ws.set_column(0, 0, 18)
@@ -183,20 +228,28 @@ def _floors(margin: pd.DataFrame) -> dict[str, tuple[float, bool, float]]:
     """
     sku = margin["SKU"].astype(str)
     nan = pd.Series(float("nan"), index=margin.index)
-    frame = pd.DataFrame({
-        "floor": pd.to_numeric(margin.get("Margin floor %", nan), errors="coerce"),
-        "below": (margin["Below floor"].fillna(False).astype(bool) if "Below floor" in margin.columns
-                  else pd.Series(False, index=margin.index)),
-        "price": pd.to_numeric(margin.get("Price to meet floor", nan), errors="coerce"),
-    })
+    frame = pd.DataFrame(
+        {
+            "floor": pd.to_numeric(margin.get("Margin floor %", nan), errors="coerce"),
+            "below": (
+                margin["Below floor"].fillna(False).astype(bool)
+                if "Below floor" in margin.columns
+                else pd.Series(False, index=margin.index)
+            ),
+            "price": pd.to_numeric(margin.get("Price to meet floor", nan), errors="coerce"),
+        }
+    )
     grouped = frame.groupby(sku, sort=False)
     floors, below, prices = grouped["floor"].first(), grouped["below"].any(), grouped["price"].max()
-    return {name: (float(floors[name]), bool(below[name]),
-                   float(prices[name]) if below[name] else float("nan")) for name in floors.index}
+    return {
+        name: (float(floors[name]), bool(below[name]), float(prices[name]) if below[name] else float("nan"))
+        for name in floors.index
+    }
 
 
-def _write_floor(pack: Pack, ws: Worksheet, r: int, sku: str, figures: dict[str, float], floor: float,
-                 below: bool, price: float) -> None:
+def _write_floor(
+    pack: Pack, ws: Worksheet, r: int, sku: str, figures: dict[str, float], floor: float, below: bool, price: float
+) -> None:
     """The SKU's margin floor, whether it is below it over the horizon and the price that would meet it.
 
     A SKU below its floor is flagged red with a comment that says by how much and at what price it would meet
@@ -210,10 +263,17 @@ def _write_floor(pack: Pack, ws: Worksheet, r: int, sku: str, figures: dict[str,
     if below:
         revenue = figures["Revenue"]
         share = figures["Contribution margin"] / revenue if revenue else 0.0
-        ws.write_formula(r, COL["Contribution margin %"], _margin_formulas(r)["Contribution margin %"],
-                         styles("percent", "cell", "red"), share)
-        text = (f"{sku} earns a contribution margin of {share:.1%} of revenue over the horizon, below its floor "
-                f"of {floor:.1%}.")
+        ws.write_formula(
+            r,
+            COL["Contribution margin %"],
+            _margin_formulas(r)["Contribution margin %"],
+            styles("percent", "cell", "red"),
+            share,
+        )
+        text = (
+            f"{sku} earns a contribution margin of {share:.1%} of revenue over the horizon, below its floor "
+            f"of {floor:.1%}."
+        )
         if price == price:
             text += f" At a unit price of {price:,.2f} {pack.currency} it would meet the floor."
         comment(ws, r, COL["Below floor"], text)
@@ -237,9 +297,15 @@ def _customers(pack: Pack, ws: Worksheet, row: int) -> int:
         ws.write_string(row, 0, title, styles("heading"))
         row += 1
         if len(rows) > layout.MAX_ROWS:
-            row = write_left_out(pack, ws, row, len(rows), f"rows {title.lower()}",
-                                 "revenue and contribution margin per SKU, customer and month are in Plan Data: "
-                                 "sop reconcile ... --plan-data plan.csv (or .parquet) writes them whole.")
+            row = write_left_out(
+                pack,
+                ws,
+                row,
+                len(rows),
+                f"rows {title.lower()}",
+                "revenue and contribution margin per SKU, customer and month are in Plan Data: "
+                "sop reconcile ... --plan-data plan.csv (or .parquet) writes them whole.",
+            )
             continue
         for col, label in enumerate(labels):
             write_header(pack, ws, row, col, label)
@@ -252,8 +318,13 @@ def _customers(pack: Pack, ws: Worksheet, row: int) -> int:
             write_value(ws, row, 3, record["Contribution margin"], styles("money", "cell"))
             revenue, margin = float(record["Revenue"]), float(record["Contribution margin"])
             # Contribution margin % = Contribution margin ÷ Revenue (0 without revenue).
-            ws.write_formula(row, 4, f"=IF({cell(row, 2)}=0,0,{cell(row, 3)}/{cell(row, 2)})",
-                             styles("percent", "cell"), margin / revenue if revenue else 0.0)
+            ws.write_formula(
+                row,
+                4,
+                f"=IF({cell(row, 2)}=0,0,{cell(row, 3)}/{cell(row, 2)})",
+                styles("percent", "cell"),
+                margin / revenue if revenue else 0.0,
+            )
             row += 1
     return row
 
@@ -273,8 +344,7 @@ def _budget(pack: Pack, ws: Worksheet, row: int) -> int:
     row += 1
     labels = ("Family", "Measure", "Budget", "Plan", "Variance", "Variance %")
     for col, label in enumerate(labels):
-        write_header(pack, ws, row, col, label, definition=(
-            "Variance ÷ Budget." if label == "Variance %" else None))
+        write_header(pack, ws, row, col, label, definition=("Variance ÷ Budget." if label == "Variance %" else None))
     ws.set_row(row, 32)
     row += 1
     for record in totals.to_dict("records"):
@@ -287,7 +357,12 @@ def _budget(pack: Pack, ws: Worksheet, row: int) -> int:
         colour = "red" if variance < 0 else None
         # Variance = Plan − Budget; Variance % = Variance ÷ Budget.
         ws.write_formula(row, 4, f"={cell(row, 3)}-{cell(row, 2)}", styles(number, "cell", colour), variance)
-        ws.write_formula(row, 5, f"=IF({cell(row, 2)}=0,0,{cell(row, 4)}/{cell(row, 2)})",
-                         styles("percent", "cell", colour), variance / record["Budget"] if record["Budget"] else 0.0)
+        ws.write_formula(
+            row,
+            5,
+            f"=IF({cell(row, 2)}=0,0,{cell(row, 4)}/{cell(row, 2)})",
+            styles("percent", "cell", colour),
+            variance / record["Budget"] if record["Budget"] else 0.0,
+        )
         row += 1
     return row

@@ -58,8 +58,12 @@ class ThreadedZipFile(ZipFile):
         self._queued: deque[tuple[ZipInfo, Future]] = deque()
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        if self.mode != "w" or compress_type not in (None, ZIP_DEFLATED) or self.compression != ZIP_DEFLATED \
-                or os.path.isdir(filename):
+        if (
+            self.mode != "w"
+            or compress_type not in (None, ZIP_DEFLATED)
+            or self.compression != ZIP_DEFLATED
+            or os.path.isdir(filename)
+        ):
             self._drain()
             return super().write(filename, arcname, compress_type, compresslevel)
         zinfo = ZipInfo.from_file(filename, arcname, strict_timestamps=self._strict_timestamps)

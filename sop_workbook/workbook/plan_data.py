@@ -13,34 +13,68 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..analysis import Results
 from . import layout
-from .layout import Pack, comment, is_blank, setup_page, write_nothing
 from .definitions import DEFINITIONS
+from .layout import Pack, comment, is_blank, setup_page, write_nothing
 
 COLUMNS = ("Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Month", "Measure", "Value")
 
 # (Results attribute, the key columns that give the grain, [(source column, measure)]), in table order.
 GRAINS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = (
-    ("customer_plan", ("Family", "SKU", "Customer"), (
-        ("Demand", "Demand"), ("Shipments", "Shipments"), ("Backlog", "Backlog"), ("Lost sales", "Lost sales"),
-        ("Revenue", "Revenue"),
-    )),
-    ("plan", ("Family", "SKU"), (
-        ("Production", "Production"), ("Subcontract", "Subcontract"), ("Closing inventory", "Closing inventory"),
-    )),
-    ("margin", ("Family", "SKU"), (
-        ("Material cost", "Material cost"), ("Other variable cost", "Other variable cost"),
-        ("Regular labour cost", "Regular labour cost"), ("Overtime cost", "Overtime cost"),
-        ("Subcontract cost", "Subcontract cost"), ("Holding cost", "Holding cost"),
-        ("Backlog cost", "Backlog cost"), ("Contribution margin", "Contribution margin"),
-    )),
-    ("capacity", ("Resource",), (
-        ("Available hours", "Available hours"), ("Overtime hours", "Overtime hours"), ("Used hours", "Used hours"),
-        ("Required hours", "Required hours"), ("Shadow price", "Shadow price"),
-        ("Unabsorbed labour", "Unabsorbed labour"),
-    )),
-    ("materials", ("Material",), (
-        ("Used", "Material used"), ("Available", "Material available"), ("Shadow price", "Shadow price"),
-    )),
+    (
+        "customer_plan",
+        ("Family", "SKU", "Customer"),
+        (
+            ("Demand", "Demand"),
+            ("Shipments", "Shipments"),
+            ("Backlog", "Backlog"),
+            ("Lost sales", "Lost sales"),
+            ("Revenue", "Revenue"),
+        ),
+    ),
+    (
+        "plan",
+        ("Family", "SKU"),
+        (
+            ("Production", "Production"),
+            ("Subcontract", "Subcontract"),
+            ("Closing inventory", "Closing inventory"),
+        ),
+    ),
+    (
+        "margin",
+        ("Family", "SKU"),
+        (
+            ("Material cost", "Material cost"),
+            ("Other variable cost", "Other variable cost"),
+            ("Regular labour cost", "Regular labour cost"),
+            ("Overtime cost", "Overtime cost"),
+            ("Subcontract cost", "Subcontract cost"),
+            ("Holding cost", "Holding cost"),
+            ("Backlog cost", "Backlog cost"),
+            ("Contribution margin", "Contribution margin"),
+        ),
+    ),
+    (
+        "capacity",
+        ("Resource",),
+        (
+            ("Available hours", "Available hours"),
+            ("Overtime hours", "Overtime hours"),
+            ("Used hours", "Used hours"),
+            ("Required hours", "Required hours"),
+            ("Shadow price", "Shadow price"),
+            ("Unabsorbed labour", "Unabsorbed labour"),
+        ),
+    ),
+    (
+        "materials",
+        ("Material",),
+        (
+            ("Used", "Material used"),
+            ("Available", "Material available"),
+            ("Shadow price", "Shadow price"),
+        ),
+    ),
 )
 
 MEASURE_GRAINS = {measure: attribute for attribute, _, pairs in GRAINS for _, measure in pairs}
@@ -92,19 +126,27 @@ def frame(results: Results) -> pd.DataFrame:
         present = [(column, measure) for column, measure in pairs if column in source.columns]
         if not present:
             continue
-        rows = pd.DataFrame({
-            "Scenario": source["Scenario"].astype(object).to_numpy() if "Scenario" in source.columns else "Base",
-            **{key: source[key].astype(object).to_numpy() if key in source.columns else None for key in keys},
-            "Month": pd.to_datetime(source["Month"]).to_numpy(),
-            **{measure: pd.to_numeric(source[column], errors="coerce").astype(float).to_numpy()
-               for column, measure in present},
-        })
+        rows = pd.DataFrame(
+            {
+                "Scenario": source["Scenario"].astype(object).to_numpy() if "Scenario" in source.columns else "Base",
+                **{key: source[key].astype(object).to_numpy() if key in source.columns else None for key in keys},
+                "Month": pd.to_datetime(source["Month"]).to_numpy(),
+                **{
+                    measure: pd.to_numeric(source[column], errors="coerce").astype(float).to_numpy()
+                    for column, measure in present
+                },
+            }
+        )
         # One measure after another, each in the source table's order.
         long = rows.melt(id_vars=["Scenario", *keys, "Month"], var_name="Measure", value_name="Value")
         pieces.append(long[long["Value"].notna()])
     if not pieces:
-        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "Month" else float if c == "Value"
-                                          else "string") for c in COLUMNS})
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype="datetime64[ns]" if c == "Month" else float if c == "Value" else "string")
+                for c in COLUMNS
+            }
+        )
     table = pd.concat(pieces, ignore_index=True)
     order = {name: index for index, name in enumerate(results.scenarios)}
     table = table[table["Scenario"].isin(order)]
@@ -131,10 +173,14 @@ def write(pack: Pack, ws: Worksheet) -> None:
     """
     table = pack.plan_data
     if not pack.plan_data_in_sheet:
-        write_nothing(pack, ws, "Plan Data",
-                      f"The plan has {pack.plan_data_rows:,} figures, more than the {layout.MAX_ROWS:,} rows this "
-                      f"sheet holds; write the whole table with: sop reconcile ... --plan-data plan.csv "
-                      f"(or .parquet).")
+        write_nothing(
+            pack,
+            ws,
+            "Plan Data",
+            f"The plan has {pack.plan_data_rows:,} figures, more than the {layout.MAX_ROWS:,} rows this "
+            f"sheet holds; write the whole table with: sop reconcile ... --plan-data plan.csv "
+            f"(or .parquet).",
+        )
         return
     if not len(table):
         write_nothing(pack, ws, "Plan Data", "The plan has no figures.")
@@ -144,11 +190,17 @@ def write(pack: Pack, ws: Worksheet) -> None:
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     last = len(table)
-    ws.add_table(0, 0, last, len(COLUMNS) - 1, {
-        "name": "PlanData",
-        "style": "Table Style Light 9",
-        "columns": [{"header": name, "header_format": styles("header")} for name in COLUMNS],
-    })
+    ws.add_table(
+        0,
+        0,
+        last,
+        len(COLUMNS) - 1,
+        {
+            "name": "PlanData",
+            "style": "Table Style Light 9",
+            "columns": [{"header": name, "header_format": styles("header")} for name in COLUMNS],
+        },
+    )
     for col, name in enumerate(COLUMNS):
         if name in DEFINITIONS:
             comment(ws, 0, col, f"{name}: {DEFINITIONS[name]}")

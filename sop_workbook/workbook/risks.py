@@ -9,16 +9,30 @@ from ..errors import WARNING
 from .layout import Pack, row_height, setup_page, write_header, write_title, write_value
 
 ASSUMPTIONS = (("Topic", "wrap", 16), ("Assumption", "wrap", 44), ("Impact", "center", 8), ("Owner", "wrap", 16))
-RISKS = (("Risk", "wrap", 38), ("Affects", "text", 9), ("Impact", "center", 8), ("Mitigation", "wrap", 34),
-         ("Owner", "wrap", 16))
+RISKS = (
+    ("Risk", "wrap", 38),
+    ("Affects", "text", 9),
+    ("Impact", "center", 8),
+    ("Mitigation", "wrap", 34),
+    ("Owner", "wrap", 16),
+)
 WARNINGS = (("File", "text"), ("Sheet", "text"), ("Cell", "text"), ("Message", "wrap"))
 IMPACT_COLOURS = {"High": "red", "Medium": "amber", "Low": "green"}
 GAP = 1  # an empty column between the two sides
 MESSAGE_WIDTH = 150  # the width, in characters, of a warning's merged message cell
 
 
-def _side(pack: Pack, ws: Worksheet, row: int, first_col: int, title: str, frame: pd.DataFrame,
-          columns, empty: str, heights: dict[int, float]) -> int:
+def _side(
+    pack: Pack,
+    ws: Worksheet,
+    row: int,
+    first_col: int,
+    title: str,
+    frame: pd.DataFrame,
+    columns,
+    empty: str,
+    heights: dict[int, float],
+) -> int:
     """One side: a heading, the header row and the rows; returns the first free row.
 
     The height each row's wrapped text needs is put in `heights` (the larger of both sides wins).
@@ -57,10 +71,28 @@ def write(pack: Pack, ws: Worksheet) -> None:
     styles = pack.styles
     row = write_title(pack, ws, "Assumptions & Risks", "what each side assumes, in its own words")
     heights: dict[int, float] = {}
-    left = _side(pack, ws, row, 0, "Sales: market assumptions", inputs.assumptions, ASSUMPTIONS,
-                 "Sales listed no assumptions.", heights)
-    right = _side(pack, ws, row, len(ASSUMPTIONS) + GAP, "Operations: risks and constraints", inputs.risks, RISKS,
-                  "Operations listed no risks.", heights)
+    left = _side(
+        pack,
+        ws,
+        row,
+        0,
+        "Sales: market assumptions",
+        inputs.assumptions,
+        ASSUMPTIONS,
+        "Sales listed no assumptions.",
+        heights,
+    )
+    right = _side(
+        pack,
+        ws,
+        row,
+        len(ASSUMPTIONS) + GAP,
+        "Operations: risks and constraints",
+        inputs.risks,
+        RISKS,
+        "Operations listed no risks.",
+        heights,
+    )
     for index, height in heights.items():
         if height:
             ws.set_row(index, height)
@@ -76,8 +108,12 @@ def write(pack: Pack, ws: Worksheet) -> None:
             write_header(pack, ws, row, col, label, definition="")
         row += 1
         for finding in warnings:
-            values = (finding.file, finding.sheet, finding.cell or (str(finding.row) if finding.row else ""),
-                      finding.message)
+            values = (
+                finding.file,
+                finding.sheet,
+                finding.cell or (str(finding.row) if finding.row else ""),
+                finding.message,
+            )
             for col, value in enumerate(values[:3]):
                 write_value(ws, row, col, value, styles("text", "cell"), text=True)
             # The message is long: it runs across the columns to its right, in a row tall enough for it.

@@ -6,8 +6,16 @@ from xlsxwriter.worksheet import Worksheet
 
 from .layout import Pack, cell, number_style, setup_page, write_header, write_nothing, write_title, write_value
 
-MEASURES = ("Demand", "Shipments", "Fill rate", "Revenue", "Contribution margin", "Contribution margin %",
-            "Revenue at risk", "Peak utilisation")
+MEASURES = (
+    "Demand",
+    "Shipments",
+    "Fill rate",
+    "Revenue",
+    "Contribution margin",
+    "Contribution margin %",
+    "Revenue at risk",
+    "Peak utilisation",
+)
 
 
 def write(pack: Pack, ws: Worksheet) -> None:
@@ -21,9 +29,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
     """
     summary = pack.results.scenarios_summary
     if len(pack.results.scenarios) < 2 or not len(summary):
-        write_nothing(pack, ws, "Scenarios",
-                      "Only the Base scenario was planned: add Upside or Downside rows to the Forecast sheet of the "
-                      "demand template to compare scenarios.")
+        write_nothing(
+            pack,
+            ws,
+            "Scenarios",
+            "Only the Base scenario was planned: add Upside or Downside rows to the Forecast sheet of the "
+            "demand template to compare scenarios.",
+        )
         return
     styles = pack.styles
     row = write_title(pack, ws, "Scenarios", "each scenario planned on its own; differences are against Base")
@@ -34,8 +46,14 @@ def write(pack: Pack, ws: Worksheet) -> None:
     for index, scenario in enumerate(scenarios):
         write_header(pack, ws, row, 1 + index, scenario, style="header", definition="")
     for index, scenario in enumerate(others):
-        write_header(pack, ws, row, 1 + len(scenarios) + index, f"{scenario} − Base",
-                     definition=f"The {scenario} figure minus the Base figure.")
+        write_header(
+            pack,
+            ws,
+            row,
+            1 + len(scenarios) + index,
+            f"{scenario} − Base",
+            definition=f"The {scenario} figure minus the Base figure.",
+        )
     ws.set_row(row, 30)
     header = row
     base_col = 1 + scenarios.index("Base") if "Base" in scenarios else None
@@ -53,8 +71,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
             col = 1 + scenarios.index(scenario)
             value = float(by_scenario.loc[scenario, measure]) - float(by_scenario.loc["Base", measure])
             # Difference = the scenario's figure − the Base figure.
-            ws.write_formula(row, 1 + len(scenarios) + index, f"={cell(row, col)}-{cell(row, base_col)}",
-                             styles(number_style(measure), "cell", "italic"), value)
+            ws.write_formula(
+                row,
+                1 + len(scenarios) + index,
+                f"={cell(row, col)}-{cell(row, base_col)}",
+                styles(number_style(measure), "cell", "italic"),
+                value,
+            )
     ws.set_column(0, 0, 24)
     ws.set_column(1, len(scenarios) + len(others), 15)
     setup_page(pack, ws, (header, header))

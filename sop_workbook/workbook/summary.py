@@ -15,7 +15,16 @@ from xlsxwriter.worksheet import Worksheet
 from .definitions import DEFINITIONS
 from .gaps import ranked
 from .layout import (
-    BASE, Pack, cell, comment, is_blank, month_label, quote_sheet, setup_page, write_header, write_value,
+    BASE,
+    Pack,
+    cell,
+    comment,
+    is_blank,
+    month_label,
+    quote_sheet,
+    setup_page,
+    write_header,
+    write_value,
 )
 from .styles import CHART_COLOURS
 
@@ -49,24 +58,42 @@ def _tiles(pack: Pack) -> list[dict]:
     """The headline tiles: label, value, number style, RAG colour, the note under the value, a formula."""
     results = pack.results
     summary = results.summary
-    value = {key: _number(summary.get(key)) for key in (
-        "Demand", "Shipments", "Fill rate", "Revenue", "Contribution margin", "Contribution margin %",
-        "Revenue at risk", "Revenue vs budget", "Peak utilisation", "Commitments at risk", "Launches not ready")}
+    value = {
+        key: _number(summary.get(key))
+        for key in (
+            "Demand",
+            "Shipments",
+            "Fill rate",
+            "Revenue",
+            "Contribution margin",
+            "Contribution margin %",
+            "Revenue at risk",
+            "Revenue vs budget",
+            "Peak utilisation",
+            "Commitments at risk",
+            "Launches not ready",
+        )
+    }
     currency = pack.currency
     months = len(pack.months)
     tiles = [
         {"label": "Demand", "style": "units", "note": f"units over {months} months"},
         {"label": "Shipments", "style": "units", "note": "units the plan ships"},
-        {"label": "Fill rate", "style": "percent",
-         "note": f"green ≥ {FILL_RATE[0]:.0%}, amber ≥ {FILL_RATE[1]:.0%}"},
+        {"label": "Fill rate", "style": "percent", "note": f"green ≥ {FILL_RATE[0]:.0%}, amber ≥ {FILL_RATE[1]:.0%}"},
         {"label": "Revenue", "style": "money", "note": f"{currency}, whole horizon"},
         {"label": "Contribution margin", "style": "money", "note": f"{currency}, before regular labour"},
         {"label": "Contribution margin %", "style": "percent"},
-        {"label": "Revenue at risk", "style": "money",
-         "note": f"green < {RISK_SHARE[0]:.0%} of revenue, amber < {RISK_SHARE[1]:.0%}"},
+        {
+            "label": "Revenue at risk",
+            "style": "money",
+            "note": f"green < {RISK_SHARE[0]:.0%} of revenue, amber < {RISK_SHARE[1]:.0%}",
+        },
         {"label": "Revenue vs budget", "style": "money"},
-        {"label": "Peak utilisation", "style": "percent",
-         "note": f"green ≤ {UTILISATION[0]:.0%}, amber ≤ {UTILISATION[1]:.0%}"},
+        {
+            "label": "Peak utilisation",
+            "style": "percent",
+            "note": f"green ≤ {UTILISATION[0]:.0%}, amber ≤ {UTILISATION[1]:.0%}",
+        },
         {"label": "Commitments at risk", "style": "count", "note": "orders late or at risk; green = none"},
         {"label": "Launches not ready", "style": "count", "note": "launches amber or red; green = none"},
     ]
@@ -77,38 +104,44 @@ def _tiles(pack: Pack) -> list[dict]:
 
     fill = value["Fill rate"]
     if fill is not None:
-        by_label["Fill rate"]["colour"] = ("green" if fill >= FILL_RATE[0] else "amber" if fill >= FILL_RATE[1]
-                                           else "red")
+        by_label["Fill rate"]["colour"] = (
+            "green" if fill >= FILL_RATE[0] else "amber" if fill >= FILL_RATE[1] else "red"
+        )
     floor = _margin_floor(pack)
     share = value["Contribution margin %"]
     if floor is not None:
         by_label["Contribution margin %"]["note"] = f"floor {floor:.1%} (revenue-weighted); green ≥ floor + 5 pts"
         if share is not None:
-            by_label["Contribution margin %"]["colour"] = ("green" if share >= floor + MARGIN_HEADROOM
-                                                           else "amber" if share >= floor else "red")
+            by_label["Contribution margin %"]["colour"] = (
+                "green" if share >= floor + MARGIN_HEADROOM else "amber" if share >= floor else "red"
+            )
     else:
         by_label["Contribution margin %"]["note"] = "no margin floors given"
     risk, revenue = value["Revenue at risk"], value["Revenue"]
     if risk is not None:
         ratio = risk / revenue if revenue else (0.0 if risk == 0 else 1.0)
-        by_label["Revenue at risk"]["colour"] = ("green" if ratio < RISK_SHARE[0] else "amber"
-                                                 if ratio < RISK_SHARE[1] else "red")
+        by_label["Revenue at risk"]["colour"] = (
+            "green" if ratio < RISK_SHARE[0] else "amber" if ratio < RISK_SHARE[1] else "red"
+        )
     budget = _budget_total(pack)
     gap = value["Revenue vs budget"]
     if budget is None:
         by_label["Revenue vs budget"]["note"] = "no budget given"
         by_label["Revenue vs budget"]["value"] = None
     else:
-        by_label["Revenue vs budget"]["note"] = (f"budget {budget:,.0f} {currency}; green ≥ budget, amber ≥ "
-                                                 f"{BUDGET_SHARE:.0%}")
+        by_label["Revenue vs budget"]["note"] = (
+            f"budget {budget:,.0f} {currency}; green ≥ budget, amber ≥ {BUDGET_SHARE:.0%}"
+        )
         if gap is not None:
             ratio = gap / budget if budget else 0.0
-            by_label["Revenue vs budget"]["colour"] = ("green" if gap >= 0 else "amber" if ratio >= BUDGET_SHARE
-                                                       else "red")
+            by_label["Revenue vs budget"]["colour"] = (
+                "green" if gap >= 0 else "amber" if ratio >= BUDGET_SHARE else "red"
+            )
     peak = value["Peak utilisation"]
     if peak is not None:
-        by_label["Peak utilisation"]["colour"] = ("green" if peak <= UTILISATION[0] else "amber"
-                                                  if peak <= UTILISATION[1] else "red")
+        by_label["Peak utilisation"]["colour"] = (
+            "green" if peak <= UTILISATION[0] else "amber" if peak <= UTILISATION[1] else "red"
+        )
     at_risk = value["Commitments at risk"]
     if at_risk is not None:
         by_label["Commitments at risk"]["colour"] = "green" if at_risk == 0 else "amber" if at_risk <= 2 else "red"
@@ -116,7 +149,7 @@ def _tiles(pack: Pack) -> list[dict]:
     if not_ready is not None:
         launches = results.launches
         any_red = bool(len(launches)) and (launches["RAG"] == "Red").any()
-        by_label["Launches not ready"]["colour"] = ("green" if not_ready == 0 else "red" if any_red else "amber")
+        by_label["Launches not ready"]["colour"] = "green" if not_ready == 0 else "red" if any_red else "amber"
     return tiles
 
 
@@ -125,8 +158,12 @@ def _margin_floor(pack: Pack) -> float | None:
     margin = pack.base(pack.results.margin)
     if not len(margin) or "Margin floor %" not in margin.columns:
         return None
-    frame = pd.DataFrame({"revenue": pd.to_numeric(margin["Revenue"], errors="coerce"),
-                          "floor": pd.to_numeric(margin["Margin floor %"], errors="coerce")}).dropna()
+    frame = pd.DataFrame(
+        {
+            "revenue": pd.to_numeric(margin["Revenue"], errors="coerce"),
+            "floor": pd.to_numeric(margin["Margin floor %"], errors="coerce"),
+        }
+    ).dropna()
     if not len(frame) or frame["revenue"].sum() <= 0:
         return None
     return float((frame["revenue"] * frame["floor"]).sum() / frame["revenue"].sum())
@@ -166,9 +203,14 @@ def write(pack: Pack, ws: Worksheet) -> None:
     ws.set_column(0, COLUMNS - 1, COLUMN_WIDTH)
     ws.set_row(0, 34)
     ws.write_string(0, 0, f"S&OP meeting pack: {pack.company}", styles("title"))
-    ws.write_string(1, 0, f"Cycle {pack.cycle_label} · {len(pack.months)}-month horizon "
-                          f"{month_label(pack.months[0])} to {month_label(pack.months[-1])} · Base scenario · "
-                          f"money in {pack.currency}", styles("subtitle"))
+    ws.write_string(
+        1,
+        0,
+        f"Cycle {pack.cycle_label} · {len(pack.months)}-month horizon "
+        f"{month_label(pack.months[0])} to {month_label(pack.months[-1])} · Base scenario · "
+        f"money in {pack.currency}",
+        styles("subtitle"),
+    )
 
     # Tiles: two rows of six, each tile a label, a value and a note.
     tiles = _tiles(pack)
@@ -188,7 +230,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
         definition = DEFINITIONS.get(tile["label"], "")
         note = tile.get("note", "")
         comment(ws, top, left, f"{tile['label']}: {definition} {('RAG: ' + note) if tile['colour'] else ''}".strip())
-    for index, tile in enumerate(tiles):
+    for tile in tiles:
         row, col = positions[tile["label"]]
         value_format = styles("tile_value", tile["style"], tile["colour"])
         formula = _tile_formula(pack, tile["label"], positions)
@@ -246,14 +288,25 @@ def _top_gaps(pack: Pack, ws: Worksheet, row: int) -> int:
         ws.write_string(row, 0, "No gaps: the Base plan ships all demand in its month.", styles("italic"))
         return row + 2
     # (label, first column, last column): customer, constraint and lever get the room their words need.
-    layout = (("Gap id", 0, 0), ("SKU", 1, 1), ("Customer", 2, 3), ("Month", 4, 4), ("Unmet units", 5, 5),
-              ("Revenue at risk", 6, 6), ("Constraint", 7, 8), ("Best lever", 9, COLUMNS - 1))
+    layout = (
+        ("Gap id", 0, 0),
+        ("SKU", 1, 1),
+        ("Customer", 2, 3),
+        ("Month", 4, 4),
+        ("Unmet units", 5, 5),
+        ("Revenue at risk", 6, 6),
+        ("Constraint", 7, 8),
+        ("Best lever", 9, COLUMNS - 1),
+    )
     for label, first, last in layout:
         if last > first:
             ws.merge_range(row, first, row, last, "", styles("header"))
-        definition = (DEFINITIONS.get(label) if label != "Best lever" else
-                      "The lever that closes units of the gap with the best margin effect; the Decisions sheet "
-                      "lists every lever with its cost.")
+        definition = (
+            DEFINITIONS.get(label)
+            if label != "Best lever"
+            else "The lever that closes units of the gap with the best margin effect; the Decisions sheet "
+            "lists every lever with its cost."
+        )
         write_header(pack, ws, row, first, label, definition=definition or "")
     ws.set_row(row, 30)
     row += 1
@@ -269,8 +322,7 @@ def _top_gaps(pack: Pack, ws: Worksheet, row: int) -> int:
             "Month": (gap["Month"], ("month", "cell"), False),
             "Unmet units": (gap["Unmet units"], ("units", "cell"), False),
             "Revenue at risk": (gap["Revenue at risk"], ("money", "cell"), False),
-            "Constraint": (constraint if not is_blank(constraint) else gap.get("Binding constraint"), ("cell",),
-                           True),
+            "Constraint": (constraint if not is_blank(constraint) else gap.get("Binding constraint"), ("cell",), True),
             "Best lever": (_best_lever(pack, levers, gap["Gap id"]), ("cell", "small"), True),
         }
         for label, first, last in layout:
@@ -311,8 +363,13 @@ def _chart(pack: Pack, kind: str, title: str, axis_format: str, subtype: str | N
     chart = pack.workbook.add_chart(options)
     chart.set_title({"name": title, "name_font": {"size": 12, "bold": True, "color": "#1F3864"}})
     chart.set_legend({"position": "bottom", "font": {"size": 10}})
-    chart.set_y_axis({"num_format": axis_format, "num_font": {"size": 10},
-                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_y_axis(
+        {
+            "num_format": axis_format,
+            "num_font": {"size": 10},
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+        }
+    )
     chart.set_x_axis({"num_font": {"size": 10}})
     chart.set_size({"width": CHART_SIZE[0], "height": CHART_SIZE[1]})
     chart.set_chartarea({"border": {"color": "#BFBFBF"}})
@@ -343,28 +400,45 @@ def _charts(pack: Pack, ws: Worksheet, row: int) -> None:
         rows, first, last = consensus["rows"], consensus["first_col"], consensus["last_col"]
         header = rows["Demand"] - 1
         for name, colour in (("Demand", CHART_COLOURS[1]), ("Shipments", CHART_COLOURS[0])):
-            _series(chart, name, "Consensus Plan", (header, first, header, last), (rows[name], first, rows[name], last),
-                    colour)
+            _series(
+                chart,
+                name,
+                "Consensus Plan",
+                (header, first, header, last),
+                (rows[name], first, rows[name], last),
+                colour,
+            )
         chart.set_x_axis({"num_format": "mmm-yy", "num_font": {"size": 9, "rotation": -45}})
         ws.insert_chart(row, 0, chart, {"x_offset": 4, "y_offset": 4})
     capacity = pack.anchors.get("capacity")
     if capacity:
         chart = _chart(pack, "bar", "Utilisation by resource (regular hours)", "0%")
         span = (capacity["first"], capacity["name_col"], capacity["last"], capacity["name_col"])
-        for name, col, colour in (("Peak", capacity["peak_col"], CHART_COLOURS[2]),
-                                  ("Average", capacity["average_col"], CHART_COLOURS[0])):
-            _series(chart, f"{name} utilisation", "Capacity", span,
-                    (capacity["first"], col, capacity["last"], col), colour)
+        for name, col, colour in (
+            ("Peak", capacity["peak_col"], CHART_COLOURS[2]),
+            ("Average", capacity["average_col"], CHART_COLOURS[0]),
+        ):
+            _series(
+                chart, f"{name} utilisation", "Capacity", span, (capacity["first"], col, capacity["last"], col), colour
+            )
         chart.set_y_axis({"num_font": {"size": 10}})
-        chart.set_x_axis({"num_format": "0%", "min": 0, "num_font": {"size": 10},
-                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_x_axis(
+            {
+                "num_format": "0%",
+                "min": 0,
+                "num_font": {"size": 10},
+                "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            }
+        )
         ws.insert_chart(row, 6, chart, {"x_offset": 4, "y_offset": 4})
     margin = pack.anchors.get("margin")
     if margin:
         chart = _chart(pack, "column", f"Revenue and margin by family ({pack.currency})", "#,##0")
         span = (margin["first"], margin["name_col"], margin["last"], margin["name_col"])
-        for name, col, colour in (("Revenue", margin["revenue_col"], CHART_COLOURS[1]),
-                                  ("Contribution margin", margin["margin_col"], CHART_COLOURS[0])):
+        for name, col, colour in (
+            ("Revenue", margin["revenue_col"], CHART_COLOURS[1]),
+            ("Contribution margin", margin["margin_col"], CHART_COLOURS[0]),
+        ):
             _series(chart, name, "Margin", span, (margin["first"], col, margin["last"], col), colour)
         ws.insert_chart(row + 14, 0, chart, {"x_offset": 4, "y_offset": 4})
 
@@ -400,12 +474,18 @@ def _chart_data(pack: Pack, ws: Worksheet, row: int, chart_row: int) -> None:
     styles = pack.styles
     months = pack.months
     plan = pack.base(pack.results.margin)
-    revenue = pd.to_numeric(plan["Revenue"], errors="coerce").groupby(pd.to_datetime(plan["Month"])).sum() \
-        if len(plan) else pd.Series(dtype=float)
+    revenue = (
+        pd.to_numeric(plan["Revenue"], errors="coerce").groupby(pd.to_datetime(plan["Month"])).sum()
+        if len(plan)
+        else pd.Series(dtype=float)
+    )
     budget = pack.results.budget
     budget = budget[budget["Measure"] == "Revenue"] if len(budget) else budget
-    by_month = pd.to_numeric(budget["Budget"], errors="coerce").groupby(pd.to_datetime(budget["Month"])).sum() \
-        if len(budget) else None
+    by_month = (
+        pd.to_numeric(budget["Budget"], errors="coerce").groupby(pd.to_datetime(budget["Month"])).sum()
+        if len(budget)
+        else None
+    )
     ws.write_string(row, 0, "Figures behind the revenue chart (not printed)", styles("heading"))
     row += 1
     labels = ["Month", "Plan revenue"] + (["Budget revenue", "Variance"] if by_month is not None else [])
@@ -420,17 +500,32 @@ def _chart_data(pack: Pack, ws: Worksheet, row: int, chart_row: int) -> None:
         if by_month is not None:
             write_value(ws, row, 2, float(by_month.get(month, 0.0)), styles("money", "cell"))
             # Variance = Plan revenue − Budget revenue.
-            ws.write_formula(row, 3, f"={cell(row, 1)}-{cell(row, 2)}", styles("money", "cell"),
-                             float(revenue.get(month, 0.0)) - float(by_month.get(month, 0.0)))
-    title = (f"Revenue vs budget by month ({pack.currency})" if by_month is not None
-             else f"Revenue by month ({pack.currency}; no budget given)")
+            ws.write_formula(
+                row,
+                3,
+                f"={cell(row, 1)}-{cell(row, 2)}",
+                styles("money", "cell"),
+                float(revenue.get(month, 0.0)) - float(by_month.get(month, 0.0)),
+            )
+    title = (
+        f"Revenue vs budget by month ({pack.currency})"
+        if by_month is not None
+        else f"Revenue by month ({pack.currency}; no budget given)"
+    )
     chart = _chart(pack, "column", title, "#,##0")
     categories = (header + 1, 0, row, 0)
     _series(chart, "Plan revenue", "Executive Summary", categories, (header + 1, 1, row, 1), CHART_COLOURS[0])
     if by_month is not None:
         line = pack.workbook.add_chart({"type": "line"})
-        _series(line, "Budget revenue", "Executive Summary", categories, (header + 1, 2, row, 2),
-                CHART_COLOURS[2], line=True)
+        _series(
+            line,
+            "Budget revenue",
+            "Executive Summary",
+            categories,
+            (header + 1, 2, row, 2),
+            CHART_COLOURS[2],
+            line=True,
+        )
         chart.combine(line)
     chart.set_x_axis({"num_format": "mmm-yy", "num_font": {"size": 9, "rotation": -45}})
     ws.insert_chart(chart_row + 14, 6, chart, {"x_offset": 4, "y_offset": 4})

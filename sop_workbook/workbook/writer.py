@@ -17,7 +17,6 @@ import pandas as pd
 import xlsxwriter
 import xlsxwriter.packager
 from xlsxwriter.comments import Comments
-from xlsxwriter.exceptions import XlsxWriterException
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.vml import Vml
 from xlsxwriter.worksheet import CellBlankTuple, CellFormulaTuple, CellNumberTuple, Worksheet
@@ -26,12 +25,25 @@ from .. import parallel
 from ..analysis import Results
 from ..errors import OutputError
 from ..inputs import Inputs
+from ..output import atomic_write, check_target, plan_data_target, write_plan_data_file
 from . import (
-    accuracy, capacity, changes, commitments, consensus, decisions, gaps, inputs_sheet, inventory, launches,
-    margin, risks, scenarios, summary,
+    accuracy,
+    capacity,
+    changes,
+    commitments,
+    consensus,
+    decisions,
+    gaps,
+    inputs_sheet,
+    inventory,
+    launches,
+    layout,
+    margin,
+    risks,
+    scenarios,
+    summary,
 )
 from . import plan_data as plan_data_sheet
-from . import layout
 from .layout import Pack
 from .package import threaded_zip
 from .styles import Styles
@@ -78,8 +90,12 @@ AHEAD = ("Inputs",)
 # about a tenth of a busy machine: the 5,000-SKU plan took 16.4 s instead of 14.9 (4 pairs).
 AHEAD_NICENESS = 19
 # The options of the pack's workbook, and of the one an ahead sheet is written into, whose formats must match.
-WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-                    "default_date_format": "dd-mmm-yy"}
+WORKBOOK_OPTIONS = {
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "default_date_format": "dd-mmm-yy",
+}
 
 
 def resolve_run_time(run_time: dt.datetime | None = None) -> dt.datetime:
@@ -98,14 +114,16 @@ def resolve_run_time(run_time: dt.datetime | None = None) -> dt.datetime:
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         if epoch is not None and epoch.strip():
             try:
-                run_time = dt.datetime.fromtimestamp(int(epoch.strip()), dt.timezone.utc)
+                run_time = dt.datetime.fromtimestamp(int(epoch.strip()), dt.UTC)
             except (ValueError, OverflowError, OSError):
-                raise OutputError("SOURCE_DATE_EPOCH", f"{epoch!r} is not a time in whole seconds since "
-                                                       "1970-01-01 UTC; unset it or give e.g. 1790000000") from None
+                raise OutputError(
+                    "SOURCE_DATE_EPOCH",
+                    f"{epoch!r} is not a time in whole seconds since 1970-01-01 UTC; unset it or give e.g. 1790000000",
+                ) from None
         else:
-            run_time = dt.datetime.now(dt.timezone.utc)
+            run_time = dt.datetime.now(dt.UTC)
     if run_time.tzinfo is not None:
-        run_time = run_time.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        run_time = run_time.astimezone(dt.UTC).replace(tzinfo=None)
     return run_time.replace(microsecond=0)
 
 
@@ -115,97 +133,16 @@ def _tool_version() -> str:
     return str(__version__)
 
 
-def check_target(path: str | os.PathLike, *, force: bool) -> Path:
-    """Check that a file can be written at `path`: its folder exists and is writable; it is new or `force`.
-
-    Args:
-        path: The file to write.
-        force: Allow replacing an existing file.
-
-    Returns:
-        The path, as a Path.
-
-    Raises:
-        OutputError: naming the path and what to do.
-    """
-    target = Path(path)
-    folder = target.parent
-    if target.is_dir():
-        raise OutputError(str(target), "is a folder; give a file name such as pack.xlsx")
-    if not folder.is_dir():
-        raise OutputError(str(target), f"the folder {folder} does not exist; create it first")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(str(target), f"the folder {folder} is read-only; choose a folder you can write to")
-    if target.exists() and not force:
-        raise OutputError(str(target), "exists already; choose another name or pass --force to overwrite it")
-    return target
-
-
-def atomic_write(path: Path, write: Callable[[str], None]) -> Path:
-    """Write a file through a temporary file in the same folder, then rename it over the target.
-
-    The temporary file is flushed to disk before the rename, so the target is either the old file or the
-    whole new one, never a part. On any failure the temporary file is removed and the target is untouched.
-
-    Args:
-        path: The target file (its folder checked by `check_target`).
-        write: Called with the temporary file's name; writes the whole content there.
-
-    Returns:
-        The target path.
-
-    Raises:
-        OutputError: when the file cannot be written (disk full, permissions).
-    """
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        with open(temporary, "rb+") as written:
-            os.fsync(written.fileno())
-        # The mode of mkstemp (0600) is too strict for a file meant to be shared: use the umask's default.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException as error:
-        try:
-            os.remove(temporary)
-        except FileNotFoundError:
-            pass
-        if isinstance(error, (OSError, XlsxWriterException)):
-            raise OutputError(str(path), f"cannot be written: {_reason(error)}") from error
-        raise
-    _sync_folder(path.parent)
-    return path
-
-
-def _reason(error: BaseException) -> str:
-    """The words of the operating system's error behind a failed write ("No space left on device")."""
-    # xlsxwriter wraps the OSError of a failed save in its FileCreateError.
-    for candidate in (error, *getattr(error, "args", ()), error.__cause__, error.__context__):
-        if isinstance(candidate, OSError) and candidate.strerror:
-            return candidate.strerror
-    return str(error)
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename is durable only once the folder's entry is on disk; not every platform allows this.
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def write_pack(results: Results, path: str | os.PathLike, *, run_time: dt.datetime | None = None,
-               plan_data: str | os.PathLike | None = None, force: bool = False,
-               version: str | None = None, ahead: Ahead | None = None) -> Path:
+def write_pack(
+    results: Results,
+    path: str | os.PathLike,
+    *,
+    run_time: dt.datetime | None = None,
+    plan_data: str | os.PathLike | None = None,
+    force: bool = False,
+    version: str | None = None,
+    ahead: Ahead | None = None,
+) -> Path:
     """Write the meeting pack: the 15 sheets of the spec, annotated and print-ready, atomically.
 
     The same results, run time and version give a byte-identical file.
@@ -256,7 +193,8 @@ def write_pack(results: Results, path: str | os.PathLike, *, run_time: dt.dateti
 _DYNAMIC_FUNCTIONS = re.compile(
     r"\b(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|MAKEARRAY|MAP|RANDARRAY"
     r"|REDUCE|SCAN|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE|VSTACK|WRAPCOLS|WRAPROWS"
-    r"|XLOOKUP)\(|\SINGLE\(")
+    r"|XLOOKUP)\(|\SINGLE\("
+)
 
 
 class _Worksheet(Worksheet):
@@ -307,8 +245,11 @@ class _Worksheet(Worksheet):
     def _write_number(self, row, col, number, cell_format=None):
         # xlsxwriter's, with the cell's XML made at once where it can be (`_index_now`).
         index = self._index_now(row, cell_format)
-        if index is None or (number.__class__ is not float and number.__class__ is not int) or \
-                not math.isfinite(number):
+        if (
+            index is None
+            or (number.__class__ is not float and number.__class__ is not int)
+            or not math.isfinite(number)
+        ):
             return super()._write_number(row, col, number, cell_format)
         if self._check_dimensions(row, col):
             return -1
@@ -342,9 +283,14 @@ class _Worksheet(Worksheet):
         # none of the dynamic-array functions xlsxwriter rewrites (`_DYNAMIC_FUNCTIONS` names them all) and no
         # array braces.
         index = self._index_now(row, cell_format)
-        if index is None or not formula or formula[0] == "{" or self.use_future_functions or \
-                (value.__class__ is not float and value.__class__ is not int) or \
-                ("(" in formula and _DYNAMIC_FUNCTIONS.search(formula)):
+        if (
+            index is None
+            or not formula
+            or formula[0] == "{"
+            or self.use_future_functions
+            or (value.__class__ is not float and value.__class__ is not int)
+            or ("(" in formula and _DYNAMIC_FUNCTIONS.search(formula))
+        ):
             return super()._write_formula(row, col, formula, cell_format, value)
         if self._check_dimensions(row, col):
             return -1
@@ -448,7 +394,8 @@ class _Vml(Vml):
             f'</div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
             f"<x:Anchor>{col_start}, {x1}, {row_start}, {y1}, {col_end}, {x2}, {row_end}, {y2}</x:Anchor>"
             f"<x:AutoFill>False</x:AutoFill><x:Row>{comment.row}</x:Row><x:Column>{comment.col}</x:Column>"
-            f"{visible}</x:ClientData></v:shape>")
+            f"{visible}</x:ClientData></v:shape>"
+        )
 
 
 class _Comments(Comments):
@@ -465,7 +412,8 @@ class _Comments(Comments):
             f'<sz val="{self._escape_attributes(comment.font_size)}"/><color indexed="81"/>'
             f'<rFont val="{self._escape_attributes(comment.font_name)}"/>'
             f'<family val="{self._escape_attributes(comment.font_family)}"/></rPr><t{preserve}>{text}</t></r>'
-            f"</text></comment>")
+            f"</text></comment>"
+        )
 
 
 @contextlib.contextmanager
@@ -509,8 +457,7 @@ class _StreamedWorksheet(_Worksheet):
             self._write_single_row(row)
         return True
 
-    def write_number_run(self, row: int, col: int, values: list, cell_format=None, formats: list | None = None
-                         ) -> None:
+    def write_number_run(self, row: int, col: int, values: list, cell_format=None, formats: list | None = None) -> None:
         """Write figures along a row from `col` in one call: what `_write_number` would store for each (and a
         formatted blank for NaN or an infinity), without its checks per cell (several µs a cell, a large part of
         the Consensus Plan's and the Inputs' time).
@@ -535,15 +482,15 @@ class _StreamedWorksheet(_Worksheet):
         cells, finite, number = self.table[row], math.isfinite, row + 1
         # What follows each cell's letters: its row and format index, once per format of the run.
         tails = {}
-        for at, letter, value, style in zip(range(col, col + len(values)), self._run_letters(col, len(values)),
-                                            values, formats):
+        for at, letter, value, style in zip(
+            range(col, col + len(values)), self._run_letters(col, len(values)), values, formats
+        ):
             tail = tails.get(style)
             if tail is None:
                 index = self._index_now(row, style)
                 tail = tails[style] = False if index is None else f'{number}" s="{index}"'
             if tail:
-                cells[at] = _number_xml(f'<c r="{letter}{tail}', value) if finite(value) else \
-                    f'<c r="{letter}{tail}/>'
+                cells[at] = _number_xml(f'<c r="{letter}{tail}', value) if finite(value) else f'<c r="{letter}{tail}/>'
             elif finite(value):
                 cells[at] = CellNumberTuple(value, style)
             elif style is not None:
@@ -576,8 +523,9 @@ class _StreamedWorksheet(_Worksheet):
             return
         cells, index = self.table[row], self._index_now(row, cell_format)
         tail = None if index is None else f'{row + 1}" s="{index}"'
-        for at, letter, formula, value in zip(range(col, col + len(formulas)),
-                                              self._run_letters(col, len(formulas)), formulas, values):
+        for at, letter, formula, value in zip(
+            range(col, col + len(formulas)), self._run_letters(col, len(formulas)), formulas, values
+        ):
             formula = formula[1:] if formula.startswith("=") else formula
             if tail is not None and (value.__class__ is float or value.__class__ is int):
                 cells[at] = _formula_xml(f'<c r="{letter}{tail}', formula, value)
@@ -669,21 +617,41 @@ class _StreamedWorksheet(_Worksheet):
         return data
 
 
-def _fill(workbook, results: Results, when: dt.datetime, version: str, frame: pd.DataFrame | None,
-          plan_data_rows: int, plan_data_in_sheet: bool, ahead: Ahead | None = None) -> None:
+def _fill(
+    workbook,
+    results: Results,
+    when: dt.datetime,
+    version: str,
+    frame: pd.DataFrame | None,
+    plan_data_rows: int,
+    plan_data_in_sheet: bool,
+    ahead: Ahead | None = None,
+) -> None:
     cycle = results.inputs.cycle
-    workbook.set_properties({
-        "title": f"S&OP meeting pack {pd.Timestamp(cycle.cycle_month):%b-%y}",
-        "subject": "Sales and operations planning: the consensus plan, its gaps and the decisions they need",
-        "author": "sop-workbook",
-        "company": str(cycle.company),
-        "comments": f"Written by sop-workbook {version}",
-        "created": when,
-    })
-    pack = Pack(workbook=workbook, styles=Styles(workbook), results=results, run_time=when, version=version,
-                plan_data=frame, plan_data_in_sheet=plan_data_in_sheet, plan_data_rows=plan_data_rows)
-    sheets = {name: workbook.add_worksheet(
-        name, worksheet_class=_StreamedWorksheet if name in STREAMED else _Worksheet) for name in SHEET_NAMES}
+    workbook.set_properties(
+        {
+            "title": f"S&OP meeting pack {pd.Timestamp(cycle.cycle_month):%b-%y}",
+            "subject": "Sales and operations planning: the consensus plan, its gaps and the decisions they need",
+            "author": "sop-workbook",
+            "company": str(cycle.company),
+            "comments": f"Written by sop-workbook {version}",
+            "created": when,
+        }
+    )
+    pack = Pack(
+        workbook=workbook,
+        styles=Styles(workbook),
+        results=results,
+        run_time=when,
+        version=version,
+        plan_data=frame,
+        plan_data_in_sheet=plan_data_in_sheet,
+        plan_data_rows=plan_data_rows,
+    )
+    sheets = {
+        name: workbook.add_worksheet(name, worksheet_class=_StreamedWorksheet if name in STREAMED else _Worksheet)
+        for name in SHEET_NAMES
+    }
     writers = dict(SHEETS)
     _make_beside_formats(pack)
     started = ahead.take(results, version) if ahead is not None else {}
@@ -750,8 +718,15 @@ class Ahead:
         if not parallel.possible():
             return
         workbook = xlsxwriter.Workbook(os.devnull, WORKBOOK_OPTIONS)  # never closed: nothing is written there
-        pack = Pack(workbook=workbook, styles=Styles(workbook), results=_InputsOnly(inputs), run_time=None,
-                    version=self.version, plan_data=None, plan_data_in_sheet=False)
+        pack = Pack(
+            workbook=workbook,
+            styles=Styles(workbook),
+            results=_InputsOnly(inputs),
+            run_time=None,
+            version=self.version,
+            plan_data=None,
+            plan_data_in_sheet=False,
+        )
         _make_beside_formats(pack)
         writers = dict(SHEETS)
         for name in AHEAD:
@@ -783,8 +758,19 @@ class Ahead:
 
 # What a worksheet holds that is not the sheet's own state: files, the workbook's shared objects, the cells of the
 # row being written, and the writer's private caches (names starting with "_").
-_NOT_STATE = frozenset({"fh", "row_data_fh", "row_data_filename", "row_data_fh_closed", "workbook_add_format",
-                        "str_table", "worksheet_meta", "default_url_format", "table"})
+_NOT_STATE = frozenset(
+    {
+        "fh",
+        "row_data_fh",
+        "row_data_filename",
+        "row_data_fh_closed",
+        "workbook_add_format",
+        "str_table",
+        "worksheet_meta",
+        "default_url_format",
+        "table",
+    }
+)
 
 
 class _Beside:
@@ -817,8 +803,11 @@ class _Beside:
             os.nice(niceness)
         workbook = pack.workbook
         formats = (len(workbook.formats), len(workbook.xf_format_indices))
-        before = {name: pickle.dumps(value) for name, value in vars(ws).items() if name not in _NOT_STATE
-                  and not name.startswith("_")}
+        before = {
+            name: pickle.dumps(value)
+            for name, value in vars(ws).items()
+            if name not in _NOT_STATE and not name.startswith("_")
+        }
         with open(self.path, "w", encoding="utf-8") as rows:
             ws.fh = rows
             write(pack, ws)
@@ -827,8 +816,13 @@ class _Beside:
             ws._write_single_row(max([ws.previous_row, *ws.row_info, *ws.comments]) + 1)
         if formats != (len(workbook.formats), len(workbook.xf_format_indices)):
             return None
-        return {name: value for name, value in vars(ws).items() if name not in _NOT_STATE
-                and (not name.startswith("_") or name == "_kept") and pickle.dumps(value) != before.get(name)}
+        return {
+            name: value
+            for name, value in vars(ws).items()
+            if name not in _NOT_STATE
+            and (not name.startswith("_") or name == "_kept")
+            and pickle.dumps(value) != before.get(name)
+        }
 
     def adopt(self) -> bool:
         """Wait for the child; make its rows and state the worksheet's. False when the child could not write the
@@ -853,34 +847,3 @@ class _Beside:
             except FileNotFoundError:
                 pass
             self.path = None
-
-
-def plan_data_target(path, *, force: bool) -> Path | None:
-    """Check the --plan-data target: a .csv or .parquet file that may be written (see `check_target`)."""
-    if path is None:
-        return None
-    target = check_target(path, force=force)
-    if target.suffix.lower() not in (".csv", ".parquet"):
-        raise OutputError(str(target), "Plan Data is written as .csv or .parquet; give a file name ending so")
-    if target.suffix.lower() == ".parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise OutputError(str(target), "writing Parquet needs the pyarrow package (pip install pyarrow); "
-                                           "or give a .csv file") from None
-    return target
-
-
-def write_plan_data_file(frame: pd.DataFrame, target: Path) -> Path:
-    """Write the whole Plan Data table as CSV or Parquet (by the suffix), atomically.
-
-    Args:
-        frame: The Plan Data table.
-        target: The checked target file.
-
-    Returns:
-        The path written.
-    """
-    if target.suffix.lower() == ".csv":
-        return atomic_write(target, lambda name: frame.to_csv(name, index=False, date_format="%Y-%m-%d"))
-    return atomic_write(target, lambda name: frame.to_parquet(name, index=False))
