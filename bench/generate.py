@@ -7,6 +7,14 @@ bought for one site each and shared by its SKUs (one supplier in ten not qualifi
 of the SKUs, 12 months of actuals, confirmed and requested orders, and a budget. Everything is drawn with numpy
 at once, one array per column, so 20,000 SKUs take seconds; a seed fixes every number.
 
+Such a company's plan falls apart into independent blocks of a few hundred SKUs (a site's lines and materials
+serve a few families). Real plants are more connected: families share packing, test and assembly lines, and one
+component feeds many families. `connected` draws such companies instead, with two large sites:
+
+- "site": every SKU also takes a step on a line of its site shared by all families, and a SKU's material is any
+  of its site's materials: each site is one connected block of the plan;
+- "company": as "site", and one material is shared by SKUs of both sites: the whole company is one block.
+
 Run as a script it writes the two filled templates:
 
     python bench/generate.py 2000 /tmp/company-2000
@@ -45,6 +53,10 @@ PRODUCT_WORDS = (
     "Blowers",
 )
 CUSTOMER_WORDS = ("Retail", "Industrial", "Distribution", "Wholesale", "Trading", "Supply", "Direct", "Group")
+CONNECTED = ("", "site", "company")
+CONNECTED_SITES = 2  # the sites of a connected company
+SHARED_STEP_SHARE = 0.8  # the SKUs of a connected company that also take a step on a line shared by all families
+COMMON_MATERIAL_SHARE = 0.1  # the SKUs of each site that use the material both sites share ("company")
 GROWTH_RANGE = (-0.03, 0.08)  # yearly demand growth of a family
 LINES_PER_SKU = 2.0  # customers per SKU, on average
 
@@ -58,6 +70,7 @@ def generate(
     seed: int = 0,
     cycle_month: str | pd.Timestamp = "2027-01",
     scenarios: tuple[str, ...] = ("Base", "Upside", "Downside"),
+    connected: str = "",
 ) -> Inputs:
     """Build a synthetic company's inputs.
 
@@ -70,6 +83,8 @@ def generate(
         seed: Fixes every random draw.
         cycle_month: The first month of the plan ("YYYY-MM" or a Timestamp).
         scenarios: The forecast scenarios to write, Base first.
+        connected: "" (sites of four lines, small independent blocks), "site" (two sites, each one connected
+            block) or "company" (two sites that share a material: one block).
 
     Returns:
         The Inputs, every table in the long form of `sop_workbook.inputs`.
@@ -84,6 +99,8 @@ def generate(
     n_materials = n_materials or int(np.clip(n_skus // 50, 1, 200))
     if min(n_customers, n_resources, n_materials) < 1:
         raise ValueError("customers, resources and materials must each be 1 or more")
+    if connected not in CONNECTED:
+        raise ValueError(f"connected must be one of {CONNECTED}, not {connected!r}")
     return _Generator(
         n_skus,
         n_customers,
@@ -93,19 +110,21 @@ def generate(
         seed,
         pd.Timestamp(cycle_month).to_period("M").to_timestamp(),
         tuple(scenarios),
+        connected,
     ).inputs()
 
 
 class _Generator:
     """Draws one company; each method returns one template table."""
 
-    def __init__(self, n_skus, n_customers, n_resources, n_materials, horizon, seed, cycle_month, scenarios):
+    def __init__(self, n_skus, n_customers, n_resources, n_materials, horizon, seed, cycle_month, scenarios, connected):
         self.rng = np.random.default_rng(seed)
         rng = self.rng
         self.n, self.h = n_skus, horizon
+        self.connected = connected
         self.scenarios = scenarios
         self.cycle = Cycle(
-            company=f"Synthetic {n_skus} SKUs (seed {seed})",
+            company=f"Synthetic {n_skus} SKUs (seed {seed}{', connected: ' + connected if connected else ''})",
             cycle_month=cycle_month,
             horizon=horizon,
             currency="EUR",
@@ -287,12 +306,41 @@ class _Generator:
         """Average Base units a month per SKU."""
         return np.bincount(self.line_sku, self.base.mean(axis=1), minlength=self.n)
 
+    def _site_of_resource(self) -> np.ndarray:
+        """The site of each resource: sites of four lines, or `CONNECTED_SITES` large ones."""
+        if self.connected:
+            return np.arange(self.n_resources) * min(CONNECTED_SITES, self.n_resources) // self.n_resources
+        return np.arange(self.n_resources) // 4
+
+    def _steps(self, site: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(main resource of each SKU, SKUs with a second step, that step's resource), all at one site."""
+        rng, n_resources = self.rng, self.n_resources
+        if not self.connected:
+            main = rng.integers(0, n_resources, len(self.families))[self.family]
+            shared = np.flatnonzero(rng.random(self.n) < 0.6)
+            # The second step is on another resource of the same site (a product is not shipped between plants
+            # between two steps), so the company's sites are independent blocks of the plan unless a material
+            # links them.
+            first_of_site = (main[shared] // 4) * 4
+            second = np.minimum(first_of_site + rng.integers(0, 4, len(shared)), n_resources - 1)
+            return main, shared, second
+        # A family is made on one line of its site; most SKUs then take a step (packing, test) on any line of the
+        # same site, whatever their family: the site's families share its lines.
+        first_line = np.searchsorted(site, np.arange(site.max() + 1))  # a site's lines are consecutive
+        lines = np.bincount(site)
+
+        def line_of(sites: np.ndarray) -> np.ndarray:
+            return first_line[sites] + rng.integers(0, 1 << 30, len(sites)) % lines[sites]
+
+        main = line_of(rng.integers(0, len(lines), len(self.families)))[self.family]
+        shared = np.flatnonzero(rng.random(self.n) < SHARED_STEP_SHARE)
+        return main, shared, line_of(site[main[shared]])
+
     def resources_and_routings(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """Resources at sites of four, a main resource per family plus a second one at the same site for most
-        SKUs."""
+        """Resources at sites, a main resource per family plus a second one at the same site for most SKUs."""
         rng, n_resources = self.rng, self.n_resources
         names = np.array([f"R{r + 1:03d}" for r in range(n_resources)], dtype=object)
-        site = np.arange(n_resources) // 4
+        site = self._site_of_resource()
         regular_rate = np.round(rng.uniform(40.0, 300.0, n_resources), 0)
         resources = pd.DataFrame(
             {
@@ -302,13 +350,7 @@ class _Generator:
                 "Overtime cost per hour": np.round(regular_rate * 1.5, 0),
             }
         )
-        main = rng.integers(0, n_resources, len(self.families))[self.family]
-        shared = np.flatnonzero(rng.random(self.n) < 0.6)
-        # The second step is on another resource of the same site (a product is not shipped between plants
-        # between two steps), so the company's sites are independent blocks of the plan unless a material
-        # links them.
-        first_of_site = (main[shared] // 4) * 4
-        second = np.minimum(first_of_site + rng.integers(0, 4, len(shared)), n_resources - 1)
+        main, shared, second = self._steps(site)
         keep = second != main[shared]
         sku = np.concatenate([np.arange(self.n), shared[keep]])
         resource = np.concatenate([main, second[keep]])
@@ -318,6 +360,7 @@ class _Generator:
         hours = np.maximum(0.0001, np.round(self.price[sku] * labour_share / regular_rate[resource], 4))
         routings = pd.DataFrame({"SKU": self.skus[sku], "Resource": names[resource], "Hours per unit": hours})
         self.main_resource = main
+        self.resource_site = site
 
         # Regular hours a little above or below the average need, so that peaks need overtime, subcontracting
         # or stock built ahead and some resources fall short; a shutdown month per site.
@@ -342,12 +385,17 @@ class _Generator:
         users = np.flatnonzero(rng.random(self.n) < 0.4)
         # Each material is bought for one site (material m for site m mod sites): a SKU uses one of its main
         # resource's site's materials, or, where a site has none, any material.
-        n_sites = (self.n_resources + 3) // 4
-        site = self.main_resource[users] // 4
+        n_sites = self.resource_site.max() + 1
+        site = self.resource_site[self.main_resource[users]]
         per_site = np.bincount(np.arange(n_materials) % n_sites, minlength=n_sites)
         pick = rng.integers(0, 1 << 30, len(users))
         local = site + n_sites * (pick % np.maximum(per_site[site], 1))
         material = np.where(per_site[site] > 0, local, pick % n_materials)
+        if self.connected == "company" and n_materials > 1:
+            # A component of every site: some SKUs of each site also use the company's last material.
+            common = np.flatnonzero(rng.random(self.n) < COMMON_MATERIAL_SHARE)
+            users = np.concatenate([users, common])
+            material = np.concatenate([material, np.full(len(common), n_materials - 1)])
         quantity = rng.choice(np.array([1.0, 2.0, 4.0]), len(users))
         names = np.array([f"M{m + 1:03d}" for m in range(n_materials)], dtype=object)
         bom = pd.DataFrame({"SKU": self.skus[users], "Material": names[material], "Quantity per unit": quantity})
@@ -470,7 +518,7 @@ def _long_form(
 def main(argv: list[str] | None = None) -> None:
     """Write a synthetic company's demand.xlsx and capacity.xlsx.
 
-    Usage: python bench/generate.py N DIR [--seed S] [--horizon H]
+    Usage: python bench/generate.py N DIR [--seed S] [--horizon H] [--connected site|company]
     """
     import click
 
@@ -481,10 +529,16 @@ def main(argv: list[str] | None = None) -> None:
     @click.option(
         "--horizon", type=click.IntRange(min=1, max=60), default=18, show_default=True, help="Months planned."
     )
-    def command(n_skus: int, directory: Path, seed: int, horizon: int) -> None:
+    @click.option(
+        "--connected",
+        type=click.Choice(CONNECTED[1:]),
+        default="",
+        help="Two large sites whose families share lines and materials ('company': the sites share a material too).",
+    )
+    def command(n_skus: int, directory: Path, seed: int, horizon: int, connected: str) -> None:
         from sop_workbook.templates import write_filled
 
-        inputs = generate(n_skus, horizon=horizon, seed=seed)
+        inputs = generate(n_skus, horizon=horizon, seed=seed, connected=connected)
         for path in write_filled(directory, inputs):
             click.echo(str(path))
 

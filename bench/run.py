@@ -2,6 +2,7 @@
 
 Usage:
     python bench/run.py 500 5000 20000      # sizes in SKUs; prints one Markdown table per size
+    python bench/run.py 1000:company        # a connected company (bench/generate.py: "site" or "company")
 
 For each size, in a fresh process:
   generate company, write templates   setup, not part of the job (bench/generate.py's company as filled templates)
@@ -160,16 +161,29 @@ def _xlsxwriter_floor(path, cells: int) -> None:
     workbook.close()
 
 
-def run_size(n_skus: int) -> list[dict]:
-    """Run every stage for one size and return the table rows."""
+def _size(spec: str) -> tuple[int, str]:
+    """A size given as N (SKUs) or N:site / N:company (a connected company, see bench/generate.py)."""
+    count, _, connected = spec.partition(":")
+    return int(count), connected
+
+
+def _title(spec: str) -> str:
+    n_skus, connected = _size(spec)
+    return f"{n_skus:,} SKUs" + (f", connected ({connected})" if connected else "")
+
+
+def run_size(spec: str) -> list[dict]:
+    """Run every stage for one size ("N" or "N:site" / "N:company") and return the table rows."""
     from generate import generate
+
+    n_skus, connected = _size(spec)
 
     from sop_workbook.templates import write_filled
 
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        inputs = _timed("generate company (setup)", rows, generate, n_skus)
+        inputs = _timed("generate company (setup)", rows, generate, n_skus, connected=connected)
         demand, capacity = _timed("write templates (setup)", rows, write_filled, folder, inputs)
         del inputs
         _timed("read floor (calamine, every cell of both templates)", rows, _calamine_floor, [demand, capacity])
@@ -234,18 +248,20 @@ def run_size(n_skus: int) -> list[dict]:
 def main(argv: list[str]) -> None:
     """Run each size in its own process and print Markdown tables."""
     if argv and argv[0] == "--one":
-        print(json.dumps(run_size(int(argv[1]))))
+        print(json.dumps(run_size(argv[1])))
         return
-    sizes = [int(a) for a in argv] or [500]
+    sizes = argv or ["500"]
+    for size in sizes:
+        _size(size)  # a bad size stops here, before any run
     compileall.compile_dir(ROOT / "sop_workbook", quiet=1)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for size in sizes:
-        child = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True)
+        child = subprocess.run([sys.executable, __file__, "--one", size], capture_output=True, text=True)
         if child.returncode != 0:
-            print(f"\n{size} SKUs: failed\n{child.stderr[-2000:]}")
+            print(f"\n{_title(size)}: failed\n{child.stderr[-2000:]}")
             continue
         rows = json.loads(child.stdout.strip().splitlines()[-1])
-        print(f"\n### {size:,} SKUs\n\n| stage | seconds | peak MB |\n|---|---:|---:|")
+        print(f"\n### {_title(size)}\n\n| stage | seconds | peak MB |\n|---|---:|---:|")
         for row in rows:
             print(f"| {row['stage']} | {row['seconds']} | {row['peak MB']} |")
         sys.stdout.flush()

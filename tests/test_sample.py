@@ -497,3 +497,39 @@ def test_committed_samples_are_what_sop_sample_writes(tmp_path, month, folder):
         assert parts(committed / name) == parts(tmp_path / name), (
             f"samples/{folder}/{name} is stale: run `bash samples/regenerate.sh`"
         )
+
+
+def _linked_groups(company) -> list[set[str]]:
+    """SKUs that share a resource or a material, directly or through other SKUs: the plan's independent blocks,
+    worked out from the tables alone (union-find over SKU, resource and material names)."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            name = parent[name]
+        return name
+
+    routings, bom = company.routings, company.bill_of_materials
+    links = [("sku:" + s, "res:" + r) for s, r in zip(routings["SKU"], routings["Resource"])]
+    links += [("sku:" + s, "mat:" + m) for s, m in zip(bom["SKU"], bom["Material"])]
+    for one, other in links:
+        parent[root(one)] = root(other)
+    groups: dict[str, set[str]] = {}
+    for sku in company.products["SKU"]:
+        groups.setdefault(root("sku:" + sku), set()).add(sku)
+    return list(groups.values())
+
+
+@pytest.mark.parametrize(
+    "connected, blocks, largest_share",
+    [("", (4, None), 0.5), ("site", (2, 2), 0.3), ("company", (1, 1), 1.0)],
+    ids=["sites-of-four-lines", "connected-sites", "connected-company"],
+)
+def test_connected_companies_form_large_blocks(generator, connected, blocks, largest_share):
+    company = generator.generate(600, seed=5, connected=connected)
+    groups = _linked_groups(company)
+    fewest, most = blocks
+    assert len(groups) >= fewest and (most is None or len(groups) <= most)
+    largest = max(len(group) for group in groups) / 600
+    # Today's companies fall apart into blocks of a few sites; a connected company's site is one block.
+    assert largest >= largest_share if connected else largest < largest_share
