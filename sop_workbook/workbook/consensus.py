@@ -117,8 +117,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
     meeting can fold the plan to families. Records `pack.anchors["consensus"]` (`_anchor`), for the Executive
     Summary's charts.
 
-    Rows are written strictly top to bottom (the sheet is streamed to disk row by row), so every figure,
-    family totals included, is worked out before the first row is written. When the SKU rows would pass
+    Every figure, family totals included, is worked out before the first row is written, so each formula is
+    written with its value. When the SKU rows would pass
     `layout.MAX_ROWS`, the sheet keeps the family rows (as figures, there being no SKU rows to add up) and says
     in one line how many SKU rows it left out: Plan Data (`--plan-data`) has every SKU's figures.
 
