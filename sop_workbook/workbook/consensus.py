@@ -118,9 +118,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
     Summary's charts.
 
     Every figure, family totals included, is worked out before the first row is written, so each formula is
-    written with its value. When the SKU rows would pass
-    `layout.MAX_ROWS`, the sheet keeps the family rows (as figures, there being no SKU rows to add up) and says
-    in one line how many SKU rows it left out: Plan Data (`--plan-data`) has every SKU's figures.
+    written with its value. When the SKU rows would pass `layout.MAX_ROWS`, the sheet keeps the family rows (as
+    figures, there being no SKU rows to add up) and says in one line how many SKU rows it left out: Plan Data
+    (`--plan-data`) has every SKU's figures.
 
     Args:
         pack: The pack.

@@ -1,7 +1,7 @@
 """The pack's one reach past xlsxwriter's public API: the cell XML of a worksheet, made in one string per cell.
 
 When a workbook closes, xlsxwriter writes every cell through `Worksheet._write_cell`, which builds a list of
-attributes, escapes each and writes the element in several calls: about half of the pack's writing time, and the
+attributes, escapes each and writes the element in several calls: a large part of the pack's writing time, as the
 pack has millions of cells at 5,000 SKUs (docs/performance.md has the figures). `Worksheet` here overrides that
 one method for the cells the pack writes most (numbers, dates, shared strings, blanks and formulas with a number,
 each with its own format) and leaves every other cell to xlsxwriter; the bytes are xlsxwriter's own.
