@@ -10,7 +10,7 @@ from .analysis import Results, forecast_accuracy, plan
 from .changes import PreviousPack, compare, read_previous
 from .errors import InputError, OutputError
 from .reader import read
-from .workbook import Ahead, plan_data_frame, write_pack
+from .workbook import plan_data_frame, write_pack
 
 STAGES = ("Reading the templates", "Planning every scenario", "Writing the meeting pack")
 
@@ -59,7 +59,6 @@ def reconcile(
     # SKUs they took 1.7 s of the main process, 0.9 s with the freezes), and the forked workers and children
     # neither walk it nor copy its memory pages by touching it. Left alone if the caller froze objects itself.
     freeze = gc.freeze if gc.get_freeze_count() == 0 else (lambda: None)
-    ahead = None
     try:
         report(STAGES[0])
         # Last month's pack is read first, so that an unreadable one is reported before minutes of planning.
@@ -68,18 +67,14 @@ def reconcile(
         if inputs.errors:
             raise InputError(inputs.findings)
         freeze()
-        # The sheets that show the inputs alone are written from now on, beside the planning.
-        ahead = Ahead(inputs)
         report(STAGES[1])
         results = plan(inputs)
         if last is not None:
             compare_with_previous(results, last)
         freeze()
         report(STAGES[2])
-        write_pack(results, output, run_time=run_time, plan_data=plan_data, force=force, ahead=ahead)
+        write_pack(results, output, run_time=run_time, plan_data=plan_data, force=force)
     finally:
-        if ahead is not None:
-            ahead.cancel()
         if freeze is gc.freeze:
             gc.unfreeze()
     return results

@@ -178,37 +178,3 @@ def test_the_job_gives_the_garbage_collector_back_as_it_found_it(tmp_path, monke
         assert frozen_while_writing[-1] <= count and 0 < gc.get_freeze_count() <= count
     finally:
         gc.unfreeze()
-
-
-def test_a_plan_that_fails_stops_the_sheet_started_ahead_of_it(tmp_path, monkeypatch):
-    # The Inputs sheet is started in a child process as soon as the templates are read; when the plan then fails,
-    # the child is stopped and what it wrote removed, and no pack is written.
-    import os
-    import sys
-    from pathlib import Path
-
-    from sop_workbook.errors import PlanError
-    from sop_workbook.reconcile import reconcile
-    from sop_workbook.workbook import writer
-
-    job = sys.modules["sop_workbook.reconcile"]
-    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)  # the sample's Inputs sheet is small: start it all the same
-    started = []
-    start = writer._Beside.__init__
-
-    def recorded(self, *args, **kwargs):
-        start(self, *args, **kwargs)
-        started.append(Path(self.path))
-
-    def no_plan(inputs):
-        raise PlanError("no plan today")
-
-    monkeypatch.setattr(writer._Beside, "__init__", recorded)
-    monkeypatch.setattr(job, "plan", no_plan)
-    jan = write_sample(tmp_path / "jan", month=0)
-    with pytest.raises(PlanError):
-        reconcile(*jan, tmp_path / "pack.xlsx")
-    assert len(started) == 1 and not started[0].exists()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-    assert not (tmp_path / "pack.xlsx").exists()

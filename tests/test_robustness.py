@@ -26,7 +26,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import zipfile
@@ -35,15 +34,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import libreoffice
 import openpyxl
 import pandas as pd
 import pytest
 from builders import month, tiny_inputs
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from sop_workbook import reader as reader_module
+from sop_workbook import schema
 from sop_workbook.analysis import plan
 from sop_workbook.cli import main
 from sop_workbook.errors import ERROR, WARNING, OutputError
@@ -52,7 +53,6 @@ from sop_workbook.reader import MAX_PART_BYTES, read
 from sop_workbook.templates import write_filled
 from sop_workbook.workbook import write_pack
 from sop_workbook.workbook import writer as pack_writer
-from sop_workbook.workbook.package import ThreadedZipFile
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "robustness.md"
@@ -797,9 +797,9 @@ def results():
     return _results()
 
 
-class _FailingZip(ThreadedZipFile):
-    """The pack's ZipFile (workbook/package.py's, parts deflated on threads), failing after some parts are on
-    disk and others are being deflated: a crash half way through the file."""
+class _FailingZip(zipfile.ZipFile):
+    """The ZipFile xlsxwriter writes the pack with, failing after some parts are on disk: a crash half way through
+    the file."""
 
     failure: BaseException = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     calls = 0
@@ -885,7 +885,7 @@ def test_a_failure_mid_write_leaves_the_previous_pack_untouched_and_no_partial_f
     if case.where == "zip":
         monkeypatch.setattr(_FailingZip, "calls", 0)
         monkeypatch.setattr(_FailingZip, "failure", case.failure)
-        monkeypatch.setattr("sop_workbook.workbook.package.ThreadedZipFile", _FailingZip)
+        monkeypatch.setattr("xlsxwriter.workbook.ZipFile", _FailingZip)
     else:
         sheets = tuple(
             (name, _fail_in_sheet(case.failure) if name == "Inputs" else write) for name, write in pack_writer.SHEETS
@@ -899,12 +899,11 @@ def test_a_failure_mid_write_leaves_the_previous_pack_untouched_and_no_partial_f
             write_pack(results, target, force=True)
     assert target.read_bytes() == b"last month's pack"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.xlsx"]
-    assert not [thread for thread in threading.enumerate() if thread.name.startswith("sop-deflate")]
 
 
 def test_disk_full_through_the_cli_is_exit_1_with_a_message_and_no_traceback(pair, tmp_path, monkeypatch):
     monkeypatch.setattr(_FailingZip, "calls", 0)
-    monkeypatch.setattr("sop_workbook.workbook.package.ThreadedZipFile", _FailingZip)
+    monkeypatch.setattr("xlsxwriter.workbook.ZipFile", _FailingZip)
     output = tmp_path / "out"
     output.mkdir()
     result = CliRunner().invoke(main, ["reconcile", str(pair[0]), str(pair[1]), "-o", str(output / "pack.xlsx")])
@@ -1320,6 +1319,223 @@ def test_injected_text_round_trips_through_the_templates_as_text(tmp_path):
     read_back = read(demand, capacity)
     assert read_back.errors == []
     assert named["customer"] in set(read_back.forecast["Customer"])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Any text, exactly: what a planner types reaches the pack as typed
+
+# What the texts are made of: pieces joined at random, any Unicode among them.
+EXACT_TEXT_PIECES = [
+    "any Unicode character but surrogates and U+FFFE/U+FFFF, control characters included",
+    "<r>",
+    "</r>",
+    "<t>a</t>",
+    "</si><si>",
+    "_x0041_",
+    "_x005F_",
+    "_x000D_",
+    "=",
+    "+",
+    "-",
+    "@",
+    '=HYPERLINK("http://x.example","y")',
+    "&",
+    "&amp;",
+    '"',
+    "a text wrapped whole in <r>…</r>",
+]
+# What the reader does to a text before the pack shows it, and what the pack then shows; the test models each.
+TEXT_AS_READ = [
+    (
+        "stray spaces (whitespace at either end, or two spaces in a row), and any value of the Cycle sheet",
+        "every run of whitespace (line breaks, tabs, U+001C–U+001F, no-break spaces) one space, the ends trimmed",
+    ),
+    ("an `_xHHHH_` escape in the file (Excel's way of storing a control character)", "the character it stands for"),
+    ("a control character in a text that starts with `<r>` and ends with `</r>`", "shown as its `_xHHHH_` code"),
+]
+_PIECES = [piece for piece in EXACT_TEXT_PIECES[1:-1]]
+_CHARACTERS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff")
+_TEXT = st.one_of(
+    st.lists(
+        st.one_of(st.text(_CHARACTERS, min_size=1, max_size=8), st.sampled_from(_PIECES)), min_size=1, max_size=5
+    ).map("".join),
+    st.lists(st.one_of(st.text(_CHARACTERS, max_size=6), st.sampled_from(_PIECES)), max_size=3).map(
+        lambda parts: "<r>" + "".join(parts) + "</r>"
+    ),
+)
+# The template columns that hold free text, by file and sheet; in the Cycle sheet the row's value.
+_TEXT_COLUMNS = {
+    (kind, sheet.name): [column.header for column in sheet.columns if column.kind == schema.TEXT]
+    for kind in ("demand", "capacity")
+    for sheet in schema.template(kind).sheets
+}
+# Columns left blank when blank (a blank Customer of a price means every customer).
+_KEEP_BLANK = {("demand", "Prices", "Customer")}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
+def _as_excel_stores(text: str) -> str:
+    """A text as Excel stores it in a file: a typed `_xHHHH_` with its underscore escaped, control characters as
+    `_xHHHH_` (what openpyxl writes as given)."""
+    text = re.sub(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", text)
+    return _CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
+
+
+def _as_read(text: str, *, cycle: bool = False) -> str:
+    """What the reader makes of a typed text: a text with stray spaces (at either end, or two in a row), and any
+    value of the Cycle sheet, has every run of whitespace made one space and its ends trimmed; any other text is
+    kept as it is, line breaks included."""
+    if not cycle and text == text.strip() and "  " not in text:
+        return text
+    return " ".join(text.split())
+
+
+def _as_shown(text: str) -> str:
+    """What the pack's cell holds for a text as read: the text, except that in a text that starts with `<r>` and
+    ends with `</r>` xlsxwriter escapes a control character twice, so the cell shows its `_xHHHH_` code."""
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return _CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
+    return text
+
+
+def _write_texts(clean_pair, folder: Path, texts: list[str]) -> tuple[tuple[Path, Path], dict]:
+    """The clean templates with every text cell (and one assumption and one risk) holding the next of `texts`;
+    the same original value gets the same text everywhere, so SKUs, customers and resources still match.
+    Returns the two files and {(kind, sheet, column): [typed texts]}."""
+    given = iter(texts)
+    mapping: dict[str, str] = {}
+    typed: dict[tuple, list[str]] = {}
+    paths = []
+    for path in clean_pair:
+        kind = path.stem
+        book = openpyxl.load_workbook(path)
+        if kind == "demand":
+            book["Assumptions"].append(["topic", "assumption", "High", "owner"])
+        else:
+            book["Risks"].append(["risk", "SKU", "High", "mitigation", "owner"])
+        for (file_kind, sheet_name), headers in _TEXT_COLUMNS.items():
+            if file_kind != kind or not headers:
+                continue
+            ws = book[sheet_name]
+            if sheet_name == "Cycle":
+                cells = [(row[1], row[0].value) for row in ws.iter_rows(min_row=2) if row[0].value in headers]
+            else:
+                at = {cell.value: cell.column - 1 for cell in ws[1]}
+                cells = [
+                    (row[at[header]], header)
+                    for row in ws.iter_rows(min_row=2)
+                    if any(cell.value is not None for cell in row)
+                    for header in headers
+                    if header in at
+                ]
+            for cell, header in cells:
+                old = cell.value
+                if old is None and (kind, sheet_name, header) in _KEEP_BLANK:
+                    continue
+                if old is None or header in ("Description", "Notes", "Owner", "Prepared by", "Topic", "Assumption"):
+                    text = next(given)  # a text of its own
+                else:
+                    if str(old) not in mapping:
+                        mapping[str(old)] = next(given)
+                    text = mapping[str(old)]
+                cell.value = _as_excel_stores(text)
+                cell.data_type = "s"  # as typed, even "=1+1"
+                typed.setdefault((kind, sheet_name, header), []).append(text)
+        target = folder / path.name
+        book.save(target)
+        paths.append(target)
+    return (paths[0], paths[1]), typed
+
+
+def _calamine_texts(path: Path, sheet: str) -> dict[str, tuple[int, int]]:
+    """Every text of a sheet of the pack, read with calamine (which decodes `_xHHHH_` as Excel does): text →
+    (row, column), one-based."""
+    import python_calamine
+
+    rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    return {
+        value: (r + 1, c + 1) for r, row in enumerate(rows) for c, value in enumerate(row) if isinstance(value, str)
+    }
+
+
+def test_any_planner_text_reaches_the_pack_exactly_as_typed(clean_pair, tmp_path_factory):
+    # Hypothesis writes arbitrary text into every text column of both templates (stored as Excel stores what is
+    # typed), reconciles, and checks the pack: it opens in openpyxl, each text comes back exactly (as the reader
+    # reads it) on the Inputs and the Assumptions & Risks sheets, in a string cell without a link, and no sheet
+    # has a link or a formula the pack did not write. About 20 of the packs then go through LibreOffice.
+    packs: list[Path] = []
+    counter = iter(range(10**6))
+
+    # No shrinking: each example is a whole reconcile, and a failing one is printed in full anyway.
+    @settings(
+        max_examples=20,
+        deadline=None,
+        database=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.lists(_TEXT, min_size=60, max_size=60, unique_by=lambda text: " ".join(text.split()).casefold()))
+    def check(texts):
+        texts = [text for text in texts if text.split()]
+        texts += [f"filler {i}" for i in range(60 - len(texts))]
+        folder = tmp_path_factory.mktemp(f"texts{next(counter)}")
+        (demand, capacity), typed = _write_texts(clean_pair, folder, texts)
+        result = CliRunner().invoke(main, ["reconcile", str(demand), str(capacity), "-o", str(folder / "pack.xlsx")])
+        assert result.exit_code == 0, result.output
+        pack = folder / "pack.xlsx"
+        book = openpyxl.load_workbook(pack)
+        with zipfile.ZipFile(pack) as archive:
+            sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert not any("<hyperlink" in xml for xml in sheets)
+        shown = {sheet: _calamine_texts(pack, sheet) for sheet in ("Inputs", "Assumptions & Risks")}
+        expected = {
+            key: [_as_shown(_as_read(text)) for text in texts]
+            for key, texts in typed.items()
+            if key[1] not in ("Cycle",)
+        }
+        for (kind, sheet, header), values in expected.items():
+            places = ["Inputs"] + (["Assumptions & Risks"] if sheet in ("Assumptions", "Risks") else [])
+            for value in values:
+                for place in places:
+                    assert value in shown[place], (kind, sheet, header, value, place)
+                    row, col = shown[place][value]
+                    cell = book[place].cell(row, col)
+                    assert cell.data_type == "s" and cell.hyperlink is None, (place, cell.coordinate, value)
+        [company] = {_as_shown(_as_read(text, cycle=True)) for text in typed[("demand", "Cycle", "Company")]}
+        assert company in shown["Inputs"]
+        packs.append(pack)
+
+    check()
+    soffice = libreoffice.require_soffice()
+    work = tmp_path_factory.mktemp("libreoffice")
+    home = libreoffice.profile(work / "lo-profile")
+    # One LibreOffice run converts every pack: the Executive Summary as CSV, which needs the whole file loaded.
+    chosen = packs[:20]
+    named = []
+    for index, pack in enumerate(chosen):
+        named.append(Path(shutil.copy(pack, work / f"pack{index}.xlsx")))
+    process = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={home.resolve().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "csv",
+            "--outdir",
+            str(work / "csv"),
+            *map(str, named),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=libreoffice.TIMEOUT,
+        env=dict(os.environ, HOME=str(work)),
+    )
+    assert process.returncode == 0, process.stderr
+    for pack in named:
+        text = (work / "csv" / f"{pack.stem}.csv").read_text(encoding="utf-8", errors="replace")
+        assert "S&OP meeting pack" in text, (pack.name, text[:300])
 
 
 # ----------------------------------------------------------------------------------------------------------------

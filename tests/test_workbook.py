@@ -14,7 +14,6 @@ import math
 import os
 import re
 import subprocess
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -22,14 +21,17 @@ import libreoffice
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet as XlsxWorksheet
 
 from sop_workbook import analysis, sample
 from sop_workbook.changes import read_previous
 from sop_workbook.errors import OutputError
 from sop_workbook.inputs import SourceFile
 from sop_workbook.reconcile import compare_with_previous
-from sop_workbook.workbook import SHEET_NAMES, layout, plan_data_frame, write_pack, writer
+from sop_workbook.workbook import SHEET_NAMES, layout, plan_data_frame, seam, write_pack, writer
 from sop_workbook.workbook import plan_data as plan_data_sheet
+from sop_workbook.workbook.text import header_text, write_text
 
 RUN_TIME = dt.datetime(2027, 1, 5, 9, 30)
 SPEC_SHEETS = (
@@ -425,6 +427,86 @@ def test_planner_text_never_becomes_a_formula_or_a_link(pack, book):
     assert all(kinds == {"s"} for kinds in found.values()), found
 
 
+# Texts that xlsxwriter would not store as typed (raw rich-text XML, Excel escapes, over-long text), each written
+# through text.write_text, a comment and a page header, and read back with calamine, openpyxl and the XML itself.
+EXACT_TEXTS = [
+    "<r><t>a</t></r></si><si><r><t>X</t></r>",
+    '<r><t>=HYPERLINK("http://evil.example","click")</t></r>',
+    "<r>_x0041_ and _x005F_x0041_ and _x0041_x0042_</r>",
+    "<r> spaced </r>",
+    "_x0041_",
+    "_x000D_ _x005F_",
+    "a\x01b\x1bc",
+    "Smith & Co <b>",
+    "=1+1",
+    "  two ends  ",
+    "line\nbreak",
+    "\U0001f600 \u00e9",
+]
+
+
+@pytest.mark.parametrize("text", EXACT_TEXTS)
+def test_write_text_stores_exactly_the_text_given(tmp_path, text):
+    import python_calamine
+
+    path = tmp_path / "text.xlsx"
+    workbook = xlsxwriter.Workbook(path, writer.WORKBOOK_OPTIONS)
+    ws = workbook.add_worksheet("S")
+    bold = workbook.add_format({"bold": True})
+    write_text(ws, 0, 0, text, bold)
+    write_text(ws, 1, 0, text)
+    write_text(ws, 2, 0, "after")  # a later text is not shifted by an earlier one
+    layout.comment(ws, 0, 0, text)
+    ws.set_header(f"&L{header_text(text)}")
+    workbook.close()
+    rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert [row[0] for row in rows] == [text, text, "after"]
+    book = openpyxl.load_workbook(path)
+    cell = book["S"]["A1"]
+    assert cell.data_type == "s" and cell.hyperlink is None
+    if "\x01" not in text and "_x" not in text:  # openpyxl decodes no _xHHHH_ escape but _x005F_
+        assert cell.value == text and cell.comment.text == text
+        assert book["S"].oddHeader.left.text == header_text(text)
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_with_a_note_not_silently(tmp_path):
+    import python_calamine
+
+    path = tmp_path / "long.xlsx"
+    workbook = xlsxwriter.Workbook(path, writer.WORKBOOK_OPTIONS)
+    ws = workbook.add_worksheet("S")
+    long = "\U0001f600" * 20_000  # 40,000 UTF-16 units
+    write_text(ws, 0, 0, long)
+    write_text(ws, 1, 0, "<r>" + "x" * 40_000 + "</r>")
+    layout.comment(ws, 0, 0, long)
+    workbook.close()
+    rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    for value, length in zip((rows[0][0], rows[1][0]), ("40,000", "40,007")):
+        assert len(value.encode("utf-16-le")) // 2 <= 32_767
+        assert value.endswith(f"… [cut: the text has {length} characters, more than the 32,767 a cell holds]")
+    assert rows[0][0].startswith("\U0001f600" * 16_000)
+    assert openpyxl.load_workbook(path)["S"]["A1"].comment.text.endswith("a cell holds]")
+
+
+def test_rich_text_markup_in_planner_text_does_not_shift_or_inject_into_the_pack(results, tmp_path):
+    # Issue 20: xlsxwriter took a text that starts with <r> and ends with </r> as raw XML; this topic shifted every
+    # later text of the pack, and the description put a live HYPERLINK into the Inputs sheet.
+    shift = "<r><t>a</t></r></si><si><r><t>X</t></r>"
+    link = '<r><t>x</t></r><r><f>HYPERLINK("http://evil.example","y")</f></r>'
+    assumptions = results.inputs.assumptions.copy()
+    assumptions.loc[0, "Topic"] = shift
+    products = results.inputs.products.copy()
+    products.loc[0, "Description"] = link
+    inputs = dataclasses.replace(results.inputs, assumptions=assumptions, products=products)
+    path = write_pack(dataclasses.replace(results, inputs=inputs), tmp_path / "pack.xlsx", run_time=RUN_TIME)
+    book = openpyxl.load_workbook(path)  # refused the pack before the fix
+    texts = {c.value: c for ws in book.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert shift in texts and link in texts
+    assert all(texts[value].data_type == "s" for value in (shift, link))
+    assert "Assumptions & Risks" in texts  # a later text, in its own cell
+    assert not any(c.data_type == "f" and "evil" in str(c.value) for ws in book.worksheets for r in ws for c in r)
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Comments
 
@@ -646,370 +728,83 @@ def test_above_the_row_limit_plan_data_is_one_line_and_the_summary_holds_numbers
     )
 
 
-def test_streamed_sheets_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
-    # The streamed sheets build their cells' XML themselves, most as the cells are written and the rest when
-    # their row goes to disk: every part of the file must be the same as when xlsxwriter stores every cell and
-    # its own row writer writes them.
-    from xlsxwriter.worksheet import Worksheet
-
-    def own(self, current_row_num=0):
-        if self.previous_row in self._chart_rows and self.table.get(self.previous_row):
-            self._keep(self.previous_row, self.table[self.previous_row])
-        Worksheet._write_single_row(self, current_row_num)
-
-    monkeypatch.setattr(writer._StreamedWorksheet, "_write_single_row", own)
-    monkeypatch.setattr(writer._StreamedWorksheet, "_index_now", lambda self, row, cell_format: None)
-    monkeypatch.setattr(writer._Worksheet, "_index_now", lambda self, row, cell_format: None)
-    monkeypatch.setattr(writer._Worksheet, "_write_cell", Worksheet._write_cell)
-    theirs = write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME)
-    with zipfile.ZipFile(pack) as ours, zipfile.ZipFile(theirs) as reference:
-        assert ours.namelist() == reference.namelist()
-        assert [n for n in ours.namelist() if ours.read(n) != reference.read(n)] == []
+def test_the_seam_writes_the_bytes_xlsxwriter_itself_writes(results, pack, tmp_path, monkeypatch):
+    # workbook/seam.py makes the commonest cells' XML itself: the pack must be byte for byte what xlsxwriter's own
+    # worksheet writes, on the xlsxwriter version installed.
+    assert xlsxwriter.__version__ in seam.CHECKED, (
+        f"xlsxwriter {xlsxwriter.__version__} is not among the versions workbook/seam.py was checked against "
+        f"({', '.join(seam.CHECKED)}): compare its cell XML with this xlsxwriter's Worksheet._write_cell, then add "
+        f"the version to seam.CHECKED"
+    )
+    assert seam.Worksheet is seam.FastCells
+    monkeypatch.setattr(seam, "Worksheet", XlsxWorksheet)
+    own = write_pack(results, tmp_path / "own.xlsx", run_time=RUN_TIME)
+    assert own.read_bytes() == pack.read_bytes()
 
 
-def test_cells_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
-    # Every sheet's cells build their XML themselves (`_Worksheet._write_cell`): with xlsxwriter's own cell
-    # writer (and every cell of the sheets written at close() stored as xlsxwriter stores it) the pack must be the
-    # same, byte for byte.
-    from xlsxwriter.worksheet import Worksheet
-
-    monkeypatch.setattr(writer._Worksheet, "_index_now", lambda self, row, cell_format: None)
-    monkeypatch.setattr(writer._Worksheet, "_write_cell", Worksheet._write_cell)
-    assert write_pack(results, tmp_path / "theirs.xlsx", run_time=RUN_TIME).read_bytes() == pack.read_bytes()
-
-
-def test_runs_of_cells_store_what_writing_each_cell_stores(results, pack, tmp_path, monkeypatch):
-    # Without the streamed sheets' run writers, the Consensus Plan and the Inputs go cell by cell through
-    # xlsxwriter's own methods: the pack must be the same, byte for byte.
-    monkeypatch.setattr(writer._StreamedWorksheet, "write_number_run", None)
-    monkeypatch.setattr(writer._StreamedWorksheet, "write_formula_run", None)
-    assert write_pack(results, tmp_path / "cell-by-cell.xlsx", run_time=RUN_TIME).read_bytes() == pack.read_bytes()
-
-
-def test_a_run_of_cells_follows_xlsxwriters_rules(tmp_path):
-    # Edge cases written both ways into two streamed sheets: NaN and infinity (a formatted blank, or nothing
-    # without a format), a dynamic-array function (which xlsxwriter rewrites), a run on a row already written
-    # (ignored), a run past the last column (cell by cell: the cells inside are written). The first row's format
-    # has no index yet when the row is written (its cells are stored as xlsxwriter stores them); later rows' do.
-    import xlsxwriter
-    from xlsxwriter.worksheet import Worksheet
-
-    def book(path, runs: bool):
-        workbook = xlsxwriter.Workbook(str(path))
-        ws = workbook.add_worksheet("S", worksheet_class=writer._StreamedWorksheet)
-        style = workbook.add_format({"num_format": "0.0"})
-        numbers = [1.5, math.nan, math.inf, 2.0]
-        formulas, values = ["=A1+B1", "=SUM(SORT(A1:D1))"], [3.0, 4.5]
-        last = ws.xls_colmax - 2
-        if runs:
-            ws.write_number_run(0, 0, numbers, style)
-            ws.write_number_run(1, 0, numbers)
-            ws.write_number_run(2, 0, numbers, formats=[style, None, style, None])
-            ws.write_formula_run(3, 0, formulas, values, style)
-            ws.write_formula_run(3, 2, ["=A1"], [1.5], style)
-            ws.write_number_run(5, 0, [9.0], style)
-            ws.write_number_run(4, 0, [7.0], style)  # row 4 is behind row 5: ignored
-            ws.write_number_run(6, last, [1.0, 2.0, 3.0], style)
-        else:  # xlsxwriter's own cell writers
-            for row, styles in ((0, [style] * 4), (1, [None] * 4), (2, [style, None, style, None])):
-                for col, (number, cell_style) in enumerate(zip(numbers, styles)):
-                    if math.isfinite(number):
-                        Worksheet._write_number(ws, row, col, number, cell_style)
-                    else:
-                        Worksheet._write_blank(ws, row, col, None, cell_style)
-            for col, (formula, value) in enumerate(zip(formulas + ["=A1"], values + [1.5])):
-                Worksheet._write_formula(ws, 3, col, formula, style, value)
-            Worksheet._write_number(ws, 5, 0, 9.0, style)
-            Worksheet._write_number(ws, 4, 0, 7.0, style)
-            for col, number in enumerate([1.0, 2.0, 3.0]):
-                Worksheet._write_number(ws, 6, last + col, number, style)
-        workbook.close()
-        with zipfile.ZipFile(path) as package:
-            return package.read("xl/worksheets/sheet1.xml")
-
-    assert book(tmp_path / "runs.xlsx", True) == book(tmp_path / "cells.xlsx", False)
-
-
-@pytest.mark.parametrize("streamed", [True, False])
-def test_cells_made_as_they_are_written_are_xlsxwriters_own(tmp_path, streamed):
-    # A sheet makes a cell's XML as it is written once its format has an index (`_index_now`), streamed or not,
-    # except in the rows a chart reads (`keep_rows`). Every kind of cell and edge case, written the same way into
-    # such a sheet and into one where xlsxwriter stores every cell and writes every row itself: the sheets (and
-    # their shared strings) must be the same, byte for byte.
-    import xlsxwriter
-    from xlsxwriter.worksheet import Worksheet
-
-    Ours = writer._StreamedWorksheet if streamed else writer._Worksheet
-
-    class Theirs(writer._StreamedWorksheet if streamed else writer._Worksheet):
-        def _index_now(self, row, cell_format):
-            return None
-
-        def _write_single_row(self, current_row_num=0):
-            Worksheet._write_single_row(self, current_row_num)
-
-        def _write_cell(self, row, col, cell):
-            Worksheet._write_cell(self, row, col, cell)
-
-    def book(path, worksheet_class):
-        workbook = xlsxwriter.Workbook(str(path))
+def test_the_seam_writes_every_kind_of_cell_as_xlsxwriter_does(tmp_path):
+    # Each kind of cell, with and without a format, a row format and a column format, in both kinds of worksheet.
+    def written(worksheet_class) -> dict[str, bytes]:
+        path = tmp_path / f"{worksheet_class.__name__}.xlsx"
+        workbook = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_numbers": False})
         ws = workbook.add_worksheet("S", worksheet_class=worksheet_class)
-        style, other = workbook.add_format({"num_format": "0.0"}), workbook.add_format({"bold": True})
-        texts = [
-            "plain",
-            'R&D <lead> "quoted"',
-            "  edge spaces ",
-            "tab\tand\x01control",
-            "<r>rich?</r>",
-            "x" * 20_000,
-            '=HYPERLINK("http://example.com")',
-            "ünïcödé €",
-        ]
-        for row in range(3):  # the first rows are stored as xlsxwriter stores them, the later ones made at once
-            r = 4 * row
-            for col, text in enumerate(texts):
-                ws.write_string(r, col, text, style if col % 2 else other)
-            ws.write_string(r, 9, "no format")
-            for col, number in enumerate([1.5, 2, -0.0, 1e-300, 12345678901234567.0, math.pi]):
-                ws.write_number(r + 1, col, number, style)
-            ws.write_number(r + 1, 7, 3.0)
-            for col, (formula, value) in enumerate(
-                [
-                    ("=A1+B1", 3.0),
-                    ("=SUM(A2:C2)", 4.5),
-                    ("=A1<B1", 1),
-                    ("{=SUM(A2:B2*2)}", 7.0),
-                    ("=SORT(A2:C2)", 0.0),
-                    ('=A1&"x"', "plainx"),
-                    ("=A1>B1", True),
-                    ("A2*2", 3.0),
-                    ("=B2}", 2.0),
-                ]
-            ):
-                ws.write_formula(r + 2, col, formula, other, value)
-            ws.write_number(r + 3, 2, 5.0, style)
-            ws.write_number(r + 3, 0, 4.0, style)  # an earlier column of the same row
-            ws.write_string(r + 3, 0, "over", other)  # the same cell again
-            ws.write_number(r + 2, 20, 6.0, style)  # a row already written: ignored
-            ws.write_number(r + 3, ws.xls_colmax, 1.0, style)  # past the last column
-            # A streamed sheet's formats have their indices once their first row is on disk; elsewhere, as when
-            # the pack's streamed sheets have used them, from here on.
-            style._get_xf_index(), other._get_xf_index()
+        bold = workbook.add_format({"bold": True})
+        money = workbook.add_format({"num_format": "#,##0"})
+        ws.set_row(3, None, bold)
+        ws.set_column(5, 5, 10, money)
+        for row, style in ((0, None), (1, bold), (2, money), (3, None)):
+            ws.write_number(row, 0, 1234.5678901234567, style)
+            ws.write_number(row, 1, -0.0, style)
+            ws.write_string(row, 2, "a & <b> _x0041_ \x01 ", style)
+            ws.write_formula(row, 3, '=IF(A1<B1,"x&y",A1)', style, 12.5)
+            ws.write_formula(row, 4, "=A1", style, "text")
+            ws.write_blank(row, 5, None, style)
+            ws.write_datetime(row, 6, dt.datetime(2027, 1, 31, 12), style)
+            ws.write_boolean(row, 7, True, style)
+            ws.write_formula(row, 8, "=A1>0", style, True)
+            ws.write_number(row, 9, 10**20, style)
+            ws.write_formula(row, 10, "=A1", style, 7)
         workbook.close()
-        with zipfile.ZipFile(path) as package:
-            return {
-                name: package.read(name)
-                for name in package.namelist()
-                if name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml")
-            }
+        with zipfile.ZipFile(path) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
 
-    ours = book(tmp_path / "ours.xlsx", Ours)
-    assert len(ours) == (2 if streamed else 3)
-    assert ours == book(tmp_path / "theirs.xlsx", Theirs)
-    assert b"_xlfn._xlws.SORT(" in ours["xl/worksheets/sheet1.xml"]  # xlsxwriter's rewriting ran on that formula
+    assert written(seam.FastCells) == written(XlsxWorksheet)
 
 
-def test_comments_are_written_as_xlsxwriter_itself_writes_them(results, pack, tmp_path, monkeypatch):
-    # The pack's comments (`_Vml`, `_Comments`) against xlsxwriter's own writers: the sample pack, byte for byte,
-    # and comments of every kind the pack could hold: visible or not, with and without an author, another colour,
-    # font and size, text to escape, control characters, xlsxwriter's _xHHHH_ escapes, edge spaces, far cells.
-    import xlsxwriter
-    from xlsxwriter.comments import Comments
-    from xlsxwriter.vml import Vml
-
-    def book(path):
-        workbook = xlsxwriter.Workbook(str(path))
-        ws = workbook.add_worksheet("S")
-        ws.write_comment(0, 0, "Plain note", {"author": "sop-workbook", "x_scale": 1.8, "y_scale": 2.2})
-        ws.write_comment(3, 2, "R&D <lead> \"quoted\" & 'single'\nsecond line", {"visible": True})
-        ws.write_comment(
-            10,
-            27,
-            "  edge spaces  ",
-            {"color": "#C0FFC0", "font_name": "Arial", "font_size": 11.5, "author": "Ops & Co"},
-        )
-        ws.write_comment(1048575, 16383, "ctrl \x01 and _x0041_ and \ufffe", {"width": 300, "height": 90})
-        ws.write_comment(5, 5, "no author, font family", {"font_family": 3, "x_offset": 7, "y_offset": 4})
-        workbook.close()
-        with zipfile.ZipFile(path) as package:
-            return {
-                name: package.read(name) for name in package.namelist() if "comments" in name or name.endswith(".vml")
-            }
-
-    with writer._quick_notes():
-        ours = book(tmp_path / "ours.xlsx")
-    theirs = book(tmp_path / "theirs.xlsx")
-    assert len(theirs) == 2 and ours == theirs
-
-    monkeypatch.setattr(writer, "_Vml", Vml)
-    monkeypatch.setattr(writer, "_Comments", Comments)
-    assert write_pack(results, tmp_path / "own.xlsx", run_time=RUN_TIME).read_bytes() == pack.read_bytes()
-
-
-def _pack_written(results, path: Path, monkeypatch, *, beside: bool) -> bytes:
-    # beside: every BESIDE sheet is written by a second process, whatever its size; else none is.
-    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1 if beside else 10**12)
-    return write_pack(results, path, run_time=RUN_TIME).read_bytes()
-
-
-def test_a_sheet_written_by_a_second_process_gives_the_same_bytes(results, pack, tmp_path, monkeypatch):
-    forks = []
-    real_fork = os.fork
-    monkeypatch.setattr(writer.os, "fork", lambda: forks.append(1) or real_fork())
-    written = _pack_written(results, tmp_path / "beside.xlsx", monkeypatch, beside=True)
-    assert forks == [1] * len(writer.BESIDE)
-    assert written == pack.read_bytes()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # the child was waited for
-
-
-def test_a_second_process_that_fails_leaves_the_sheet_to_this_one(results, pack, tmp_path, monkeypatch):
-    parent = os.getpid()
-    failed_in = []
-
-    def only_here(pack_, ws):
-        if os.getpid() != parent:
-            raise OSError("the child cannot write")
-        failed_in.append("here")
-        return inputs_write(pack_, ws)
-
-    inputs_write = dict(writer.SHEETS)["Inputs"]
-    monkeypatch.setattr(
-        writer, "SHEETS", tuple((name, only_here if name == "Inputs" else write) for name, write in writer.SHEETS)
-    )
-    assert _pack_written(results, tmp_path / "fell-back.xlsx", monkeypatch, beside=True) == pack.read_bytes()
-    assert failed_in == ["here"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fell-back.xlsx"]
-
-
-def test_a_style_missing_from_the_list_makes_this_process_write_the_sheet(results, pack, tmp_path, monkeypatch):
-    # A style the parent did not make before the fork would get another index in the child than in the parent:
-    # the child refuses and the parent writes the sheet, to the same bytes.
-    from sop_workbook.workbook import consensus, inputs_sheet
-
-    missing = ("muted", "cell")  # the Inputs sheet's File and Sheet columns
-    for module in (consensus, inputs_sheet):
-        monkeypatch.setattr(module, "STYLES", tuple(names for names in module.STYLES if names != missing))
-    written_by = []
-    inputs_write = dict(writer.SHEETS)["Inputs"]
-    monkeypatch.setattr(
-        writer,
-        "SHEETS",
-        tuple(
-            (
-                name,
-                (lambda pack_, ws: written_by.append(os.getpid()) or inputs_write(pack_, ws))
-                if name == "Inputs"
-                else write,
+@pytest.mark.parametrize("package", ["xlsxwriter", "zipfile"])
+def test_no_module_reaches_into_xlsxwriter_or_zipfile_except_the_seam(package):
+    # The pack is written through xlsxwriter's public API: no subclass of its classes, no swapped module names, no
+    # private method called, except in workbook/seam.py.
+    root = Path(__file__).parents[1] / "sop_workbook"
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "seam.py" and path.parent.name == "workbook":
+            continue
+        source = path.read_text()
+        if package == "xlsxwriter":
+            found = re.findall(
+                r"class \w+\((?:Worksheet|Workbook|Format|Chart|Vml|Comments|Packager)\)"
+                r"|xlsxwriter\.\w+\.\w+ = |\bws\._\w+\(|\.(?:_write_\w+|_get_xf_index)\(",
+                source,
             )
-            for name, write in writer.SHEETS
-        ),
-    )
-    refused = _pack_written(results, tmp_path / "missing.xlsx", monkeypatch, beside=True)
-    assert written_by == [os.getpid()]  # the child wrote it in vain (its list is its own); this process again
-    assert refused == _pack_written(results, tmp_path / "serial.xlsx", monkeypatch, beside=False)
+        else:
+            found = re.findall(r"class \w+\((?:zipfile\.)?ZipFile\)|zipfile\.\w+ = |\.ZipFile = ", source)
+        offenders += [f"{path.relative_to(root)}: {hit}" for hit in found]
+    assert offenders == []
 
 
-def _record_children(monkeypatch) -> list[Path]:
-    """The files the sheets' child processes write to, as they are started."""
-    children = []
-    start = writer._Beside.__init__
-
-    def recorded(self, *args, **kwargs):
-        start(self, *args, **kwargs)
-        children.append(Path(self.path))
-
-    monkeypatch.setattr(writer._Beside, "__init__", recorded)
-    return children
-
-
-def test_ctrl_c_while_a_second_process_writes_leaves_no_process_and_no_file(results, tmp_path, monkeypatch):
-    def interrupted(pack_, ws):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(
-        writer, "SHEETS", tuple((name, interrupted if name == "Margin" else write) for name, write in writer.SHEETS)
-    )
-    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
-    children = _record_children(monkeypatch)
-    with pytest.raises(KeyboardInterrupt):
-        write_pack(results, tmp_path / "pack.xlsx", run_time=RUN_TIME)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-    assert len(children) == len(writer.BESIDE) and not any(path.exists() for path in children)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_the_inputs_sheet_started_ahead_of_the_plan_gives_the_same_bytes(results, pack, tmp_path, monkeypatch):
-    # The Inputs sheet shows the inputs alone: reconcile starts its child as soon as the templates are read
-    # (writer.Ahead), and write_pack takes what that child wrote instead of starting another.
-    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
-    forks = []
-    real_fork = os.fork
-    monkeypatch.setattr(writer.os, "fork", lambda: forks.append(1) or real_fork())
-    children = _record_children(monkeypatch)
-    niceness = tmp_path / "niceness.txt"
-    inputs_write = dict(writer.SHEETS)["Inputs"]
-
-    def noting_niceness(pack_, ws):
-        niceness.write_text(str(os.nice(0)))
-        return inputs_write(pack_, ws)
-
-    monkeypatch.setattr(
-        writer, "SHEETS", tuple((name, noting_niceness if name == "Inputs" else write) for name, write in writer.SHEETS)
-    )
-    ahead = writer.Ahead(results.inputs)
-    try:
-        assert list(ahead.children) == ["Inputs"] and forks == [1]
-        written = write_pack(results, tmp_path / "ahead.xlsx", run_time=RUN_TIME, ahead=ahead).read_bytes()
-    finally:
-        ahead.cancel()
-    assert forks == [1] * len(writer.BESIDE)  # the Inputs sheet's child was not started a second time
-    assert written == pack.read_bytes()
-    # The child gave way to the planning: it ran at a lower priority than this process.
-    assert int(niceness.read_text()) == min(os.nice(0) + writer.AHEAD_NICENESS, 19)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-    assert len(children) == len(writer.BESIDE) and not any(path.exists() for path in children)
-
-
-def test_a_sheet_started_for_another_version_is_stopped_and_written_again(results, pack, tmp_path, monkeypatch):
-    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
-    children = _record_children(monkeypatch)
-    ahead = writer.Ahead(results.inputs, version="0.0-another")
-    try:
-        written = write_pack(results, tmp_path / "again.xlsx", run_time=RUN_TIME, ahead=ahead).read_bytes()
-        assert list(ahead.children) == ["Inputs"]  # not taken: its footer would name the other version
-    finally:
-        ahead.cancel()
-    assert written == pack.read_bytes()
-    assert ahead.children == {}
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
-    assert len(children) == 1 + len(writer.BESIDE) and not any(path.exists() for path in children)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.xlsx"]
-
-
-def test_when_no_process_can_be_started_every_sheet_is_written_here(results, pack, tmp_path, monkeypatch):
-    monkeypatch.setattr(writer, "BESIDE_ABOVE", -1)
-    left = set(os.listdir(tempfile.gettempdir()))
-
-    def no_fork():
-        raise BlockingIOError(11, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(writer.os, "fork", no_fork)
-    ahead = writer.Ahead(results.inputs)
-    try:
-        assert ahead.children == {}
-        written = write_pack(results, tmp_path / "here.xlsx", run_time=RUN_TIME, ahead=ahead).read_bytes()
-    finally:
-        ahead.cancel()
-    assert written == pack.read_bytes()
-    assert set(os.listdir(tempfile.gettempdir())) <= left  # no file of a child that never was
+def test_every_text_of_a_sheet_goes_through_the_text_module():
+    # Text reaches the pack's cells only through text.write_text, which keeps it exactly as typed.
+    root = Path(__file__).parents[1] / "sop_workbook" / "workbook"
+    calls = {
+        path.name: len(re.findall(r"\.write_(?:string|rich_string|row|column)\(|\.write\(", path.read_text()))
+        for path in root.glob("*.py")
+        if path.name != "seam.py"  # writes XML, not text
+    }
+    assert {name: count for name, count in calls.items() if count} == {"text.py": 2}
 
 
 def test_the_demand_chart_caches_the_consensus_plans_figures(pack, cached, results):
-    # The Consensus Plan is written row by row; its All families rows are kept for the chart's cache.
     with zipfile.ZipFile(pack) as archive:
         charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
     [chart] = [c for c in charts if "Demand vs shipments" in c]
@@ -1034,16 +829,9 @@ def _excel_value(value):
     return value
 
 
-def test_every_chart_caches_the_figures_of_the_cells_it_shows(results, tmp_path, monkeypatch):
-    # A cell is made as it is written once its format has an index, except in the rows a chart reads (keep_rows),
-    # because a chart's cache is made from the cells as xlsxwriter stores them. With every format numbered as
-    # soon as it is made, every other cell is made at once: each point of every chart's cache must still be the
-    # value of the cell it points at.
-    from sop_workbook.workbook.styles import Styles
-
-    made = Styles.__call__
-    monkeypatch.setattr(Styles, "__call__", lambda self, *names: _numbered(made(self, *names)))
-    path = write_pack(results, tmp_path / "numbered.xlsx", run_time=RUN_TIME)
+def test_every_chart_caches_the_figures_of_the_cells_it_shows(pack):
+    # A chart's cache is made from the cells as xlsxwriter stores them: each point must be its cell's value.
+    path = pack
     book = openpyxl.load_workbook(path, data_only=True)
     with zipfile.ZipFile(path) as archive:
         charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
@@ -1068,11 +856,6 @@ def test_every_chart_caches_the_figures_of_the_cells_it_shows(results, tmp_path,
                     assert point == (None if value is None else str(value)), ref
             checked.add(sheet)
     assert checked == {"Executive Summary", "Consensus Plan", "Capacity", "Margin"}
-
-
-def _numbered(cell_format):
-    cell_format._get_xf_index()
-    return cell_format
 
 
 def _texts(ws, needle: str) -> list[str]:

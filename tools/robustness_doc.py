@@ -155,6 +155,28 @@ def render() -> str:
         "is shown, as text, on the sheets below:",
         "",
         *_table(["Text", "Sheets checked"], [[kind, ", ".join(sheets)] for kind, sheets in cases.SHOWN_ON.items()]),
+        "## Any text, exactly as typed",
+        "",
+        "Hypothesis writes 20 sets of random texts into every text column of a valid pair of templates (each "
+        "stored as Excel stores what is typed: control characters and a typed `_xHHHH_` escaped), one "
+        "assumption and one risk included, runs `sop reconcile`, and checks the pack: it opens in openpyxl; "
+        "no sheet has a link; each text is on the Inputs sheet (assumptions and risks also on Assumptions & "
+        "Risks) exactly as the reader read it, in a string cell without a link. LibreOffice then opens the "
+        "20 packs in one run. The texts are made of:",
+        "",
+        ", ".join(
+            _code(piece) if piece.isascii() and "Unicode" not in piece else piece for piece in cases.EXACT_TEXT_PIECES
+        )
+        + ".",
+        "",
+        "What the reader and the pack do to a text, which the test models:",
+        "",
+        *_table(["Typed", "Shown in the pack"], [list(row) for row in cases.TEXT_AS_READ]),
+        "Every text reaches a cell through `sop_workbook/workbook/text.py`: a text that starts with `<r>` and "
+        "ends with `</r>` (which xlsxwriter would store as raw rich-text XML) is written as rich text of a few "
+        "runs in the cell's own font; a text longer than the 32,767 characters a cell holds is cut with a note "
+        "that says so; `&` is doubled in page headers and footers.",
+        "",
         "## Also covered",
         "",
         "- Text starting with `=` stays text through `templates.write_filled` and back through the reader "

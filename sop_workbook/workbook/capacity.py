@@ -18,6 +18,7 @@ from .layout import (
     write_title,
     write_value,
 )
+from .text import write_text
 
 FIRST_MONTH_COL = 2
 # Utilisation colours: green when there is room, yellow near full, red at or above the regular hours.
@@ -68,7 +69,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
     row = write_title(pack, ws, "Capacity", "Base scenario; utilisation = used ÷ available regular hours")
 
     # By resource: the horizon in one line per resource.
-    ws.write_string(row, 0, "By resource, whole horizon", styles("heading"))
+    write_text(ws, row, 0, "By resource, whole horizon", styles("heading"))
     row += 1
     labels = (
         "Resource",
@@ -88,7 +89,6 @@ def write(pack: Pack, ws: Worksheet) -> None:
     row += 1
     first = row
     # The Executive Summary's chart shows these rows.
-    ws.keep_rows(range(first, first + len(resources)))
     for resource in resources:
         rows = by_resource[resource]
         figures = {
@@ -100,7 +100,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
             "Peak utilisation": rows["Utilisation"].max(),
             "Highest shadow price": rows["Shadow price"].max(),
         }
-        ws.write_string(row, 0, resource, styles("bold", "cell"))
+        write_text(ws, row, 0, resource, styles("bold", "cell"))
         write_value(ws, row, 1, sites.get(resource), styles("cell"), text=True)
         for col, label in enumerate(labels[2:], start=2):
             write_value(ws, row, col, figures[label], styles(number_style(label), "cell"))
@@ -165,8 +165,8 @@ def _month_block(
     """One resource × month block of a measure: a heading, a header row, a row per resource (`by_month`: each
     resource's figures indexed by the plan's months)."""
     styles = pack.styles
-    ws.write_string(row, 0, measure, styles("heading"))
-    ws.write_string(row, 3, note, styles("muted", "italic"))
+    write_text(ws, row, 0, measure, styles("heading"))
+    write_text(ws, row, 3, note, styles("muted", "italic"))
     if measure in DEFINITIONS:
         comment(ws, row, 0, f"{measure}: {DEFINITIONS[measure]}")
     row += 1
@@ -175,7 +175,7 @@ def _month_block(
     number = styles(number_style(measure), "cell")
     for resource in resources:
         rows = by_month[resource]
-        ws.write_string(row, 0, resource, styles("bold", "cell"))
+        write_text(ws, row, 0, resource, styles("bold", "cell"))
         write_value(ws, row, 1, sites.get(resource), styles("cell"), text=True)
         explained = rows.reset_index(names="Month").to_dict("records") if measure == "Utilisation" else ()
         for index, value in enumerate(rows[measure].tolist()):
@@ -207,15 +207,16 @@ def _explain_binding(pack: Pack, ws: Worksheet, row: int, col: int, resource: st
 def _materials(pack: Pack, ws: Worksheet, row: int, materials: pd.DataFrame) -> int:
     """The materials: available, used, required and shadow price per material and month."""
     styles = pack.styles
-    ws.write_string(row, 0, "Materials", styles("heading"))
-    ws.write_string(
+    write_text(ws, row, 0, "Materials", styles("heading"))
+    write_text(
+        ws,
         row,
         3,
         "Constrained materials: units available and used; a shadow price above zero means the material limits the plan",
         styles("muted", "italic"),
     )
     row += 1
-    ws.write_string(row, 0, "Material", styles("header"))
+    write_text(ws, row, 0, "Material", styles("header"))
     write_header(pack, ws, row, 1, "Measure")
     for index, month in enumerate(pack.months):
         ws.write_datetime(row, FIRST_MONTH_COL + index, month.to_pydatetime(), styles("header", "month"))
@@ -225,8 +226,8 @@ def _materials(pack: Pack, ws: Worksheet, row: int, materials: pd.DataFrame) -> 
         for measure in ("Available", "Used", "Required", "Shadow price"):
             if measure not in rows.columns:
                 continue
-            ws.write_string(row, 0, material, styles("bold", "cell"))
-            ws.write_string(row, 1, measure, styles("cell"))
+            write_text(ws, row, 0, material, styles("bold", "cell"))
+            write_text(ws, row, 1, measure, styles("cell"))
             number = styles("price" if measure == "Shadow price" else "units", "cell")
             for index, value in enumerate(rows[measure].tolist()):
                 write_value(ws, row, FIRST_MONTH_COL + index, value, number)

@@ -6,6 +6,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..changes import BRIDGE_CAUSES
 from .layout import Pack, cell, comment, setup_page, write_header, write_list, write_nothing, write_title
+from .text import write_text
 
 BRIDGE_NOTES = {
     "Demand": "Change in demand × last month's price (revenue) or unit margin (margin).",
@@ -52,12 +53,12 @@ def write(pack: Pack, ws: Worksheet) -> None:
     span = f"{changes.months[0]:%b-%y} to {changes.months[-1]:%b-%y}"
     row = write_title(pack, ws, "Changes", f"since last month's pack, Base scenario, {span}")
     for note in changes.notes:
-        ws.write_string(row, 0, note, styles("italic"))
+        write_text(ws, row, 0, note, styles("italic"))
         row += 1
     if changes.notes:
         row += 1
 
-    ws.write_string(row, 0, "Bridge: why revenue and contribution margin changed", styles("heading"))
+    write_text(ws, row, 0, "Bridge: why revenue and contribution margin changed", styles("heading"))
     row += 1
     header = ["Family", "Measure", "Last month", *BRIDGE_CAUSES, "This month"]
     for col, label in enumerate(header):
@@ -73,8 +74,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
         for family in sorted(changes.bridge["Family"].unique()):
             row += 1
             previous, current = totals.loc[(family, measure)] if (family, measure) in totals.index else (0.0, 0.0)
-            ws.write_string(row, 0, str(family), styles("text", "cell"))
-            ws.write_string(row, 1, measure, styles("text", "cell"))
+            write_text(ws, row, 0, str(family), styles("text", "cell"))
+            write_text(ws, row, 1, measure, styles("text", "cell"))
             ws.write_number(row, 2, float(previous), styles("money", "cell"))
             for offset, cause in enumerate(BRIDGE_CAUSES):
                 ws.write_number(row, 3 + offset, float(bridge.loc[(measure, family), cause]), styles("money", "cell"))
@@ -86,7 +87,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
     ws.set_column(2, 3 + len(BRIDGE_CAUSES), 14)
     row += 2
 
-    ws.write_string(row, 0, "Then and now, by family and month", styles("heading"))
+    write_text(ws, row, 0, "Then and now, by family and month", styles("heading"))
     row += 1
     comparison = changes.comparison.copy()
     order = {name: i for i, name in enumerate(["Demand", "Shipments", "Revenue", "Contribution margin"])}

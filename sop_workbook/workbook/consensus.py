@@ -26,6 +26,7 @@ from .layout import (
     write_numbers,
     write_title,
 )
+from .text import write_text
 
 # The measures shown for each SKU, in order.
 MEASURES = (
@@ -50,42 +51,19 @@ STOCKS = {"Opening inventory": "first", "Closing inventory": "last", "Safety sto
 COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost", "Backlog cost")
 
 FIRST_MONTH_COL = 3
-# Every style the sheet writes with. The pack makes them all before it writes any sheet, so that this sheet can be
-# written in a second process with the very formats of the first (writer.BESIDE).
-STYLES = (
-    ("title",),
-    ("subtitle",),
-    ("italic",),
-    ("header",),
-    ("header", "month"),
-    ("total",),
-    ("family",),
-    ("muted",),
-    ("text",),
-    *((number_style(m), *extra) for m in MEASURES for extra in (("total",), ("family",), (), ("bold",))),
-)
 
 
-def size(pack: Pack) -> int:
-    """How many cells the sheet has, about: a row per Base SKU and measure, a cell per month."""
-    return len(pack.base(pack.results.plan)) * len(MEASURES)
-
-
-def anchor(pack: Pack) -> None:
+def _anchor(pack: Pack) -> dict[str, int]:
     """Record where the All families rows are, `pack.anchors["consensus"]` = {"rows": {measure: row}, "first_col",
-    "last_col"} (the month columns), for the Executive Summary's charts; nothing when the plan has no SKUs.
-
-    The rows are known before the sheet is written, so a sheet written before it, or while another process writes
-    it, can refer to them.
-    """
-    if not len(pack.base(pack.results.plan)):
-        return
+    "last_col"} (the month columns), for the Executive Summary's charts; returns the rows."""
     header = layout.TITLE_ROWS
+    rows = {m: header + 1 + i for i, m in enumerate(FAMILY_MEASURES)}
     pack.anchors["consensus"] = {
-        "rows": {m: header + 1 + i for i, m in enumerate(FAMILY_MEASURES)},
+        "rows": rows,
         "first_col": FIRST_MONTH_COL,
         "last_col": FIRST_MONTH_COL + len(pack.months) - 1,
     }
+    return rows
 
 
 def _sku_figures(pack: Pack, plan: pd.DataFrame, margin: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -136,13 +114,13 @@ def write(pack: Pack, ws: Worksheet) -> None:
 
     Layout: a header row (Family, SKU, Measure, one column per month, Horizon); an "All families" block;
     then per family a block of family rows followed by its SKUs' rows, grouped one outline level down so the
-    meeting can fold the plan to families. Records `pack.anchors["consensus"]` (`anchor`), for the Executive
+    meeting can fold the plan to families. Records `pack.anchors["consensus"]` (`_anchor`), for the Executive
     Summary's charts.
 
-    Rows are written strictly top to bottom (the sheet is streamed to disk row by row), so every figure,
-    family totals included, is worked out before the first row is written. When the SKU rows would pass
-    `layout.MAX_ROWS`, the sheet keeps the family rows (as figures, there being no SKU rows to add up) and says
-    in one line how many SKU rows it left out: Plan Data (`--plan-data`) has every SKU's figures.
+    Every figure, family totals included, is worked out before the first row is written, so each formula is
+    written with its value. When the SKU rows would pass `layout.MAX_ROWS`, the sheet keeps the family rows (as
+    figures, there being no SKU rows to add up) and says in one line how many SKU rows it left out: Plan Data
+    (`--plan-data`) has every SKU's figures.
 
     Args:
         pack: The pack.
@@ -176,8 +154,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
         pack, ws, "Consensus Plan", "Base scenario; families fold and unfold with the outline buttons on the left"
     )
     # Rows are laid out first, so the All families and family formulas can name rows written after them.
-    anchor(pack)
-    all_rows = pack.anchors["consensus"]["rows"]
+    all_rows = _anchor(pack)
     row = header + 1 + len(FAMILY_MEASURES) + 1
     left_out_row = None
     if not with_skus:
@@ -192,8 +169,6 @@ def write(pack: Pack, ws: Worksheet) -> None:
             row += len(skus_of[family]) * len(MEASURES)
         layout_rows.append((family, family_rows, first_sku_row, row - 1))
         row += 1
-    # The Executive Summary's chart shows the All families rows and months of the header.
-    ws.keep_rows([header, *all_rows.values()])
 
     for col, label in enumerate(("Family", "SKU", "Measure")):
         write_header(pack, ws, header, col, label)
@@ -212,9 +187,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
 
     # All families = the sum of the family rows.
     for m, r in all_rows.items():
-        ws.write_string(r, 0, "All families", styles("total"))
+        write_text(ws, r, 0, "All families", styles("total"))
         ws.write_blank(r, 1, None, styles("total"))
-        ws.write_string(r, 2, m, styles("total"))
+        write_text(ws, r, 2, m, styles("total"))
         if m in DEFINITIONS:
             comment(ws, r, 2, f"{m}: {DEFINITIONS[m]}")
         number = styles(number_style(m), "total")
@@ -227,7 +202,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
                 value = sum(totals[f][m][col - FIRST_MONTH_COL] for f in families)
             else:
                 value = sum(_horizon(m, totals[f][m]) for f in families)
-            ws._write_formula(r, col, f"={parts}", number, float(value))
+            ws.write_formula(r, col, f"={parts}", number, float(value))
 
     if left_out_row is not None:
         write_left_out(
@@ -242,9 +217,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
 
     for family, family_rows, first_sku_row, last_sku_row in layout_rows:
         for m, r in family_rows.items():
-            ws.write_string(r, 0, family, styles("family"))
+            write_text(ws, r, 0, family, styles("family"))
             ws.write_blank(r, 1, None, styles("family"))
-            ws.write_string(r, 2, m, styles("family"))
+            write_text(ws, r, 2, m, styles("family"))
             number = styles(number_style(m), "family")
             values = totals[family][m]
             if not with_skus:
@@ -260,9 +235,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
                     continue
                 letter = letters[col]
                 formula = f"=SUMIF({names},$C{r + 1},{letter}${first_sku_row + 1}:{letter}${last_sku_row + 1})"
-                # A plain float, which the streamed row writes directly (a numpy float goes the slow way).
                 value = float(values[col - FIRST_MONTH_COL] if col < last_col else _horizon(m, values))
-                ws._write_formula(r, col, formula, number, value)
+                ws.write_formula(r, col, formula, number, value)
         if with_skus:
             row = first_sku_row
             for index in skus_of[family]:
@@ -318,12 +292,11 @@ def _write_sku(
     )
     month_letters = letters[FIRST_MONTH_COL:last_col]
     family_style, text = styles("muted"), styles("text")
-    write_string, write_formula = ws._write_string, ws._write_formula
     for m, r in rows.items():
         ws.set_row(r, None, None, {"level": 1})
-        write_string(r, 0, family, family_style)
-        write_string(r, 1, sku, text)
-        write_string(r, 2, m, text)
+        write_text(ws, r, 0, family, family_style)
+        write_text(ws, r, 1, sku, text)
+        write_text(ws, r, 2, m, text)
         number = styles(number_style(m))
         values = figures[m].tolist()
         if m == "Closing inventory":
@@ -361,10 +334,10 @@ def _write_sku(
         first, last = f"{month_letters[0]}{r + 1}", f"{month_letters[-1]}{r + 1}"
         bold = styles(number_style(m), "bold")
         if rule == "sum":
-            write_formula(r, last_col, f"=SUM({first}:{last})", bold, float(np.nansum(figures[m])))
+            ws.write_formula(r, last_col, f"=SUM({first}:{last})", bold, float(np.nansum(figures[m])))
         elif rule == "first":
-            write_formula(r, last_col, f"={first}", bold, values[0])
+            ws.write_formula(r, last_col, f"={first}", bold, values[0])
         elif rule == "last":
-            write_formula(r, last_col, f"={last}", bold, values[-1])
+            ws.write_formula(r, last_col, f"={last}", bold, values[-1])
         else:
             ws.write_blank(r, last_col, None, number)

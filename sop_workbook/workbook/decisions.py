@@ -21,6 +21,7 @@ from .layout import (
     write_title,
     write_value,
 )
+from .text import write_text
 
 COLUMNS = (
     ("Ref", 12),
@@ -211,15 +212,15 @@ def write(pack: Pack, ws: Worksheet) -> None:
         height = row_height([(item.what, widths["Gap or risk"]), (item.cause, widths["Cause"])])
         if height:
             ws.set_row(row, height)
-        ws.write_string(row, COL["Ref"], item.ref, styles(*item_style))
+        write_text(ws, row, COL["Ref"], item.ref, styles(*item_style))
         if item.explanation:
             comment(ws, row, COL["Ref"], item.explanation)
-        ws.write_string(row, COL["Gap or risk"], item.what, styles("wrap", "cell", "family"))
+        write_text(ws, row, COL["Gap or risk"], item.what, styles("wrap", "cell", "family"))
         write_value(ws, row, COL["Revenue at risk"], item.impact, styles("money", "cell", "family"))
-        ws.write_string(row, COL["Cause"], item.cause, styles("wrap", "cell", "family"))
+        write_text(ws, row, COL["Cause"], item.cause, styles("wrap", "cell", "family"))
         for label in ("Lever", "What the lever does", "Units closed", "Cost", "Margin effect"):
             ws.write_blank(row, COL[label], None, styles("cell", "family"))
-        ws.write_string(row, COL["Owner"], item.owner, styles("cell", "family"))
+        write_text(ws, row, COL["Owner"], item.owner, styles("cell", "family"))
         write_value(ws, row, COL["Due"], item.due, styles("date", "cell", "family"))
         ws.write_blank(row, COL["Decision"], None, styles("input"))
         ws.data_validation(
@@ -309,7 +310,7 @@ def _carried_forward(pack: Pack, found: list[Item]) -> pd.DataFrame:
 def _write_carried_forward(pack: Pack, ws: Worksheet, row: int, previous: pd.DataFrame) -> int:
     """The previous pack's decisions under this month's items, with their status."""
     styles = pack.styles
-    ws.write_string(row, 0, CARRIED_HEADING, styles("heading"))
+    write_text(ws, row, 0, CARRIED_HEADING, styles("heading"))
     row += 1
     # Each figure under the main header's column of the same meaning: the decision under Decision (the meeting
     # may update it), the status where this month's items give their cause.

@@ -10,6 +10,7 @@ from .. import schema
 from ..inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW
 from . import layout
 from .layout import Pack, setup_page, write_header, write_left_out, write_numbers, write_title, write_value
+from .text import write_text
 
 # The cell style of each schema column kind.
 KIND_STYLES = {
@@ -22,26 +23,6 @@ KIND_STYLES = {
     schema.DATE: "date",
 }
 TEXT_KINDS = {schema.TEXT, schema.CHOICE}
-# Every style the sheet writes with. The pack makes them all before it writes any sheet, so that this sheet can be
-# written in a second process with the very formats of the first (writer.BESIDE).
-STYLES = (
-    ("title",),
-    ("subtitle",),
-    ("heading",),
-    ("header",),
-    ("header", "month"),
-    ("bold", "cell"),
-    ("muted", "italic"),
-    ("muted", "cell"),
-    ("italic",),
-    *((style, "cell") for style in sorted({*KIND_STYLES.values(), "units"})),
-)
-
-
-def size(pack: Pack) -> int:
-    """How many cells the sheet has, about: one per row of every template sheet as read (a row per month)."""
-    inputs = pack.results.inputs
-    return sum(len(getattr(inputs, attribute)) for attribute in SHEET_ATTRIBUTES.values())
 
 
 def _file_names(pack: Pack) -> dict[str, str]:
@@ -67,7 +48,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
         pack, ws, "Inputs", "as read from the templates; File, Sheet and Row say where each row came from"
     )
     cycle = inputs.cycle
-    ws.write_string(row, 0, "Cycle", styles("heading"))
+    write_text(ws, row, 0, "Cycle", styles("heading"))
     row += 1
     for col, label in enumerate(("Key", "Value")):
         write_header(pack, ws, row, col, label, definition="")
@@ -80,7 +61,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
         ("Currency", cycle.currency, "text"),
         ("Prepared by", prepared, "text"),
     ):
-        ws.write_string(row, 0, key, styles("bold", "cell"))
+        write_text(ws, row, 0, key, styles("bold", "cell"))
         write_value(ws, row, 1, value, styles(style, "cell"), text=style == "text")
         row += 1
     row += 1
@@ -104,8 +85,8 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
     rows = _wide(frame, sheet, columns)
     months = rows[1]
     month_keys = [month.value for month in months]
-    ws.write_string(row, 0, f"{file_name} · {sheet.name}", styles("heading"))
-    ws.write_string(row, 3, f"{len(rows[0])} row(s)", styles("muted", "italic"))
+    write_text(ws, row, 0, f"{file_name} · {sheet.name}", styles("heading"))
+    write_text(ws, row, 3, f"{len(rows[0])} row(s)", styles("muted", "italic"))
     row += 1
     labels = ["File", "Sheet", "Row"] + [c.header for c in columns]
     helps = {c.header: c.help for c in columns}
@@ -120,7 +101,7 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
         ws.write_datetime(row, len(labels) + index, pd.Timestamp(month).to_pydatetime(), styles("header", "month"))
     row += 1
     if not rows[0]:
-        ws.write_string(row, 0, "(empty)", styles("italic"))
+        write_text(ws, row, 0, "(empty)", styles("italic"))
         return row + 2
     if len(rows[0]) > layout.MAX_ROWS:
         # The rows are in the input file itself, which the Executive Summary's lineage names with its SHA-256.
@@ -150,8 +131,8 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
     muted = styles("muted", "cell")
     units, rate = cell_format("units"), cell_format("rate")
     for record, by_month in rows[0]:
-        ws.write_string(row, 0, file_name, muted)
-        ws.write_string(row, 1, sheet.name, muted)
+        write_text(ws, row, 0, file_name, muted)
+        write_text(ws, row, 1, sheet.name, muted)
         write_value(ws, row, 2, record.get(SOURCE_ROW), cell_format("count"))
         for col, header, style, text in fixed:
             value = record.get(header)

@@ -20,6 +20,7 @@ from .layout import (
     write_title,
     write_value,
 )
+from .text import write_text
 
 MEASURES = ("Closing inventory", "Safety stock", "Max stock", "Days of supply")
 FIRST_MONTH_COL = 3
@@ -81,9 +82,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
             emphasis = "bold" if measure == "Closing inventory" else None
             # A line over each SKU's first row keeps the blocks apart on a projector.
             top = "block_top" if measure == MEASURES[0] else None
-            ws.write_string(row, 0, str(family), styles("muted", "cell", top))
-            ws.write_string(row, 1, str(sku), styles("cell", emphasis, top))
-            ws.write_string(row, 2, measure, styles("cell", emphasis, top))
+            write_text(ws, row, 0, str(family), styles("muted", "cell", top))
+            write_text(ws, row, 1, str(sku), styles("cell", emphasis, top))
+            write_text(ws, row, 2, measure, styles("cell", emphasis, top))
             plain = styles(number_style(measure), "cell", emphasis, None, top)
             for index_month, month in enumerate(months):
                 value = rows[measure][index_month]

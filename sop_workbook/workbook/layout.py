@@ -1,8 +1,8 @@
 """What every sheet of the pack shares: the pack's context, typed cell writing, titles, headers, print setup.
 
-Cell writing goes through `write_value`, which picks `write_string`, `write_number` or `write_datetime` from
+Cell writing goes through `write_value`, which picks `text.write_text`, `write_number` or `write_datetime` from
 the value's type and never xlsxwriter's type-guessing `write`: text from the inputs (a customer called
-"=HYPERLINK(...)") always stays text.
+"=HYPERLINK(...)") always stays text, exactly as typed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..analysis import Results
 from .definitions import DEFINITIONS
 from .styles import Styles
+from .text import comment_text, header_text, write_text
 
 BASE = "Base"
 AUTHOR = "sop-workbook"
@@ -207,8 +208,8 @@ def to_datetime(value) -> dt.datetime:
 def write_value(ws: Worksheet, row: int, col: int, value, cell_format=None, *, text: bool = False) -> None:
     """Write one value with the xlsxwriter method its type calls for; blanks stay blank.
 
-    Text is written with `write_string` (never as a formula or link), numbers with `write_number`, dates with
-    `write_datetime`, booleans as "Yes"/"No".
+    Text is written with `text.write_text` (exactly as typed, never as a formula or link), numbers with
+    `write_number`, dates with `write_datetime`, booleans as "Yes"/"No".
 
     Args:
         ws: The worksheet.
@@ -218,37 +219,18 @@ def write_value(ws: Worksheet, row: int, col: int, value, cell_format=None, *, t
         cell_format: The format, also given to blank cells so borders and fills stay continuous.
         text: Write any non-blank value as text (identifiers such as order references typed as numbers).
     """
-    kind = type(value)
-    # Floats and text are nearly every cell of a large pack: they go straight to the worksheet's own
-    # typed writers (the public ones only add an A1-notation check), without the ABC checks below.
-    if not text:
-        if kind is float or kind is np.float64:
-            if math.isfinite(value):
-                ws._write_number(row, col, float(value), cell_format)
-            else:
-                ws._write_blank(row, col, None, cell_format)
-            return
-        if kind is int:
-            ws._write_number(row, col, float(value), cell_format)
-            return
-    if kind is str:
-        if value:
-            ws._write_string(row, col, value, cell_format)
-        else:
-            ws._write_blank(row, col, None, cell_format)
-        return
     if is_blank(value):
         ws.write_blank(row, col, None, cell_format)
     elif text or isinstance(value, str):
-        ws.write_string(row, col, str(value), cell_format)
+        write_text(ws, row, col, str(value), cell_format)
     elif isinstance(value, (bool, np.bool_)):
-        ws.write_string(row, col, "Yes" if value else "No", cell_format)
+        write_text(ws, row, col, "Yes" if value else "No", cell_format)
     elif isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
         ws.write_datetime(row, col, to_datetime(pd.Timestamp(value)), cell_format)
     elif isinstance(value, numbers.Real):
         ws.write_number(row, col, float(value), cell_format)
     else:
-        ws.write_string(row, col, str(value), cell_format)
+        write_text(ws, row, col, str(value), cell_format)
 
 
 def write_numbers(ws: Worksheet, row: int, col: int, values, cell_format=None, *, formats=None) -> None:
@@ -262,16 +244,11 @@ def write_numbers(ws: Worksheet, row: int, col: int, values, cell_format=None, *
         cell_format: The format of every cell.
         formats: Instead, the format of each cell.
     """
-    run = getattr(ws, "write_number_run", None)
-    if run is not None:  # a streamed sheet stores the run in one call
-        run(row, col, values, cell_format, formats)
-        return
-    number, blank, finite = ws._write_number, ws._write_blank, math.isfinite
     for offset, (value, style) in enumerate(zip(values, formats or [cell_format] * len(values))):
-        if finite(value):
-            number(row, col + offset, value, style)
+        if math.isfinite(value):
+            ws.write_number(row, col + offset, value, style)
         else:
-            blank(row, col + offset, None, style)
+            ws.write_blank(row, col + offset, None, style)
 
 
 def write_formulas(ws: Worksheet, row: int, col: int, formulas: list[str], values: list, cell_format=None) -> None:
@@ -285,12 +262,8 @@ def write_formulas(ws: Worksheet, row: int, col: int, formulas: list[str], value
         values: The value of each (plain floats).
         cell_format: The format of every cell.
     """
-    run = getattr(ws, "write_formula_run", None)
-    if run is not None:  # a streamed sheet stores the run in one call
-        run(row, col, formulas, values, cell_format)
-        return
     for offset, (formula, value) in enumerate(zip(formulas, values)):
-        ws._write_formula(row, col + offset, formula, cell_format, value)
+        ws.write_formula(row, col + offset, formula, cell_format, value)
 
 
 def comment(ws: Worksheet, row: int, col: int, text: str) -> None:
@@ -302,6 +275,7 @@ def comment(ws: Worksheet, row: int, col: int, text: str) -> None:
         col: Zero-based column.
         text: The comment; planner text is fine (comments are never formulas).
     """
+    text = comment_text(text)
     lines = max(3, len(text) // 38 + text.count("\n") + 2)
     ws.write_comment(
         row, col, text, {"author": AUTHOR, "x_scale": 1.8, "y_scale": min(6.0, lines / 4.5), "font_size": 10}
@@ -322,7 +296,7 @@ def write_header(
         style: The style name of the header.
         definition: The comment text; by default the label's entry in `DEFINITIONS`.
     """
-    ws.write_string(row, col, label, pack.styles(style))
+    write_text(ws, row, col, label, pack.styles(style))
     text = definition if definition is not None else DEFINITIONS.get(label)
     if text:
         comment(ws, row, col, f"{label}: {text}")
@@ -341,9 +315,9 @@ def write_title(pack: Pack, ws: Worksheet, title: str, note: str = "") -> int:
         The zero-based row after the title block (one blank row left).
     """
     ws.set_row(0, 30)
-    ws.write_string(0, 0, title, pack.styles("title"))
+    write_text(ws, 0, 0, title, pack.styles("title"))
     subtitle = f"{pack.company} · S&OP cycle {pack.cycle_label} · money in {pack.currency}"
-    ws.write_string(1, 0, f"{subtitle} · {note}" if note else subtitle, pack.styles("subtitle"))
+    write_text(ws, 1, 0, f"{subtitle} · {note}" if note else subtitle, pack.styles("subtitle"))
     return TITLE_ROWS
 
 
@@ -361,7 +335,8 @@ def write_left_out(pack: Pack, ws: Worksheet, row: int, left_out: int, what: str
     Returns:
         The row after the line.
     """
-    ws.write_string(
+    write_text(
+        ws,
         row,
         0,
         f"{left_out:,} {what} left out: more than the {MAX_ROWS:,} rows a sheet holds; {where}",
@@ -381,20 +356,8 @@ def write_nothing(pack: Pack, ws: Worksheet, title: str, line: str) -> None:
     """
     row = write_title(pack, ws, title)
     ws.set_column(0, 0, 110)
-    ws.write_string(row, 0, line, pack.styles("italic"))
+    write_text(ws, row, 0, line, pack.styles("italic"))
     setup_page(pack, ws)
-
-
-def escape_header(text: str) -> str:
-    """Escape text for an Excel page header or footer, where "&" starts a code.
-
-    Args:
-        text: Plain text, e.g. a company name.
-
-    Returns:
-        The text with every "&" doubled.
-    """
-    return text.replace("&", "&&")
 
 
 def setup_page(
@@ -420,9 +383,9 @@ def setup_page(
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
     if header_rows is not None:
         ws.repeat_rows(*header_rows)
-    company = escape_header(pack.company[:80])
+    company = header_text(pack.company[:80])
     ws.set_header(f'&L&"{"Calibri"},Bold"{company}&C&A&RS&&OP cycle {pack.cycle_label}')
-    ws.set_footer(f"&LS&&OP meeting pack · sop-workbook {escape_header(pack.version)}&CPage &P of &N&R{company}")
+    ws.set_footer(f"&LS&&OP meeting pack · sop-workbook {header_text(pack.version)}&CPage &P of &N&R{company}")
     if not gridlines:
         ws.hide_gridlines(2)
 

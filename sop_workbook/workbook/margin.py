@@ -22,6 +22,7 @@ from .layout import (
     write_title,
     write_value,
 )
+from .text import write_text
 
 COSTS = ("Material cost", "Other variable cost", "Overtime cost", "Subcontract cost", "Holding cost", "Backlog cost")
 MONEY = ("Revenue",) + COSTS
@@ -134,11 +135,12 @@ def write(pack: Pack, ws: Worksheet) -> None:
     if not with_skus:
         sku_last = sku_header
 
-    ws.write_string(family_heading, 0, "By family", styles("heading"))
+    write_text(ws, family_heading, 0, "By family", styles("heading"))
     _header(pack, ws, family_header, ("Family", "") + LABELS[2 : COL["Margin after labour"] + 1])
-    ws.write_string(sku_heading, 0, "By SKU", styles("heading"))
+    write_text(ws, sku_heading, 0, "By SKU", styles("heading"))
     if with_skus:
-        ws.write_string(
+        write_text(
+            ws,
             sku_heading,
             3,
             "Red: below the SKU's margin floor over the horizon; the comment says by "
@@ -158,10 +160,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
         )
 
     # The Executive Summary's chart shows the family rows.
-    ws.keep_rows(range(family_first, family_last + 1))
     for index, family in enumerate(families):
         r = family_first + index
-        ws.write_string(r, 0, family, styles("bold", "cell", "family"))
+        write_text(ws, r, 0, family, styles("bold", "cell", "family"))
         ws.write_blank(r, 1, None, styles("cell", "family"))
         rows = by_sku[by_sku["Family"].astype(str) == family]
         money = {label: float(rows[label].sum()) for label in numeric if label != "Contribution margin"}
@@ -179,7 +180,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
         _write_row(pack, ws, r, money, formulas, float(rows["Contribution margin"].sum()), "family")
 
     # Total = the sum of the family rows.
-    ws.write_string(total_row, 0, "All families", styles("cell", "total"))
+    write_text(ws, total_row, 0, "All families", styles("cell", "total"))
     ws.write_blank(total_row, 1, None, styles("cell", "total"))
     money = {label: float(by_sku[label].sum()) for label in numeric if label != "Contribution margin"}
     formulas = {label: f"=SUM({cell(family_first, COL[label])}:{cell(family_last, COL[label])})" for label in money}
@@ -190,8 +191,8 @@ def write(pack: Pack, ws: Worksheet) -> None:
         r = sku_first + index
         record = dict(zip(by_sku.columns, item))
         sku = str(record["SKU"])
-        ws.write_string(r, 0, str(record["Family"]), styles("muted", "cell"))
-        ws.write_string(r, 1, sku, styles("bold", "cell"))
+        write_text(ws, r, 0, str(record["Family"]), styles("muted", "cell"))
+        write_text(ws, r, 1, sku, styles("bold", "cell"))
         figures = {label: float(record[label]) for label in numeric}
         money = {label: value for label, value in figures.items() if label != "Contribution margin"}
         _write_row(pack, ws, r, money, {}, figures["Contribution margin"], None)
@@ -258,7 +259,7 @@ def _write_floor(
     styles = pack.styles
     colour = "red" if below else None
     write_value(ws, r, COL["Margin floor %"], floor, styles("percent", "cell"))
-    ws.write_string(r, COL["Below floor"], "Yes" if below else "No", styles("center", "cell", colour))
+    write_text(ws, r, COL["Below floor"], "Yes" if below else "No", styles("center", "cell", colour))
     write_value(ws, r, COL["Price to meet floor"], price, styles("price", "cell", colour))
     if below:
         revenue = figures["Revenue"]
@@ -294,7 +295,7 @@ def _customers(pack: Pack, ws: Worksheet, row: int) -> int:
     by_customer = frame.groupby(frame["Customer"].astype(str), sort=True)[present].sum().reset_index()
     for title, rows, with_sku in (("By customer", by_customer, False), ("By SKU and customer", frame, True)):
         row += 1
-        ws.write_string(row, 0, title, styles("heading"))
+        write_text(ws, row, 0, title, styles("heading"))
         row += 1
         if len(rows) > layout.MAX_ROWS:
             row = write_left_out(
@@ -312,7 +313,7 @@ def _customers(pack: Pack, ws: Worksheet, row: int) -> int:
         ws.set_row(row, 32)
         row += 1
         for record in rows.to_dict("records"):
-            ws.write_string(row, 0, str(record["Customer"]), styles("bold", "cell"))
+            write_text(ws, row, 0, str(record["Customer"]), styles("bold", "cell"))
             write_value(ws, row, 1, record.get("SKU") if with_sku else None, styles("cell"), text=True)
             write_value(ws, row, 2, record["Revenue"], styles("money", "cell"))
             write_value(ws, row, 3, record["Contribution margin"], styles("money", "cell"))
@@ -340,7 +341,7 @@ def _budget(pack: Pack, ws: Worksheet, row: int) -> int:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0)
     totals = frame.groupby(["Family", "Measure"], sort=True)[["Budget", "Plan"]].sum().reset_index()
     row += 1
-    ws.write_string(row, 0, "Plan vs budget, whole horizon", styles("heading"))
+    write_text(ws, row, 0, "Plan vs budget, whole horizon", styles("heading"))
     row += 1
     labels = ("Family", "Measure", "Budget", "Plan", "Variance", "Variance %")
     for col, label in enumerate(labels):
@@ -349,8 +350,8 @@ def _budget(pack: Pack, ws: Worksheet, row: int) -> int:
     row += 1
     for record in totals.to_dict("records"):
         number = "money" if record["Measure"] == "Revenue" else "units"
-        ws.write_string(row, 0, str(record["Family"]), styles("bold", "cell"))
-        ws.write_string(row, 1, str(record["Measure"]), styles("cell"))
+        write_text(ws, row, 0, str(record["Family"]), styles("bold", "cell"))
+        write_text(ws, row, 1, str(record["Measure"]), styles("cell"))
         write_value(ws, row, 2, record["Budget"], styles(number, "cell"))
         write_value(ws, row, 3, record["Plan"], styles(number, "cell"))
         variance = record["Plan"] - record["Budget"]

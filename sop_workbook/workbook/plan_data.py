@@ -15,6 +15,7 @@ from ..analysis import Results
 from . import layout
 from .definitions import DEFINITIONS
 from .layout import Pack, comment, is_blank, setup_page, write_nothing
+from .text import write_text
 
 COLUMNS = ("Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Month", "Measure", "Value")
 
@@ -215,9 +216,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
             entry = columns[col][index]
             if is_blank(entry):
                 continue
-            ws.write_string(row, col, str(entry), text)
+            write_text(ws, row, col, str(entry), text)
         ws.write_datetime(row, 6, months[index], month)
-        ws.write_string(row, 7, str(columns[7][index]), text)
+        write_text(ws, row, 7, str(columns[7][index]), text)
         ws.write_number(row, 8, float(columns[8][index]), value)
     ws.freeze_panes(1, 0)
     setup_page(pack, ws, (0, 0), gridlines=True)

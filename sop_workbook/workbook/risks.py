@@ -7,6 +7,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..errors import WARNING
 from .layout import Pack, row_height, setup_page, write_header, write_title, write_value
+from .text import write_text
 
 ASSUMPTIONS = (("Topic", "wrap", 16), ("Assumption", "wrap", 44), ("Impact", "center", 8), ("Owner", "wrap", 16))
 RISKS = (
@@ -38,14 +39,14 @@ def _side(
     The height each row's wrapped text needs is put in `heights` (the larger of both sides wins).
     """
     styles = pack.styles
-    ws.write_string(row, first_col, title, styles("heading"))
+    write_text(ws, row, first_col, title, styles("heading"))
     row += 1
     for offset, (label, _, width) in enumerate(columns):
         write_header(pack, ws, row, first_col + offset, label)
         ws.set_column(first_col + offset, first_col + offset, width)
     row += 1
     if not len(frame):
-        ws.write_string(row, first_col, empty, styles("italic"))
+        write_text(ws, row, first_col, empty, styles("italic"))
         return row + 1
     for record in frame.to_dict("records"):
         needed = row_height((record.get(label), width) for label, style, width in columns if style == "wrap")
@@ -99,10 +100,10 @@ def write(pack: Pack, ws: Worksheet) -> None:
     ws.set_column(len(ASSUMPTIONS), len(ASSUMPTIONS), 2)
     row = max(left, right) + 1
     warnings = [f for f in inputs.findings if f.severity == WARNING]
-    ws.write_string(row, 0, "Validation warnings", styles("heading"))
+    write_text(ws, row, 0, "Validation warnings", styles("heading"))
     row += 1
     if not warnings:
-        ws.write_string(row, 0, "The reader found nothing to warn about in either template.", styles("italic"))
+        write_text(ws, row, 0, "The reader found nothing to warn about in either template.", styles("italic"))
     else:
         for col, (label, _) in enumerate(WARNINGS):
             write_header(pack, ws, row, col, label, definition="")
@@ -119,7 +120,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
             # The message is long: it runs across the columns to its right, in a row tall enough for it.
             last_col = len(ASSUMPTIONS) + GAP + len(RISKS) - 1
             ws.merge_range(row, 3, row, last_col, "", styles("wrap", "cell"))
-            ws.write_string(row, 3, finding.message, styles("wrap", "cell"))
+            write_text(ws, row, 3, finding.message, styles("wrap", "cell"))
             ws.set_row(row, row_height([(finding.message, MESSAGE_WIDTH)]))
             row += 1
     setup_page(pack, ws)

@@ -27,6 +27,7 @@ from .layout import (
     write_value,
 )
 from .styles import CHART_COLOURS
+from .text import write_text
 
 COLUMNS = 12
 COLUMN_WIDTH = 11.5
@@ -202,8 +203,9 @@ def write(pack: Pack, ws: Worksheet) -> None:
     styles = pack.styles
     ws.set_column(0, COLUMNS - 1, COLUMN_WIDTH)
     ws.set_row(0, 34)
-    ws.write_string(0, 0, f"S&OP meeting pack: {pack.company}", styles("title"))
-    ws.write_string(
+    write_text(ws, 0, 0, f"S&OP meeting pack: {pack.company}", styles("title"))
+    write_text(
+        ws,
         1,
         0,
         f"Cycle {pack.cycle_label} · {len(pack.months)}-month horizon "
@@ -223,10 +225,10 @@ def write(pack: Pack, ws: Worksheet) -> None:
         ws.set_row(top + 1, 40)
         ws.set_row(top + 2, 28)
         ws.merge_range(top, left, top, left + 1, "", styles("tile_label"))
-        ws.write_string(top, left, tile["label"], styles("tile_label"))
+        write_text(ws, top, left, tile["label"], styles("tile_label"))
         ws.merge_range(top + 1, left, top + 1, left + 1, "", styles("tile_value", tile["style"], tile["colour"]))
         ws.merge_range(top + 2, left, top + 2, left + 1, "", styles("tile_note"))
-        ws.write_string(top + 2, left, tile.get("note", ""), styles("tile_note"))
+        write_text(ws, top + 2, left, tile.get("note", ""), styles("tile_note"))
         definition = DEFINITIONS.get(tile["label"], "")
         note = tile.get("note", "")
         comment(ws, top, left, f"{tile['label']}: {definition} {('RAG: ' + note) if tile['colour'] else ''}".strip())
@@ -237,17 +239,17 @@ def write(pack: Pack, ws: Worksheet) -> None:
         if formula and tile["value"] is not None:
             ws.write_formula(row, col, formula, value_format, tile["value"])
         elif tile["value"] is None:
-            ws.write_string(row, col, "n/a", value_format)
+            write_text(ws, row, col, "n/a", value_format)
         else:
             write_value(ws, row, col, tile["value"], value_format)
     # The colour key takes the twelfth tile's place.
     top, left = 3 + 4, 5 * TILE_WIDTH
     ws.merge_range(top, left, top, left + 1, "", styles("tile_label"))
-    ws.write_string(top, left, "Colours", styles("tile_label"))
-    ws.write_string(top + 1, left, "on track", styles("center", "bold", "green"))
-    ws.write_string(top + 1, left + 1, "watch", styles("center", "bold", "amber"))
+    write_text(ws, top, left, "Colours", styles("tile_label"))
+    write_text(ws, top + 1, left, "on track", styles("center", "bold", "green"))
+    write_text(ws, top + 1, left + 1, "watch", styles("center", "bold", "amber"))
     ws.merge_range(top + 2, left, top + 2, left + 1, "", styles("center", "bold", "red"))
-    ws.write_string(top + 2, left, "act", styles("center", "bold", "red"))
+    write_text(ws, top + 2, left, "act", styles("center", "bold", "red"))
 
     row = _top_gaps(pack, ws, 11)
     chart_row = row + 1
@@ -277,15 +279,15 @@ def _tile_formula(pack: Pack, label: str, positions: dict[str, tuple[int, int]])
 def _top_gaps(pack: Pack, ws: Worksheet, row: int) -> int:
     """The largest Base gaps with their cause and best lever; returns the first free row."""
     styles = pack.styles
-    ws.write_string(row, 0, "Top gaps needing a decision", styles("heading"))
+    write_text(ws, row, 0, "Top gaps needing a decision", styles("heading"))
     for col in range(1, COLUMNS):
         ws.write_blank(row, col, None, styles("heading"))
-    ws.write_string(row, 6, "Decisions sheet: every gap with its priced levers", styles("muted", "italic"))
+    write_text(ws, row, 6, "Decisions sheet: every gap with its priced levers", styles("muted", "italic"))
     row += 1
     gaps = pack.results.gaps
     gaps = ranked(gaps[gaps["Scenario"] == BASE], [BASE]) if len(gaps) else gaps
     if not len(gaps):
-        ws.write_string(row, 0, "No gaps: the Base plan ships all demand in its month.", styles("italic"))
+        write_text(ws, row, 0, "No gaps: the Base plan ships all demand in its month.", styles("italic"))
         return row + 2
     # (label, first column, last column): customer, constraint and lever get the room their words need.
     layout = (
@@ -334,7 +336,7 @@ def _top_gaps(pack: Pack, ws: Worksheet, row: int) -> int:
             comment(ws, row, 0, gap["Explanation"])
         row += 1
     if len(gaps) > TOP_GAPS:
-        ws.write_string(row, 0, f"… and {len(gaps) - TOP_GAPS} more on the Gaps sheet", styles("muted", "italic"))
+        write_text(ws, row, 0, f"… and {len(gaps) - TOP_GAPS} more on the Gaps sheet", styles("muted", "italic"))
         row += 1
     return row + 1
 
@@ -446,26 +448,26 @@ def _charts(pack: Pack, ws: Worksheet, row: int) -> None:
 def _lineage(pack: Pack, ws: Worksheet, row: int) -> int:
     """The run's lineage: tool version, run time, each input file with its SHA-256; returns the last row."""
     styles = pack.styles
-    ws.write_string(row, 0, "Lineage", styles("heading"))
+    write_text(ws, row, 0, "Lineage", styles("heading"))
     for col in range(1, COLUMNS):
         ws.write_blank(row, col, None, styles("heading"))
     row += 1
-    ws.write_string(row, 0, "Tool", styles("bold", "small"))
-    ws.write_string(row, 1, f"sop-workbook {pack.version}", styles("small"))
-    ws.write_string(row, 3, "Run time", styles("bold", "small"))
+    write_text(ws, row, 0, "Tool", styles("bold", "small"))
+    write_text(ws, row, 1, f"sop-workbook {pack.version}", styles("small"))
+    write_text(ws, row, 3, "Run time", styles("bold", "small"))
     ws.merge_range(row, 4, row, 6, "", styles("timestamp", "small"))
     ws.write_datetime(row, 4, pack.run_time, styles("timestamp", "small"))
     sources = pack.results.inputs.sources
     if not sources:
         row += 1
-        ws.write_string(row, 0, "Inputs", styles("bold", "small"))
-        ws.write_string(row, 1, "built in code (no files read)", styles("small", "italic"))
+        write_text(ws, row, 0, "Inputs", styles("bold", "small"))
+        write_text(ws, row, 1, "built in code (no files read)", styles("small", "italic"))
     for source in sources:
         row += 1
-        ws.write_string(row, 0, str(source.kind).capitalize(), styles("bold", "small"))
-        ws.write_string(row, 1, str(source.name), styles("small"))
-        ws.write_string(row, 3, "SHA-256", styles("bold", "small"))
-        ws.write_string(row, 4, str(source.sha256), styles("small"))
+        write_text(ws, row, 0, str(source.kind).capitalize(), styles("bold", "small"))
+        write_text(ws, row, 1, str(source.name), styles("small"))
+        write_text(ws, row, 3, "SHA-256", styles("bold", "small"))
+        write_text(ws, row, 4, str(source.sha256), styles("small"))
     return row
 
 
@@ -486,13 +488,12 @@ def _chart_data(pack: Pack, ws: Worksheet, row: int, chart_row: int) -> None:
         if len(budget)
         else None
     )
-    ws.write_string(row, 0, "Figures behind the revenue chart (not printed)", styles("heading"))
+    write_text(ws, row, 0, "Figures behind the revenue chart (not printed)", styles("heading"))
     row += 1
     labels = ["Month", "Plan revenue"] + (["Budget revenue", "Variance"] if by_month is not None else [])
     for col, label in enumerate(labels):
-        ws.write_string(row, col, label, styles("header"))
+        write_text(ws, row, col, label, styles("header"))
     header = row
-    ws.keep_rows(range(header + 1, header + 1 + len(months)))  # the revenue chart reads these rows
     for month in months:
         row += 1
         ws.write_datetime(row, 0, month.to_pydatetime(), styles("month", "cell"))
