@@ -34,6 +34,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeElementTree
 
@@ -322,7 +323,7 @@ def _checked_parts(
         if problem:
             return problem
         if sheet is not None:
-            checked.extents[sheet] = sheet_extent(xml)
+            checked.extents[sheet] = sheet_extent(xml)  # None when not well-formed: refused as damaged
             if keep_xml:
                 checked.sheet_xml[sheet] = xml
     return None
@@ -409,70 +410,127 @@ def _sheet_parts(workbook: bytes, rels: bytes) -> dict[str, str]:
     return parts
 
 
+# Cells whose place their references alone do not settle: a cell element with a namespace prefix (calamine reads
+# elements by their local name), or one that does not begin with its reference (`<c r="B7"`), which may have none.
+# Excel, LibreOffice, openpyxl and xlsxwriter never write one.
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_NOT_REFERENCE_FIRST = re.compile(rb'<c(?=[\s/>])(?! r=")')
 _DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]{1,3})(\d+)"')
 
 
-def sheet_extent(xml: bytes) -> tuple[int, int]:
-    """The last row and column (1-based) of the dense grid calamine would build for a sheet's XML: a bound.
+def sheet_extent(xml: bytes) -> tuple[int, int] | None:
+    """The last row and column (1-based) of the dense grid calamine would build from a sheet's XML: a bound.
 
-    Exact for sheets as Excel, LibreOffice, openpyxl and xlsxwriter write them: every cell and row carries
-    its `r` reference and the `<dimension>` element names the used range. Then a few passes of a fast search
-    suffice: the rows' numbers, then any cell right of the dimension's last column or below the last row.
-    Other sheets (cells without references, whose place calamine counts) are bounded from every reference
-    and the number of cells and rows.
+    calamine places a cell by its `r` attribute (the last, should a cell have two; any letter case, single or
+    double quotes), or, without one, after the previous cell of its row; a self-closing `<c .../>` holds nothing
+    and is left out. When every cell begins with its reference, as the usual writers write them, the `r`
+    attributes alone settle it, in a few fast searches: the `<dimension>` names a guess, and only references
+    beyond it are looked at. Any other sheet is walked with an XML parser, as calamine would walk it.
 
     Args:
         xml: The sheet's XML.
 
     Returns:
-        (last row, last column), each an upper bound.
+        (last row, last column), each an upper bound; None when the XML cannot be walked (it is not well-formed,
+        or a reference is not one calamine reads), so the sheet must not be parsed.
     """
-    cells = xml.count(b"<c ") + xml.count(b"<c>")
-    rows = xml.count(b"<row ") + xml.count(b"<row>")
+    if _PREFIXED_CELL.search(xml) or _NOT_REFERENCE_FIRST.search(xml):
+        return _walked_extent(xml)
     dimension = _DIMENSION.search(xml[:65536])
-    if (
-        dimension is not None
-        and cells == xml.count(b'<c r="')
-        and rows == xml.count(b'<row r="')
-        and b":c " not in xml
-        and b":row " not in xml
-    ):
-        letters = dimension.group(1).decode()
-        last_column = column_index(letters) + 1
-        last_row = max((int(r) for r in re.findall(rb'<row r="(\d+)"', xml)), default=0)
-        # The dimension is only a claim: trusted to narrow the search when the grid it allows is small.
-        if last_row * last_column <= MAX_GRID_CELLS:
-            # Cells beyond it: a column of more letters, or as many letters but later; a row of more digits,
-            # or as many digits but a larger number.
-            digits = str(last_row)
-            columns = "|".join([f"[A-Z]{{{len(letters) + 1},}}"] + _after(letters, "A", "Z"))
-            rows_after = "|".join([f"\\d{{{len(digits) + 1},}}"] + _after(digits, "0", "9"))
-            beyond = f'<c r="((?:{columns})\\d+|[A-Z]+(?:{rows_after}))"'.encode()
-            for ref in re.findall(beyond, xml):
-                match = re.fullmatch(rb"([A-Z]+)(\d+)", ref)
-                last_column = max(last_column, column_index(match.group(1).decode()) + 1)
-                last_row = max(last_row, int(match.group(2)))
-            return last_row, last_column
-        # Too big by the quick bound, perhaps only by empty formatted cells and rows (<c r="Z1000000" s="3"/>),
-        # which calamine leaves out: look at the cells that hold something. Slower, but only for such sheets.
-        held = re.findall(rb'<c r="([A-Z]{1,3})(\d{1,9})"[^>/]*>', xml)
-        return (
-            max((int(r) for _, r in held), default=0),
-            max((column_index(c.decode()) + 1 for c, _ in held), default=0),
-        )
-    refs = re.findall(rb'\br\s*=\s*["\']\$?([A-Z]{0,3})(\d{1,9})', xml)
-    cell_refs = sum(1 for c, _ in refs if c)
-    # A cell or row without a reference is placed after the previous one: count each as one more place.
-    last_row = max((int(r) for _, r in refs), default=0) + max(rows - (len(refs) - cell_refs), 0)
-    last_column = max((column_index(c.decode()) + 1 for c, _ in refs if c), default=0) + max(cells - cell_refs, 0)
+    if dimension is not None:
+        letters, digits = dimension.group(1).decode(), dimension.group(2).decode()
+        guess = (int(digits), column_index(letters) + 1)
+        if guess[0] * guess[1] <= MAX_GRID_CELLS:
+            # References beyond the guess: a column of more letters, or as many letters but later; a row of more
+            # digits, or as many digits but a larger number.
+            columns = "|".join([f"[A-Za-z]{{{len(letters) + 1},}}"] + _after(letters, "A", "Z"))
+            rows = "|".join([f"\\d{{{len(digits) + 1},}}"] + _after(digits, "0", "9"))
+            return _farthest(re.findall(_held_references(f"(?:{columns})\\d*|[A-Za-z]*(?:{rows})"), xml), guess)
+    # No usable guess (none, or one too large to be trusted): every reference of a cell that holds something.
+    return _farthest(re.findall(_held_references("[A-Za-z]*\\d*"), xml), (0, 0))
+
+
+def _held_references(reference: str) -> bytes:
+    """A pattern for the `r` attributes (their value matching `reference`) of cell elements that are not
+    self-closing.
+
+    Written to start with the literal `r`, which `re` searches for fast, then to look back: an attribute named
+    exactly r, not a row's own (rows place only cells without a reference, and every cell of a usual sheet has
+    one). A value cannot hold `<`, so a start tag runs to the next `<`; it is self-closing when the last `>`
+    before it closes `/>`. That is looked ahead at, not taken, so that a second `r` of one element is found too.
+    """
+    return b"r(?<=\\sr)(?<!<row r)\\s*=\\s*[\"'](" + reference.encode() + b")[\"'](?=[^<]*(?<!/)>)"
+
+
+def _farthest(references: list[bytes], start: tuple[int, int]) -> tuple[int, int]:
+    """The farthest of a start and references as calamine reads them: letters then digits, each part optional (a
+    missing part counts as the first row or column)."""
+    last_row, last_column = start
+    for reference in references:
+        row, column = _place(reference.decode())
+        last_row, last_column = max(last_row, row), max(last_column, column)
     return last_row, last_column
+
+
+def _place(reference: str) -> tuple[int, int]:
+    """The 1-based (row, column) of a reference calamine reads ("h40" is H40), ValueError for one it refuses."""
+    match = re.fullmatch(r"([A-Za-z]*)(\d*)", reference)
+    if match is None:
+        raise ValueError(f"an unusual cell reference {reference!r}")
+    letters, digits = match.groups()
+    return max(int(digits or 1), 1), column_index(letters.upper()) + 1 if letters else 1
+
+
+def _walked_extent(xml: bytes) -> tuple[int, int] | None:
+    """`sheet_extent` by an XML parser's walk, placing cells as calamine does, for sheets written unusually.
+
+    Every cell element counts, self-closing or not, so the bound may be larger than calamine's grid, never
+    smaller. An unparsable reference, or XML that is not well-formed, gives None.
+    """
+    parser = expat.ParserCreate()
+    row, column, last = 0, 0, [0, 0]  # 0-based place of the next cell; the farthest cell, 1-based
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal row, column
+        local = name.rpartition(":")[2]
+        if local not in ("c", "row") or "r" not in attributes:
+            if local == "c":
+                last[:] = max(last[0], row + 1), max(last[1], column + 1)
+            return
+        place = _place(attributes["r"])
+        if local == "row":
+            row = place[0] - 1
+        else:  # a cell's reference places it, and the next cells of its row after it; the row stays
+            column = place[1] - 1
+            last[:] = max(last[0], place[0]), max(last[1], place[1])
+
+    def end(name: str) -> None:
+        nonlocal row, column
+        local = name.rpartition(":")[2]
+        if local == "c":
+            column += 1
+        elif local == "row":
+            row, column = row + 1, 0
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(xml, True)
+    except (expat.ExpatError, ValueError):
+        return None
+    return last[0], last[1]
 
 
 def _after(text: str, low: str, high: str) -> list[str]:
     """Regular expressions for the strings of text's length, over low..high, that sort after text ("BK" → C-Z then
-    any letter, or B then L-Z)."""
+    any letter, or B then L-Z; letters in either case, as calamine reads them)."""
+
+    def either(characters: str) -> str:
+        return characters if characters.lower() == characters else characters + characters.lower()
+
+    same = ["[" + either(character) + "]" for character in text]
+    every = f"[{either(f'{low}-{high}')}]"
     return [
-        text[:i] + f"[{chr(ord(text[i]) + 1)}-{high}]" + f"[{low}-{high}]" * (len(text) - i - 1)
+        "".join(same[:i]) + f"[{either(f'{chr(ord(text[i]) + 1)}-{high}')}]" + every * (len(text) - i - 1)
         for i in range(len(text))
         if text[i] != high
     ]

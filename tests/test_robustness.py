@@ -381,6 +381,12 @@ def _far_cell(reference: str) -> Callable[[str], str]:
     return lambda xml: xml.replace("</sheetData>", f'<row r="{row}"><c r="{reference}"><v>1</v></c></row></sheetData>')
 
 
+def _far_cell_written(row: str, cell: str) -> Callable[[str], str]:
+    """One value in XFD1048576, its row and cell elements written as given: forms calamine reads that the usual
+    writers never write."""
+    return lambda xml: xml.replace("</sheetData>", f"{row}{cell}<v>1</v></c></row></sheetData>")
+
+
 def _million_formatted_rows(xml: str) -> str:
     # Formatting applied to a million empty rows, as Excel writes it, down to a formatted empty cell in Z1000000.
     rows = "".join(f'<row r="{n}" s="3" customFormat="1"/>' for n in range(300, 1_000_000))
@@ -488,6 +494,34 @@ HOSTILE_FILES = [
         "more than the 10,000,000 a template may use",
         lambda c, t: _with_sheet_xml(c, t, "Forecast", _far_cell("Z1000000")),
         sheet="Forecast",
+    ),
+    Hostile(
+        "far-cell-newline",
+        "one value in XFD1048576, a newline between the element's name and its reference",
+        "more than the 10,000,000 a template may use",
+        lambda c, t: _with_sheet_xml(c, t, "Products", _far_cell_written('<row\nr="1048576">', '<c\nr="XFD1048576">')),
+        sheet="Products",
+    ),
+    Hostile(
+        "far-cell-second-reference",
+        "one value whose cell names A2 first and XFD1048576 second (calamine takes the last)",
+        "more than the 10,000,000 a template may use",
+        lambda c, t: _with_sheet_xml(c, t, "Products", _far_cell_written('<row r="2">', '<c r="A2" r="XFD1048576">')),
+        sheet="Products",
+    ),
+    Hostile(
+        "far-cell-lower-case",
+        "one value in xfd1048576, in lower case and single quotes",
+        "more than the 10,000,000 a template may use",
+        lambda c, t: _with_sheet_xml(c, t, "Products", _far_cell_written("<row r='7'>", "<c r='xfd1048576'>")),
+        sheet="Products",
+    ),
+    Hostile(
+        "far-cell-letters-only",
+        "one value in column ZZZZZZZ, letters without a row (8 billion columns to calamine)",
+        "more than the 10,000,000 a template may use",
+        lambda c, t: _with_sheet_xml(c, t, "Products", _far_cell_written('<row r="7">', '<c r="ZZZZZZZ">')),
+        sheet="Products",
     ),
     Hostile(
         "million-formatted-rows",
@@ -637,37 +671,74 @@ def test_validate_annotate_does_not_open_a_file_the_reader_refused(pair, tmp_pat
 
 
 EXTENTS = [
-    # (sheet XML, the last row and column calamine's grid would reach)
+    # (sheet XML, the last row and column of the grid calamine would build, as `sheet_extent` bounds it)
     ('<dimension ref="A1:F3"/><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="F3"><v>1</v></c></row>', (3, 6)),
+    # Self-closing cells hold nothing: calamine leaves them out, beyond the dimension or not.
     (
         '<dimension ref="A1:BK5"/><sheetData><row r="1"><c r="BK1"><v>1</v></c><c r="BL2"><v>1</v></c><c r="CA3"/>'
         '<c r="AZ9"/></row>',
-        (9, 79),
+        (5, 64),
     ),
     (
         '<dimension ref="A1:F200000"/><sheetData><row r="200000"><c r="A200000"><v>1</v></c><c r="B900000"><v>1</v>'
         "</c></row>",
         (900_000, 6),
     ),
-    ('<dimension ref="A1:Z9"/><sheetData><row r="9"><c r="Z9"><v>1</v></c><c r="Z10"/><c r="Y8"/></row>', (10, 26)),
-    ('<dimension ref="A1:XFD1048576"/><sheetData><row r="2"><c r="C2"><v>1</v></c></row>', (2, 16384)),
-    # Cells without references are placed after the previous one: counted, not trusted.
-    ('<sheetData><row r="300"><c><v>1</v></c><c t="s"><v>0</v></c></row><row><c><v>2</v></c></row>', (301, 3)),
+    ('<dimension ref="A1:Z9"/><sheetData><row r="9"><c r="Z9"><v>1</v></c><c r="Z10"/><c r="Y8"/></row>', (9, 26)),
+    ('<dimension ref="A1:XFD1048576"/><sheetData><row r="2"><c r="C2"><v>1</v></c></row>', (2, 3)),
+    # Cells without references are placed after the previous one, and a row without one after the previous row.
+    ('<sheetData><row r="300"><c><v>1</v></c><c t="n"><v>0</v></c></row><row><c><v>2</v></c></row>', (301, 2)),
     ('<sheetData><row r = "7"><c s="1" r="D7"><v>1</v></c></row>', (7, 4)),
-    # Formatted empty rows and cells do not count once the quick bound is too big.
+    ('<dimension ref="A1:B2"/><sheetData><row r="2"><c r="XFD2"><v>1</v></c><c><v>1</v></c></row>', (2, 16385)),
+    # Formatted empty rows and cells do not count once the dimension is too big to trust.
     (
         '<dimension ref="A1:Z1000000"/><sheetData><row r="1"><c r="B1"><v>1</v></c></row>'
         + '<row r="999999" s="3" customFormat="1"/><row r="1000000"><c r="Z1000000" s="3"/></row>',
         (1, 2),
     ),
+    # References calamine reads that the usual writers never write: each found, not one slips past.
+    ('<dimension ref="A1:B2"/><sheetData><row\nr="50"><c\nr="H50"><v>2</v></c></row>', (50, 8)),
+    ('<dimension ref="A1:B2"/><sheetData><row r="3"><c r="A3" r="H40"><v>2</v></c></row>', (40, 8)),
+    ('<dimension ref="A1:B2"/><sheetData><row r="3"><c r="h40"><v>2</v></c></row>', (40, 8)),
+    ("<dimension ref='A1:B2'/><sheetData><row r='3'><c r='H40'><v>2</v></c></row>", (40, 8)),
+    ('<dimension ref="A1:B2"/><sheetData><row r="3"><x:c r="H40" xmlns:x="u"><v>1</v></x:c></row>', (40, 8)),
+    ('<dimension ref="A1:B2"/><sheetData><row r="3"><c r="H40" t="n" s="0" x="a/b&gt;"><v>1</v></c></row>', (40, 8)),
+    ('<dimension ref="A1:B2"/><sheetData><row r="3"><c r="AAAA3"><v>2</v></c></row>', (3, 18279)),
+    # Letters alone are a column of the first row to calamine: seven of them would be billions of columns.
+    ('<dimension ref="A1:B2"/><sheetData><row r="3"><c r="ZZZZZZZ"><v>2</v></c></row>', (2, 8353082582)),
 ]
 
 
 @pytest.mark.parametrize("xml, extent", EXTENTS)
-def test_the_sheet_extent_bounds_what_calamine_would_build(xml, extent):
+def test_the_sheet_extent_bounds_what_calamine_would_build(xml, extent, tmp_path):
+    from python_calamine import CalamineWorkbook
+
     from sop_workbook.archive import sheet_extent
 
-    assert sheet_extent(f"<worksheet>{xml}</sheetData></worksheet>".encode()) == extent
+    sheet = (
+        f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{xml}</sheetData></worksheet>'
+    )
+    assert sheet_extent(sheet.encode()) == extent
+    if extent[0] * extent[1] <= 100_000:  # small enough for calamine to build: the bound holds
+        workbook = openpyxl.Workbook()
+        workbook.active.title = "Sheet"
+        workbook.save(tmp_path / "plain.xlsx")
+        target = _rewrite(
+            tmp_path / "plain.xlsx", tmp_path / "extent.xlsx", {"xl/worksheets/sheet1.xml": sheet.encode()}
+        )
+        grid = CalamineWorkbook.from_path(str(target)).get_sheet_by_name("Sheet").to_python(skip_empty_area=False)
+        assert len(grid) <= extent[0] and max(map(len, grid), default=0) <= extent[1]
+
+
+def test_a_sheet_that_is_not_well_formed_xml_has_no_extent():
+    from sop_workbook.archive import sheet_extent
+
+    # Unusual (a cell without its reference first), so walked by a parser: it stops at the broken element, or at a
+    # reference calamine would refuse too.
+    assert sheet_extent(b'<worksheet><sheetData><row><c t="n"><v>1</v></row></sheetData></worksheet>') is None
+    assert (
+        sheet_extent(b'<worksheet><sheetData><row><c s="0" r="A$1"><v>1</v></c></row></sheetData></worksheet>') is None
+    )
 
 
 def test_openpyxl_parses_xml_through_defusedxml():
