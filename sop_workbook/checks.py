@@ -131,10 +131,9 @@ def check_spellings(demand: TemplateFile, capacity: TemplateFile) -> None:
             if table.present and header in table.columns
         ]
         spellings: dict[str, set[str]] = defaultdict(set)
-        for _, table in tables:
-            for value in table.values(header):
-                if value:
-                    spellings[code_form(value)].add(value)
+        for value in set().union(*(table.values(header) for _, table in tables)):
+            if value:
+                spellings[code_form(value)].add(value)
         clashes = {form: found for form, found in spellings.items() if len(found) > 1}
         if not clashes:
             continue
@@ -229,13 +228,17 @@ def _check_supply(demand: TemplateFile, capacity: TemplateFile, with_demand: set
         else None
         for table, _ in needs
     ]
-    spelled = [None if skus is None else _defined(skus) for skus in found]
+    spelled: dict[int, set[str]] = {}  # the forms of found[k], worked out only once a SKU is missing from it
     for row in products.rows:
         sku = row.values.get(SKU)
         if sku is None or sku not in with_demand:
             continue
-        for (_, missing), skus, forms in zip(needs, found, spelled):
-            if skus is not None and sku not in skus and code_form(sku) not in forms:
+        for k, (_, missing) in enumerate(needs):
+            if found[k] is None or sku in found[k]:
+                continue
+            if k not in spelled:
+                spelled[k] = _defined(found[k])
+            if code_form(sku) not in spelled[k]:
                 demand.error(
                     products.name,
                     row.number,
@@ -252,7 +255,8 @@ def _check_planned_skus(demand: TemplateFile, capacity: TemplateFile, with_deman
     if demand.workbook is None or not products.present or not inventory.present:
         return
     known = products.values(SKU)
-    spelled = _defined(known)
+    unknown = [row for row in inventory.rows if row.values.get(SKU) not in known]
+    spelled = _defined(known) if unknown else set()
     for row in inventory.rows:
         sku = row.values.get(SKU)
         if sku is None:

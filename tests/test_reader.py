@@ -931,6 +931,118 @@ CASES = [
         clear_row("capacity", "Resources", 2),
         ("capacity.xlsx", "Resources", "A2", ERROR, "the sheet Resources has no rows; it is required"),
     ),
+    # Magnitudes: every number has a bound (schema.py); beyond it is an error on its cell, never a traceback later.
+    (
+        "forecast of 1e300",
+        put("demand", "Forecast", "D2", 1e300),
+        (
+            "demand.xlsx",
+            "Forecast",
+            "D2",
+            ERROR,
+            "1e+300 is more than 1,000,000,000,000, the most the units can be; check the value",
+        ),
+    ),
+    (
+        "price of 1e300",
+        put("demand", "Prices", "C2", 1e300),
+        ("demand.xlsx", "Prices", "C2", ERROR, "1e+300 is more than 1,000,000,000, the most the unit price can be"),
+    ),
+    (
+        "hours per unit of 1e300",
+        put("capacity", "Routings", "C2", 1e300),
+        ("capacity.xlsx", "Routings", "C2", ERROR, "is more than 1,000,000, the most the hours per unit can be"),
+    ),
+    (
+        "hours typed as text beyond the bound",
+        put("capacity", "Capacity", "C2", "2e12"),
+        ("capacity.xlsx", "Capacity", "C2", ERROR, "2000000000000 is more than 1,000,000,000,000"),
+    ),
+    (
+        "lead time of 5,000 days",
+        put("capacity", "Inventory", "F2", 5000),
+        ("capacity.xlsx", "Inventory", "F2", ERROR, "5000 is more than 3,650, the most the lead time (days) can be"),
+    ),
+    (
+        "budget of 1e16",
+        put("demand", "Budget", "C2", 1e16),
+        ("demand.xlsx", "Budget", "C2", ERROR, "is more than 1,000,000,000,000,000, the most the budget figure can be"),
+    ),
+    # Text with two readings is an error naming both; with one reading, a warning as before.
+    (
+        "price with a point between thousands",
+        put("demand", "Prices", "C2", "1.200"),
+        ("demand.xlsx", "Prices", "C2", ERROR, "'1.200' could be 1.2 or 1,200 (a point between thousands)"),
+    ),
+    (
+        "date with two readings",
+        put("demand", "Commitments", "E2", "03/04/2027"),
+        ("demand.xlsx", "Commitments", "E2", ERROR, "'03/04/2027' could be 3 April 2027 or 4 March 2027"),
+    ),
+    (
+        "date with one reading typed as text",
+        put("demand", "Commitments", "E2", "13/02/2027"),
+        ("demand.xlsx", "Commitments", "E2", WARNING, "'13/02/2027' is a date typed as text; read as 2027-02-13"),
+    ),
+    (
+        "month header with two readings",
+        put("demand", "Budget", "D1", "01/02/2027"),
+        ("demand.xlsx", "Budget", "D1", ERROR, "the month header '01/02/2027' could be Feb-27 or Jan-27"),
+    ),
+    # Codes spelled two ways are one code: an error naming both spellings and cells.
+    (
+        "customer spelled two ways",
+        put("demand", "Prices", "B3", "ONLINE"),
+        (
+            "demand.xlsx",
+            "Prices",
+            "B3",
+            ERROR,
+            "Customer 'ONLINE' and 'Online' (Forecast!B3) differ only in case, so they would count as two "
+            "customers; spell it 'Online'",
+        ),
+    ),
+    (
+        "SKU on Products twice, in two cases",
+        add_row("demand", "Products", 5, {"SKU": "a-100", "Family": "Widgets", "Status": "Active"}),
+        (
+            "demand.xlsx",
+            "Products",
+            "A5",
+            ERROR,
+            "SKU 'a-100' and 'A-100' (Products!A2) differ only in case, so they would count as two SKUs; keep one "
+            "row for it",
+        ),
+    ),
+    (
+        "SKU with a zero-width space",
+        put("demand", "Forecast", "A4", "B-200\u200b"),
+        (
+            "demand.xlsx",
+            "Forecast",
+            "A4",
+            ERROR,
+            "SKU 'B-200⟨U+200B⟩' and 'B-200' (Products!A3) differ only in a zero-width space (U+200B), which Excel "
+            "does not show, so they would count as two SKUs; spell it 'B-200'",
+        ),
+    ),
+    (
+        "resource in capitals on Routings",
+        put("capacity", "Routings", "B2", "LINE 1"),
+        ("capacity.xlsx", "Routings", "B2", ERROR, "Resource 'LINE 1' and 'Line 1' (Resources!A2) differ only in case"),
+    ),
+    (
+        "SKU spelled another way in the other template",
+        put("capacity", "Inventory", "A3", "b-200"),
+        (
+            "capacity.xlsx",
+            "Inventory",
+            "A3",
+            ERROR,
+            "SKU 'b-200' and 'B-200' (Products!A3 in demand.xlsx) differ only in case, so they would count as two "
+            "SKUs; spell it 'B-200'",
+        ),
+    ),
 ]
 
 
@@ -948,6 +1060,7 @@ FOLLOW_ON = {
     "required sheet emptied",
     "header formula without a saved result",
     "error value alone on a row",
+    "month header with two readings",
 }
 
 
@@ -1234,3 +1347,26 @@ def test_two_unreadable_files_give_two_findings_and_empty_inputs(tmp_path):
     inputs = read(demand, capacity)
     assert [(f.file, f.severity) for f in inputs.findings] == [("capacity.xlsx", ERROR), ("demand.xlsx", ERROR)]
     assert inputs.forecast.empty and inputs.sources[0].name == "demand.xlsx" and len(inputs.sources) == 1
+
+
+def test_text_longer_than_a_cell_holds_is_an_error_not_cut(pair):
+    # Excel, openpyxl and xlsxwriter stop at 32,767 characters, but other programs write more, and calamine reads
+    # it all: a description of 40,000 characters would be cut silently in the pack.
+    demand, capacity = pair
+    part = guard(demand, Role("the demand template", "template")).sheet_parts["Products"]
+    with zipfile.ZipFile(demand) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    assert parts[part].count(b"<t>Widget</t>") == 1
+    parts[part] = parts[part].replace(b"<t>Widget</t>", b"<t>" + b"w" * 40_000 + b"</t>")
+    with zipfile.ZipFile(demand, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    findings = validate(demand, capacity)
+    assert [(f.sheet, f.cell, f.severity, f.message) for f in findings] == [
+        (
+            "Products",
+            "B2",
+            ERROR,
+            "the text is 40,000 characters long, more than the 32,767 a cell can hold; shorten it",
+        )
+    ]
