@@ -215,8 +215,12 @@ def _read_regular_file(path: Path, role: Role) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(descriptor, "rb") as file:
             # Checked again on the file opened: the path may have been replaced since, or the file grown.
-            problem = _file_kind_problem(os.fstat(file.fileno()), role)
-            data = b"" if problem else file.read(MAX_FILE_BYTES + 1)
+            status = os.fstat(file.fileno())
+            problem = _file_kind_problem(status, role)
+            # As many bytes as the file holds, not the limit: a read allocates what it is asked for.
+            data = b"" if problem else file.read(status.st_size + 1)
+            if len(data) > status.st_size:  # it grew meanwhile: on to the limit
+                data += file.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         problem = f"cannot be read ({exc.strerror}); close it in Excel or check its permissions"
     if not problem and len(data) > MAX_FILE_BYTES:
