@@ -168,7 +168,8 @@ def _clash(header: str, spelling: str, kept: str, cells: dict, file: TemplateFil
     bare = [without_invisible(text) for text in (spelling, kept)]
     if bare[0] != bare[1]:
         differences.append("case" if bare[0].casefold() == bare[1].casefold() else "case or character width")
-    plural = f"{header}s" if header.isupper() else f"{header.lower()}s"
+    noun = header if header.isupper() else header.lower()
+    plural = f"{noun[:-1]}ies" if noun.endswith("y") else f"{noun}s"
     fix = "keep one row for it" if there_table is table and table.spec.key == (header,) else f"spell it {shown(kept)}"
     return (
         f"{header} {shown(with_invisible_marked(spelling))} and {shown(with_invisible_marked(kept))} ({where}) "

@@ -1027,6 +1027,18 @@ CASES = [
         ),
     ),
     (
+        "family spelled two ways on Products",
+        put("demand", "Products", "C3", "gadgets"),
+        (
+            "demand.xlsx",
+            "Products",
+            "C4",
+            ERROR,
+            "Family 'Gadgets' and 'gadgets' (Products!C3) differ only in case, so they would count as two families; "
+            "spell it 'gadgets'",
+        ),
+    ),
+    (
         "resource in capitals on Routings",
         put("capacity", "Routings", "B2", "LINE 1"),
         ("capacity.xlsx", "Routings", "B2", ERROR, "Resource 'LINE 1' and 'Line 1' (Resources!A2) differ only in case"),
