@@ -303,21 +303,21 @@ def _checked_parts(
     for name in (_WORKBOOK, _WORKBOOK_RELS):
         if name not in infos:
             return _DAMAGED
-        xml = None if _too_large([infos[name]], checked.role) else _inflated(archive, infos[name])
-        problem = _too_large([infos[name]], checked.role) or _part_problem(infos[name], xml, checked.role)
+        problem = _too_large([infos[name]], checked.role)
+        index[name] = None if problem else _inflated(archive, infos[name])
+        problem = problem or _part_problem(infos[name], index[name], checked.role)
         if problem:
             return problem
-        index[name] = xml
     checked.sheet_parts = _sheet_parts(index[_WORKBOOK], index[_WORKBOOK_RELS])
     sheet_of = {part: name for name, part in checked.sheet_parts.items() if sheets is None or name in sheets}
     unread = set(checked.sheet_parts.values()) - set(sheet_of)
-    wanted = [info for name, info in infos.items() if name not in unread and name not in index]
+    wanted = [info for name, info in infos.items() if name not in unread]
     problem = _too_large(wanted, checked.role)
     if problem:
         return problem
     for info in wanted:
-        if not info.filename.endswith(_XML_PARTS):
-            continue  # pictures and printer settings: counted above, never parsed as XML
+        if not info.filename.endswith(_XML_PARTS) or info.filename in index:
+            continue  # pictures and printer settings are never parsed as XML; the workbook part was checked
         xml = _inflated(archive, info)
         sheet = sheet_of.get(info.filename)
         if xml is None and sheet is not None:
