@@ -1,10 +1,11 @@
 """Measure hostile inputs too slow or too dangerous for the tests: time and peak memory, each in a fresh process.
 
 Every case of tests/test_robustness.py's HOSTILE_FILES is read by `reader.read` in its own process (so the peak
-RSS is that read's). Then what the guards prevent, measured with the guards out of the way: calamine alone on the
-far cell and on a zip bomb (with an address-space limit and an alarm, since they may abort or run for minutes);
-a zip bomb whose directory lies about its size; the cost of the guards on a large valid template; 10,000
-customers with gaps through the whole pipeline.
+RSS is that read's), and every case of PREVIOUS_FILES by `changes.read_previous`. Then what the guards prevent,
+measured with the guards out of the way: calamine alone on the far cell (also written as a second reference, which
+the guard before issue 20 let through) and on a zip bomb (with an address-space limit and an alarm, since they may
+abort or run for minutes); a zip bomb whose directory lies about its size; the cost of the guards on a large valid
+template; 10,000 customers with gaps through the whole pipeline.
 
     python bench/hostile.py                 # print the table
     python bench/hostile.py --write         # also write bench/hostile.json, which docs/robustness.md shows
@@ -43,6 +44,17 @@ from sop_workbook.reader import read
 findings = read(sys.argv[1], sys.argv[2]).findings
 errors = [f.message for f in findings if f.severity == "error" and f.file == sys.argv[3]]
 print(json.dumps(errors[0][:90] if errors else f"no error, {len(findings)} findings"))
+"""
+
+PREVIOUS = """
+import sys, json
+from sop_workbook.changes import read_previous
+from sop_workbook.errors import SopError
+try:
+    read_previous(sys.argv[1])
+    print(json.dumps("read"))
+except SopError as error:
+    print(json.dumps(str(error)[:90]))
 """
 
 CALAMINE = """
@@ -124,10 +136,24 @@ def main() -> None:
             record(f"reader: {case.given}", run(READ, path, capacity, path.name))
             if path.is_dir() and case.id == "directory":
                 shutil.rmtree(path)
+        for case in cases.PREVIOUS_FILES:
+            target = folder / case.id
+            target.mkdir()
+            path = case.build(clean_demand, target / case.name)
+            record(f"read_previous: {case.given}", run(PREVIOUS, path))
         bomb = cases.lying_zip_bomb(clean_demand, folder / "lying.xlsx")
         if not arguments.quick:
             far = cases._with_sheet_xml(clean_demand, folder / "far.xlsx", "Products", cases._far_cell("XFD1048576"))
             record("calamine alone, no guard: one value in XFD1048576", run(CALAMINE, far, "Products"))
+            second = cases._with_sheet_xml(
+                clean_demand,
+                folder / "second.xlsx",
+                "Products",
+                cases._far_cell_written('<row r="2">', '<c r="A2" r="XFD1048576">'),
+            )
+            record(
+                "calamine alone, no guard: XFD1048576 as a cell's second reference", run(CALAMINE, second, "Products")
+            )
             tall = cases._with_sheet_xml(clean_demand, folder / "tall.xlsx", "Forecast", cases._far_cell("Z1000000"))
             record("calamine alone, no guard: one value in Z1000000", run(CALAMINE, tall, "Forecast"))
             small_bomb = cases.zip_bomb(clean_demand, folder / "bomb.xlsx", gigabytes=0.25, check=True)
@@ -140,14 +166,11 @@ def main() -> None:
             record(
                 "reader guards alone on that pair (sizes, DTD, sheet extents)",
                 run(
-                    "import sys, io, json, time, zipfile\n"
-                    "from sop_workbook.reader import _archive_problem, _sheet_extent, _sheet_xml_paths\n"
+                    "import sys, json, time\n"
+                    "from sop_workbook.archive import Role, guard\n"
                     "started = time.perf_counter()\n"
                     "for path in sys.argv[1:]:\n"
-                    "    with zipfile.ZipFile(path) as archive:\n"
-                    "        assert _archive_problem(archive) is None\n"
-                    "        for part in _sheet_xml_paths(archive).values():\n"
-                    "            _sheet_extent(archive.read(part))\n"
+                    "    guard(path, Role('a template', 'template'))\n"
                     "print(json.dumps(f'{time.perf_counter() - started:.2f} s of guards'))\n",
                     *large,
                 ),

@@ -4,13 +4,21 @@ Builds a company of 5,000 SKUs (about 10,000 forecast lines × 18 months) with `
 (`--simple`: the plain company below instead), writes it with `templates.write_filled`, then reads it back a few
 times. The findings count is printed too: a generated company is valid, so it should have no errors.
 
+With `--against OTHER` (the root of another checkout, a `git worktree` of an earlier commit say), it reads the pair
+instead with this checkout's reader and the other's, each read in a fresh process, the two alternating in `--pairs`
+pairs, and prints every time and the medians: on a machine shared with other work, pairs are what can be compared.
+
     python bench/read_bench.py [--skus 5000] [--repeat 3] [--keep DIR] [--simple]
+    python bench/read_bench.py --keep DIR --against ../main --pairs 7
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +39,19 @@ from sop_workbook.reader import read  # noqa: E402
 from sop_workbook.templates import write_filled  # noqa: E402
 
 CUSTOMERS = ("Retail", "Online", "Wholesale", "Export")
+ROOT = Path(__file__).resolve().parent.parent
+
+# One read in a fresh process, with the given checkout's reader: its seconds, findings and peak memory.
+ONE_READ = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from sop_workbook.reader import read
+started = time.perf_counter()
+inputs = read(sys.argv[2], sys.argv[3])
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "findings": len(inputs.findings), "peak MB": round(peak)}))
+"""
 
 
 def large_inputs(skus: int, horizon: int = 18, seed: int = 1):
@@ -123,13 +144,36 @@ def large_inputs(skus: int, horizon: int = 18, seed: int = 1):
     )
 
 
+def compare(demand: Path, capacity: Path, other: Path, pairs: int) -> None:
+    """Read the pair with this checkout's reader and another's, alternating, each in a fresh process."""
+    checkouts = {"this": ROOT, "other": other.resolve()}
+    seconds: dict[str, list[float]] = {name: [] for name in checkouts}
+    for pair in range(pairs):
+        for name in ("this", "other") if pair % 2 == 0 else ("other", "this"):
+            done = subprocess.run(
+                [sys.executable, "-c", ONE_READ, str(checkouts[name]), str(demand), str(capacity)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            result = json.loads(done.stdout.splitlines()[-1])
+            seconds[name].append(result["seconds"])
+            print(f"{name:5s} {result['seconds']:.3f} s, {result['findings']} findings, peak {result['peak MB']} MB")
+    for name, times in seconds.items():
+        print(
+            f"{name:5s} median {statistics.median(times):.3f} s ({min(times):.3f}–{max(times):.3f}), {checkouts[name]}"
+        )
+
+
 def main() -> None:
-    """Build the pair, then report read time (best of --repeat) and peak memory."""
+    """Build the pair, then report read time (best of --repeat) and peak memory, or compare two readers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skus", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the pair here (and reuse it if present)")
     parser.add_argument("--simple", action="store_true", help="the plain company of this script, not generate()")
+    parser.add_argument("--against", type=Path, help="the root of another checkout whose reader to compare with")
+    parser.add_argument("--pairs", type=int, default=7, help="with --against: how many pairs of reads")
     args = parser.parse_args()
 
     directory = args.keep or Path(tempfile.mkdtemp(prefix="read-bench-"))
@@ -143,6 +187,9 @@ def main() -> None:
             f"× {inputs.cycle.horizon} months in {time.perf_counter() - started:.1f} s"
         )
     print(f"demand.xlsx {demand.stat().st_size / 1e6:.1f} MB, capacity.xlsx {capacity.stat().st_size / 1e6:.1f} MB")
+    if args.against:
+        compare(demand, capacity, args.against, args.pairs)
+        return
 
     times = []
     for _ in range(args.repeat):

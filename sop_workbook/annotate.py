@@ -8,6 +8,7 @@ inputs themselves are only read: each copy is saved under a new name in DIR.
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -17,6 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from .archive import FileRefused, Role, guard
 from .errors import ERROR, Finding, OutputError
 
 FINDINGS_SHEET = "Findings"
@@ -96,14 +98,23 @@ def annotate(
 
 
 def _load(source: Path):
-    """The workbook of a template, or None when it is not one openpyxl can read (the findings say why)."""
-    if source.suffix.lower() != ".xlsx" or not source.is_file():
+    """The workbook of a template, or None when it is not one to open (the findings say why).
+
+    openpyxl parses every sheet and has no size guards of its own: the file goes through `archive.guard` first,
+    every sheet included, and openpyxl reads the bytes the guard read.
+    """
+    if source.suffix.lower() != ".xlsx":
+        return None
+    try:
+        archive = guard(source, Role("the template to annotate", "template"))
+        archive.check_sheets()
+    except FileRefused:
         return None
     try:
         with warnings.catch_warnings():
             # openpyxl warns about extensions it drops (slicers, some validations); the copy is a report.
             warnings.simplefilter("ignore")
-            return load_workbook(source)
+            return load_workbook(io.BytesIO(archive.data))
     except Exception:  # noqa: BLE001 — any failure means the file cannot be annotated; validate reported it
         return None
 

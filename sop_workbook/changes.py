@@ -15,6 +15,7 @@ or unit cost: its whole change is counted as demand (new volume), priced at this
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,9 @@ from xml.etree import ElementTree
 
 import pandas as pd
 from defusedxml import ElementTree as SafeElementTree
+from python_calamine import CalamineWorkbook
 
+from .archive import Role, guard
 from .errors import TemplateError
 
 PLAN_DATA_SHEET = "Plan Data"
@@ -30,6 +33,10 @@ DECISIONS_SHEET = "Decisions"
 PLAN_DATA_COLUMNS = ["Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Month", "Measure", "Value"]
 BRIDGE_CAUSES = ["Demand", "Capacity", "Price", "Cost"]
 COMPARED_MEASURES = ["Demand", "Shipments", "Revenue", "Contribution margin"]
+PREVIOUS_PACK = Role("last month's pack", "pack")
+# Larger than any figure a plan within the templates' bounds makes (units × price is at most 1e21 a month): a pack
+# holding more was not written by `sop reconcile`, and summing it could overflow.
+LARGEST_FIGURE = 1e30
 
 
 @dataclass
@@ -70,6 +77,9 @@ class Changes:
 def read_previous(path: str | Path) -> PreviousPack:
     """Read last month's meeting pack: its Plan Data and Decisions sheets.
 
+    The file goes through the same guards as the templates (`archive.guard`: a regular file, a sound .xlsx, no
+    zip bomb, sheets that fit in memory) before calamine parses the two sheets.
+
     Args:
         path: The .xlsx written by `sop reconcile`.
 
@@ -77,21 +87,29 @@ def read_previous(path: str | Path) -> PreviousPack:
         The PreviousPack.
 
     Raises:
-        TemplateError: when the file cannot be read or has no Plan Data table.
+        TemplateError: when the file cannot be read or has no Plan Data table (`archive.FileRefused`, a
+            TemplateError, when the guards refuse it).
     """
-    from python_calamine import CalamineWorkbook
-
     path = Path(path)
+    archive = guard(path, PREVIOUS_PACK, sheets=(PLAN_DATA_SHEET, DECISIONS_SHEET))
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises its own types for every kind of unreadable file
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(archive.data))
+        names = [name for name in (PLAN_DATA_SHEET, DECISIONS_SHEET) if name in workbook.sheet_names]
+        archive.check_sheets(names)
+        grids = {name: workbook.get_sheet_by_name(name).to_python() for name in names}
+    except TemplateError:
+        raise
+    except BaseException as error:  # calamine's errors are not one class, and its panics are BaseExceptions
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
         raise TemplateError(
             path.name,
-            f"cannot be read as a meeting pack ({error}); give the .xlsx that `sop reconcile` wrote last month",
+            f"cannot be read as a meeting pack ({type(error).__name__}: {error}); give the .xlsx that "
+            "`sop reconcile` wrote last month",
         ) from None
-    if PLAN_DATA_SHEET not in workbook.sheet_names:
+    if PLAN_DATA_SHEET not in grids:
         raise TemplateError(path.name, f"has no {PLAN_DATA_SHEET!r} sheet; give a pack written by `sop reconcile`")
-    plan_data = _table_below_header(workbook.get_sheet_by_name(PLAN_DATA_SHEET).to_python(), PLAN_DATA_COLUMNS)
+    plan_data = _table_below_header(grids[PLAN_DATA_SHEET], PLAN_DATA_COLUMNS)
     if plan_data is None:
         raise TemplateError(
             path.name,
@@ -101,14 +119,20 @@ def read_previous(path: str | Path) -> PreviousPack:
         )
     plan_data["Month"] = pd.to_datetime(plan_data["Month"], errors="coerce")
     plan_data["Value"] = pd.to_numeric(plan_data["Value"], errors="coerce").fillna(0.0)
+    beyond = plan_data["Value"][~(plan_data["Value"].abs() <= LARGEST_FIGURE)]
+    if len(beyond):
+        raise TemplateError(
+            path.name,
+            f"its {PLAN_DATA_SHEET!r} sheet holds {beyond.iloc[0]:.6g}, a figure no plan makes; give the .xlsx that "
+            "`sop reconcile` wrote last month",
+        )
     for column in ("Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Measure"):
         plan_data[column] = plan_data[column].fillna("").astype(str)
     decisions = pd.DataFrame()
-    if DECISIONS_SHEET in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(DECISIONS_SHEET).to_python()
-        found = _table_below_header(rows, ["Decision"])
+    if DECISIONS_SHEET in grids:
+        found = _table_below_header(grids[DECISIONS_SHEET], ["Decision"])
         decisions = found if found is not None else pd.DataFrame()
-    return PreviousPack(path=path, company=_company(path), plan_data=plan_data, decisions=decisions)
+    return PreviousPack(path=path, company=_company(archive.data), plan_data=plan_data, decisions=decisions)
 
 
 def _table_below_header(rows: list[list], required: list[str]) -> pd.DataFrame | None:
@@ -122,10 +146,10 @@ def _table_below_header(rows: list[list], required: list[str]) -> pd.DataFrame |
     return None
 
 
-def _company(path: Path) -> str:
-    """The Company document property (docProps/app.xml), "" when absent."""
+def _company(data: bytes) -> str:
+    """The Company document property (docProps/app.xml) of a workbook's bytes, "" when absent."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xml = archive.read("docProps/app.xml")
         root = SafeElementTree.fromstring(xml)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):

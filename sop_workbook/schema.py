@@ -25,6 +25,24 @@ PAST = "past"  # one column per month of the 12 months before the cycle month
 PAST_MONTHS = 12
 DEFAULT_HORIZON = 18
 
+# The bounds of what a cell may hold. A value outside them is an error named by its cell: it is a typing slip (a
+# forecast of 1e300, a price pasted into a quantity), and numbers beyond them would reach the plan as overflows or
+# an unsolvable model. With these bounds the largest figure a plan can produce (units × price, summed over every
+# SKU, customer and month) stays a finite number far below a float's limit.
+MAX_UNITS = 1e12  # units and hours: forecast, orders, stock, capacity, material available
+MAX_PER_UNIT = 1e6  # what one unit takes: hours per unit, material per unit
+MAX_MONEY = 1e9  # a price or a cost, per unit or per hour
+MAX_BUDGET = 1e15  # a budget figure: a family's revenue or volume in a month
+MAX_LEAD_DAYS = 3650  # a lead time of ten years: far beyond any horizon
+MAX_HORIZON = 60  # months; the templates' dropdown offers 1 to 60
+DATE_YEARS = (1900, 2200)  # a year outside these is a typing slip, and a plan's calendar cannot hold years far beyond
+MAX_TEXT_CHARS = 32_767  # the most characters a cell holds in Excel; the pack could not show more
+
+# Codes that name one thing wherever they appear. Two spellings of a code that differ only in case, character
+# width or invisible characters (MEGAMART and MegaMart) would silently be two things, so they are an error; see
+# `cells.code_form` for the comparison.
+CODE_HEADERS = ("SKU", "Customer", "Resource", "Material", "Family", "Subcontractor", "Order ref")
+
 # Dropdown list sources: the column of another sheet whose values a planner picks from.
 # A list is referenced as a plain range so that it works the same in Excel and LibreOffice.
 YES_NO = ("Yes", "No")
@@ -44,6 +62,7 @@ class Column:
         help: A sentence for the instructions sheet and the README.
         width: Column width in the template, in characters.
         minimum: The least allowed value of a number; None allows negatives.
+        maximum: The largest allowed value of a number (None for other kinds).
         default: The value used when an optional cell is blank (None keeps it blank).
     """
 
@@ -55,6 +74,7 @@ class Column:
     help: str = ""
     width: int = 14
     minimum: float | None = 0.0
+    maximum: float | None = None
     default: object = None
 
 
@@ -70,6 +90,7 @@ class Sheet:
         month_value: The name of the value column when the month columns are read into long form
             (for example "Forecast": one row per SKU, customer, scenario and month).
         month_help: What a month cell holds, for the instructions.
+        month_maximum: The largest value a month cell may hold.
         key: Columns whose combination must be unique.
         required: Whether the sheet must be present and have at least one row.
         key_value: True for the Cycle sheet: rows of Key / Value instead of a table.
@@ -81,6 +102,7 @@ class Sheet:
     months: str | None = None
     month_value: str | None = None
     month_help: str = ""
+    month_maximum: float = MAX_UNITS
     key: tuple[str, ...] = ()
     required: bool = True
     key_value: bool = False
@@ -158,6 +180,7 @@ CYCLE_KEYS = (
         help="How many months the plan covers (1 to 60); one month column each.",
         width=28,
         minimum=1,
+        maximum=MAX_HORIZON,
     ),
     Column("Currency", TEXT, help="The currency of every price and cost, for example USD or EUR.", width=28),
     Column("Prepared by", TEXT, required=False, help="Who filled in this template.", width=28),
@@ -239,7 +262,7 @@ DEMAND = Template(
             columns=(
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
                 Column("Customer", required=False, help="The customer this price applies to (blank = all).", width=20),
-                Column("Unit price", NUMBER, help="Price per unit in the cycle currency.", width=12),
+                Column("Unit price", NUMBER, help="Price per unit in the cycle currency.", width=12, maximum=MAX_MONEY),
                 Column(
                     "Valid from",
                     MONTH,
@@ -257,7 +280,7 @@ DEMAND = Template(
                 Column("Order ref", help="The order number, unique.", width=14),
                 Column("Customer", help="The customer who placed the order.", width=20),
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
-                Column("Quantity", NUMBER, help="Units ordered.", width=10),
+                Column("Quantity", NUMBER, help="Units ordered.", width=10, maximum=MAX_UNITS),
                 Column("Requested date", DATE, help="The date the customer wants the goods.", width=14),
                 Column(
                     "Status",
@@ -298,6 +321,7 @@ DEMAND = Template(
             months=HORIZON,
             month_value="Budget",
             month_help="the budgeted revenue or volume for that month",
+            month_maximum=MAX_BUDGET,
             key=("Family", "Measure"),
             required=False,
         ),
@@ -346,9 +370,14 @@ CAPACITY = Template(
                     NUMBER,
                     help="Cost of a regular hour (a fixed cost of the month).",
                     width=12,
+                    maximum=MAX_MONEY,
                 ),
                 Column(
-                    "Overtime cost per hour", NUMBER, help="Cost of an overtime hour (paid only when used).", width=12
+                    "Overtime cost per hour",
+                    NUMBER,
+                    help="Cost of an overtime hour (paid only when used).",
+                    width=12,
+                    maximum=MAX_MONEY,
                 ),
             ),
             key=("Resource",),
@@ -372,7 +401,13 @@ CAPACITY = Template(
             columns=(
                 Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
                 Column("Resource", lookup=_RESOURCE, help="A resource from Resources.", width=18),
-                Column("Hours per unit", NUMBER, help="Hours one unit takes on the resource.", width=12),
+                Column(
+                    "Hours per unit",
+                    NUMBER,
+                    help="Hours one unit takes on the resource.",
+                    width=12,
+                    maximum=MAX_PER_UNIT,
+                ),
             ),
             key=("SKU", "Resource"),
         ),
@@ -381,12 +416,22 @@ CAPACITY = Template(
             help="Variable costs per unit, and what happens to demand that is not met in its month.",
             columns=(
                 Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
-                Column("Material cost per unit", NUMBER, help="Bought-in material per unit.", width=12),
                 Column(
-                    "Other variable cost per unit", NUMBER, help="Energy, freight and other costs per unit.", width=12
+                    "Material cost per unit", NUMBER, help="Bought-in material per unit.", width=12, maximum=MAX_MONEY
                 ),
                 Column(
-                    "Holding cost per unit-month", NUMBER, help="Cost of keeping one unit in stock a month.", width=12
+                    "Other variable cost per unit",
+                    NUMBER,
+                    help="Energy, freight and other costs per unit.",
+                    width=12,
+                    maximum=MAX_MONEY,
+                ),
+                Column(
+                    "Holding cost per unit-month",
+                    NUMBER,
+                    help="Cost of keeping one unit in stock a month.",
+                    width=12,
+                    maximum=MAX_MONEY,
                 ),
                 Column(
                     "Unmet demand",
@@ -402,6 +447,7 @@ CAPACITY = Template(
                     default=0.0,
                     help="Cost of one unit waiting one month (discounts, penalties); blank = 0.",
                     width=12,
+                    maximum=MAX_MONEY,
                 ),
             ),
             key=("SKU",),
@@ -413,7 +459,9 @@ CAPACITY = Template(
             columns=(
                 Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
                 Column("Subcontractor", help="The subcontractor's name.", width=18),
-                Column("Cost per unit", NUMBER, help="All-in cost of a subcontracted unit.", width=12),
+                Column(
+                    "Cost per unit", NUMBER, help="All-in cost of a subcontracted unit.", width=12, maximum=MAX_MONEY
+                ),
             ),
             months=HORIZON,
             month_value="Max units",
@@ -426,7 +474,13 @@ CAPACITY = Template(
             help="Stock on hand and stock policy per SKU.",
             columns=(
                 Column("SKU", help="The product code; every SKU Operations plans is listed here once."),
-                Column("Opening stock", NUMBER, help="Units on hand at the start of the cycle month.", width=10),
+                Column(
+                    "Opening stock",
+                    NUMBER,
+                    help="Units on hand at the start of the cycle month.",
+                    width=10,
+                    maximum=MAX_UNITS,
+                ),
                 Column(
                     "Safety stock",
                     NUMBER,
@@ -434,6 +488,7 @@ CAPACITY = Template(
                     default=0.0,
                     help="Units to keep on hand at every month end (blank = 0).",
                     width=10,
+                    maximum=MAX_UNITS,
                 ),
                 Column(
                     "Target closing stock",
@@ -442,9 +497,15 @@ CAPACITY = Template(
                     default=0.0,
                     help="Units wanted on hand at the end of the horizon (blank = 0).",
                     width=10,
+                    maximum=MAX_UNITS,
                 ),
                 Column(
-                    "Max stock", NUMBER, required=False, help="The storage limit in units (blank = no limit).", width=10
+                    "Max stock",
+                    NUMBER,
+                    required=False,
+                    help="The storage limit in units (blank = no limit).",
+                    width=10,
+                    maximum=MAX_UNITS,
                 ),
                 Column(
                     "Lead time (days)",
@@ -453,6 +514,7 @@ CAPACITY = Template(
                     default=0,
                     help="Days from order to availability when capacity is free (blank = 0).",
                     width=10,
+                    maximum=MAX_LEAD_DAYS,
                 ),
             ),
             key=("SKU",),
@@ -471,6 +533,7 @@ CAPACITY = Template(
                     default=0,
                     help="Days from order to delivery.",
                     width=10,
+                    maximum=MAX_LEAD_DAYS,
                 ),
             ),
             months=HORIZON,
@@ -485,7 +548,13 @@ CAPACITY = Template(
             columns=(
                 Column("SKU", lookup=_SKU_CAPACITY, help="A SKU (listed on Inventory)."),
                 Column("Material", lookup=_MATERIAL, help="A material from Materials.", width=18),
-                Column("Quantity per unit", NUMBER, help="Units of material one unit of the SKU uses.", width=12),
+                Column(
+                    "Quantity per unit",
+                    NUMBER,
+                    help="Units of material one unit of the SKU uses.",
+                    width=12,
+                    maximum=MAX_PER_UNIT,
+                ),
             ),
             key=("SKU", "Material"),
             required=False,
@@ -539,13 +608,46 @@ def template(kind: str) -> Template:
     return {"demand": DEMAND, "capacity": CAPACITY}[kind]
 
 
-def docs_reference() -> str:
-    """Render the template reference (every sheet and column) as Markdown, for README.md.
+def value_range(column: Column) -> str:
+    """The values a column accepts beyond its kind, as the template reference states them.
+
+    Args:
+        column: The column.
 
     Returns:
-        Markdown text: one section per template, one table per sheet.
+        For example "0 to 1,000,000,000" for a price, "1900 to 2200" for a date; "" for text and choices.
     """
-    lines: list[str] = []
+    if column.kind == PERCENT:
+        return "0% to 100%"
+    if column.kind in (MONTH, DATE):
+        return f"the years {DATE_YEARS[0]} to {DATE_YEARS[1]}"
+    if column.kind in (NUMBER, INTEGER):
+        return f"{column.minimum:,.0f} to {column.maximum:,.0f}"
+    return ""
+
+
+def docs_reference() -> str:
+    """Render the template reference (every sheet and column, and the rules every cell follows) as Markdown.
+
+    Returns:
+        Markdown text for README.md: the rules, then one section per template and one table per sheet.
+    """
+    lines: list[str] = [
+        "### Rules for every cell",
+        "",
+        "- Numbers are checked against the range in each table below; a number outside it (a forecast of 1e300, "
+        "a price pasted into a quantity) is an error naming its cell. A number typed as text is read with a "
+        "warning (`1,200`, ` 550 `), unless it reads two ways: `1.200` could be 1.2 or 1,200, so it is an error "
+        "that names both.",
+        "- Dates typed as text are read with a warning (`13/04/2027`, `2027-04-13`), unless they read two ways: "
+        "`03/04/2027` could be 3 April or 4 March, so it is an error that names both. Type dates as dates.",
+        f"- A cell holds at most {MAX_TEXT_CHARS:,} characters (Excel's limit); longer text is an error.",
+        f"- Codes ({', '.join(CODE_HEADERS)}) are compared ignoring case, character width and invisible "
+        "characters; stray spaces are trimmed from every text. Two spellings of one code (`MEGAMART` and "
+        "`MegaMart`, or one with a zero-width space Excel does not show) are an error naming both cells: spell "
+        "each code one way in both templates.",
+        "",
+    ]
     for tmpl in TEMPLATES:
         lines.append(f"### {tmpl.filename} (filled in by {tmpl.owner})")
         lines.append("")
@@ -557,15 +659,19 @@ def docs_reference() -> str:
             lines.append("")
             lines.append(sheet.help)
             lines.append("")
-            lines.append("| column | type | required | allowed values / meaning |")
-            lines.append("|---|---|---|---|")
+            lines.append("| column | type | required | range | allowed values / meaning |")
+            lines.append("|---|---|---|---|---|")
             for column in sheet.columns:
                 allowed = ", ".join(column.choices) if column.choices else column.help
                 if column.choices:
                     allowed = f"{allowed}. {column.help}"
-                lines.append(f"| {column.header} | {column.kind} | {'yes' if column.required else 'no'} | {allowed} |")
+                required = "yes" if column.required else "no"
+                lines.append(f"| {column.header} | {column.kind} | {required} | {value_range(column)} | {allowed} |")
             if sheet.months:
                 span = "each month of the horizon" if sheet.months == HORIZON else "each of the 12 past months"
-                lines.append(f"| *one column per month* | number | no | {span}: {sheet.month_help} |")
+                lines.append(
+                    f"| *one column per month* | number | no | 0 to {sheet.month_maximum:,.0f} | "
+                    f"{span}: {sheet.month_help} |"
+                )
             lines.append("")
     return "\n".join(lines)

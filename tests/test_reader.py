@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
-import io
 import shutil
-import threading
 import zipfile
 from pathlib import Path
 
@@ -18,21 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from sop_workbook import reader as reader_module
 from sop_workbook import schema
+from sop_workbook.archive import Role, guard
+from sop_workbook.cells import unusable_cells
 from sop_workbook.errors import ERROR, WARNING
 from sop_workbook.inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW, Cycle, build_inputs
-from sop_workbook.reader import (
-    MAX_GRID_CELLS,
-    _fits_grid,
-    _sheet_extent,
-    _sheet_xml_paths,
-    column_letter,
-    parse_cell,
-    parse_number,
-    read,
-    validate,
-)
+from sop_workbook.reader import column_letter, parse_cell, parse_number, read, validate
 from sop_workbook.templates import write_filled, write_templates
 
 CYCLE = Cycle("Acme", pd.Timestamp("2027-01-01"), 6, "EUR", {"demand": "Sam Sales", "capacity": "Olga Ops"})
@@ -943,6 +931,130 @@ CASES = [
         clear_row("capacity", "Resources", 2),
         ("capacity.xlsx", "Resources", "A2", ERROR, "the sheet Resources has no rows; it is required"),
     ),
+    # Magnitudes: every number has a bound (schema.py); beyond it is an error on its cell, never a traceback later.
+    (
+        "forecast of 1e300",
+        put("demand", "Forecast", "D2", 1e300),
+        (
+            "demand.xlsx",
+            "Forecast",
+            "D2",
+            ERROR,
+            "1e+300 is more than 1,000,000,000,000, the most the units can be; check the value",
+        ),
+    ),
+    (
+        "price of 1e300",
+        put("demand", "Prices", "C2", 1e300),
+        ("demand.xlsx", "Prices", "C2", ERROR, "1e+300 is more than 1,000,000,000, the most the unit price can be"),
+    ),
+    (
+        "hours per unit of 1e300",
+        put("capacity", "Routings", "C2", 1e300),
+        ("capacity.xlsx", "Routings", "C2", ERROR, "is more than 1,000,000, the most the hours per unit can be"),
+    ),
+    (
+        "hours typed as text beyond the bound",
+        put("capacity", "Capacity", "C2", "2e12"),
+        ("capacity.xlsx", "Capacity", "C2", ERROR, "2000000000000 is more than 1,000,000,000,000"),
+    ),
+    (
+        "lead time of 5,000 days",
+        put("capacity", "Inventory", "F2", 5000),
+        ("capacity.xlsx", "Inventory", "F2", ERROR, "5000 is more than 3,650, the most the lead time (days) can be"),
+    ),
+    (
+        "budget of 1e16",
+        put("demand", "Budget", "C2", 1e16),
+        ("demand.xlsx", "Budget", "C2", ERROR, "is more than 1,000,000,000,000,000, the most the budget figure can be"),
+    ),
+    # Text with two readings is an error naming both; with one reading, a warning as before.
+    (
+        "price with a point between thousands",
+        put("demand", "Prices", "C2", "1.200"),
+        ("demand.xlsx", "Prices", "C2", ERROR, "'1.200' could be 1.2 or 1,200 (a point between thousands)"),
+    ),
+    (
+        "date with two readings",
+        put("demand", "Commitments", "E2", "03/04/2027"),
+        ("demand.xlsx", "Commitments", "E2", ERROR, "'03/04/2027' could be 3 April 2027 or 4 March 2027"),
+    ),
+    (
+        "date with one reading typed as text",
+        put("demand", "Commitments", "E2", "13/02/2027"),
+        ("demand.xlsx", "Commitments", "E2", WARNING, "'13/02/2027' is a date typed as text; read as 2027-02-13"),
+    ),
+    (
+        "month header with two readings",
+        put("demand", "Budget", "D1", "01/02/2027"),
+        ("demand.xlsx", "Budget", "D1", ERROR, "the month header '01/02/2027' could be Feb-27 or Jan-27"),
+    ),
+    # Codes spelled two ways are one code: an error naming both spellings and cells.
+    (
+        "customer spelled two ways",
+        put("demand", "Prices", "B3", "ONLINE"),
+        (
+            "demand.xlsx",
+            "Prices",
+            "B3",
+            ERROR,
+            "Customer 'ONLINE' and 'Online' (Forecast!B3) differ only in case, so they would count as two "
+            "customers; spell it 'Online'",
+        ),
+    ),
+    (
+        "SKU on Products twice, in two cases",
+        add_row("demand", "Products", 5, {"SKU": "a-100", "Family": "Widgets", "Status": "Active"}),
+        (
+            "demand.xlsx",
+            "Products",
+            "A5",
+            ERROR,
+            "SKU 'a-100' and 'A-100' (Products!A2) differ only in case, so they would count as two SKUs; keep one "
+            "row for it",
+        ),
+    ),
+    (
+        "SKU with a zero-width space",
+        put("demand", "Forecast", "A4", "B-200\u200b"),
+        (
+            "demand.xlsx",
+            "Forecast",
+            "A4",
+            ERROR,
+            "SKU 'B-200⟨U+200B⟩' and 'B-200' (Products!A3) differ only in a zero-width space (U+200B), which Excel "
+            "does not show, so they would count as two SKUs; spell it 'B-200'",
+        ),
+    ),
+    (
+        "family spelled two ways on Products",
+        put("demand", "Products", "C3", "gadgets"),
+        (
+            "demand.xlsx",
+            "Products",
+            "C4",
+            ERROR,
+            "Family 'Gadgets' and 'gadgets' (Products!C3) differ only in case, so they would count as two families; "
+            "spell it 'gadgets'",
+        ),
+    ),
+    (
+        "resource in capitals on Routings",
+        put("capacity", "Routings", "B2", "LINE 1"),
+        ("capacity.xlsx", "Routings", "B2", ERROR, "Resource 'LINE 1' and 'Line 1' (Resources!A2) differ only in case"),
+    ),
+    (
+        "SKU spelled another way in the other template",
+        put("capacity", "Inventory", "A3", "b-200"),
+        (
+            "capacity.xlsx",
+            "Inventory",
+            "A3",
+            ERROR,
+            "SKU 'b-200' and 'B-200' (Products!A3 in demand.xlsx) differ only in case, so they would count as two "
+            "SKUs; spell it 'B-200'",
+        ),
+    ),
 ]
 
 
@@ -960,6 +1072,7 @@ FOLLOW_ON = {
     "required sheet emptied",
     "header formula without a saved result",
     "error value alone on a row",
+    "month header with two readings",
 }
 
 
@@ -1033,28 +1146,9 @@ def test_calamine_gives_every_unusable_cell_as_blank(tmp_path):
         .get_sheet_by_name("Sheet")
         .to_python(skip_empty_area=False)
     )
-    unusable = reader_module._unusable_cells(xml)
+    unusable = unusable_cells(xml)
     assert sorted(unusable) == [(1, i) for i in range(8)]
     assert grid == [["", "", "", "", "", "", "", "", 2.0]]
-
-
-def test_a_sheet_without_blank_cells_is_not_searched_for_unusable_ones(pair, monkeypatch):
-    searched = []
-    search = reader_module._File.unusable
-
-    def recorded(file, sheet_name):
-        searched.append(sheet_name)
-        return search(file, sheet_name)
-
-    monkeypatch.setattr(reader_module._File, "unusable", recorded)
-    demand, capacity = pair
-    read(demand, capacity)
-    # The Cycle sheets are searched as they are read; Prices has a blank Customer (a price for every customer).
-    assert {"Cycle", "Prices"} <= set(searched) and "Forecast" not in searched and "Routings" not in searched
-    _edit(demand, lambda book: book["Forecast"]["E3"].__setattr__("value", None))
-    searched.clear()
-    read(demand, capacity)
-    assert "Forecast" in searched
 
 
 def test_a_case_table_of_at_least_forty():
@@ -1166,59 +1260,6 @@ def test_parse_cell_by_kind(kind, raw, value, severity):
     assert parsed.value == pytest.approx(value) if isinstance(value, float) else parsed.value == value
 
 
-@pytest.mark.parametrize("collecting", [True, False])
-def test_reading_leaves_the_cycle_collector_as_it_was(base_pair, tmp_path, collecting):
-    # The reader pauses it while it reads; a caller's choice holds afterwards, a file that fails to read included.
-    was = gc.isenabled()
-    (gc.enable if collecting else gc.disable)()
-    try:
-        read(*base_pair)
-        assert gc.isenabled() is collecting
-        read(tmp_path / "missing.xlsx", base_pair[1])
-        assert gc.isenabled() is collecting
-    finally:
-        (gc.enable if was else gc.disable)()
-
-
-def _sheet(dimension: str, rows: str) -> bytes:
-    return (f'<worksheet><dimension ref="{dimension}"/><sheetData>{rows}</sheetData></worksheet>').encode()
-
-
-@pytest.mark.parametrize(
-    "xml, fits",
-    [
-        # As Excel and the template writer save a sheet: every cell inside the dimension's first letter and digit.
-        (
-            _sheet(
-                "A1:U29545",
-                '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="29545"><c r="U29545" s="12" t="n">'
-                "<v>5</v></c></row>",
-            ),
-            True,
-        ),
-        (_sheet("A1:BK2995", '<row r="2"><c r="BZ2999"><v>1</v></c></row>'), True),
-        (_sheet("A1:F3", '<row r="1"><c r="A1"/><c r="F3"/></row>'), True),
-        # A cell or row beyond that bound, or one the quick bound cannot place: left to the exact extent.
-        (_sheet("A1:F3", '<row r="1"><c r="AA1"><v>1</v></c></row>'), False),
-        (_sheet("A1:BK2995", '<row r="2"><c r="CA2"><v>1</v></c></row>'), False),
-        (_sheet("A1:U29545", '<row r="2"><c r="A30000"><v>1</v></c></row>'), False),
-        (_sheet("A1:U29545", '<row r="2"><c r="A123456"><v>1</v></c></row>'), False),
-        (_sheet("A1:F3", '<row r="1048576"/>'), False),
-        (_sheet("A1:F3", '<row r="1"><c><v>1</v></c></row>'), False),
-        (_sheet("A1:F3", '<row r="1"><c t="n" r="A1"><v>1</v></c></row>'), False),
-        (_sheet("A1:F3", '<row><c r="A1"><v>1</v></c></row>'), False),
-        (_sheet("A1:F3", '<row r="1"><x:c r="A1"><v>1</v></x:c></row>'), False),
-        (_sheet("A1:XFD1048576", '<row r="1"><c r="A1"><v>1</v></c></row>'), False),
-        (b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>', False),
-    ],
-)
-def test_the_quick_grid_bound_holds_only_for_sheets_within_it(xml, fits):
-    assert _fits_grid(xml) is fits
-    if fits:  # the exact extent, which the quick bound stands in for, agrees
-        rows, columns = _sheet_extent(xml)
-        assert rows * columns <= MAX_GRID_CELLS
-
-
 @pytest.mark.parametrize("index, letters", [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")])
 def test_column_letter(index, letters):
     assert column_letter(index) == letters
@@ -1271,8 +1312,9 @@ def test_blank_valid_from_means_the_cycle_month_and_blank_customer_all_customers
 def test_a_damaged_sheet_is_one_finding_and_the_rest_is_read(pair):
     demand, capacity = pair
     data = bytearray(demand.read_bytes())
+    part = guard(demand, Role("the demand template", "template")).sheet_parts["Forecast"]
     with zipfile.ZipFile(demand) as archive:
-        info = archive.getinfo(_sheet_xml_paths(archive)["Forecast"])
+        info = archive.getinfo(part)
     start = info.header_offset + 30 + len(info.filename) + len(info.extra)
     for i in range(start + info.compress_size // 2, start + info.compress_size // 2 + 50):
         data[i] ^= 0x5A
@@ -1303,80 +1345,12 @@ def test_files_given_the_wrong_way_round_give_one_error_each(base_pair):
     assert "capacity.xlsx is the capacity template, not the demand template" in findings[0].message
 
 
-def test_sheets_parsed_ahead_stay_within_the_budget_besides_the_first(base_pair):
-    # The first sheet queued (the largest, taken last) is not counted; the others parsed and not yet taken come from
-    # at most `budget` bytes of XML, or are one sheet. Each grid taken is the sheet's own.
-    demand = reader_module._File(base_pair[0], schema.DEMAND)
-    demand.open()
-    names = demand.table_sheets()
-    size = {name: demand.xml_size(name) for name in names}
-    largest = max(names, key=size.get)
-    rest = [name for name in names if name != largest]
-    assert len(rest) >= 4 and all(size[name] > 0 for name in rest)
-    for budget in (size[rest[0]] + size[rest[1]], 0):  # room for two sheets besides the largest, then for one
-        ahead = reader_module._Ahead(budget)
-        try:
-            ahead.add([(demand, largest)] + [(demand, name) for name in rest])
-            held = [name for _, name in ahead.futures]
-            assert held == ([largest, rest[0], rest[1]] if budget else [largest, rest[0]])
-            for name in rest + [largest]:
-                grid = ahead.take(demand, name)
-                assert grid == demand.workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                others = [(counted, other) for (_, other), (_, counted) in ahead.futures.items() if other != largest]
-                assert len(others) <= 1 or sum(counted for counted, _ in others) <= budget
-                if name != largest:
-                    assert largest in [other for _, other in ahead.futures]
-        finally:
-            ahead.close(wait=True)
-
-
-@pytest.mark.parametrize("beside", [False, True], ids=["one thread", "largest part beside"])
-def test_an_archive_reports_its_first_bad_part_and_keeps_its_sound_sheets(beside, monkeypatch):
-    # With the largest part inflated on another thread, the parts are checked out of order; the problem reported is
-    # still the first in the archive's order, and the sound worksheets are kept all the same.
-    monkeypatch.setattr(reader_module, "_INFLATE_BESIDE", 0 if beside else 2**40)
-    doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><worksheet/>'
-    sound = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>'
-    archives = [
-        (
-            [
-                ("xl/worksheets/sheet1.xml", sound),
-                ("xl/worksheets/sheet2.xml", doctype + b" " * 5000),
-                ("xl/worksheets/sheet3.xml", doctype),
-            ],
-            "sheet2.xml",
-        ),
-        (
-            [
-                ("xl/worksheets/sheet1.xml", doctype),
-                ("xl/worksheets/sheet2.xml", sound * 100),
-                ("xl/worksheets/sheet3.xml", doctype),
-            ],
-            "sheet1.xml",
-        ),
-        ([("xl/worksheets/sheet1.xml", sound), ("xl/worksheets/sheet2.xml", sound * 100)], None),
-    ]
-    for parts, bad in archives:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, xml in parts:
-                archive.writestr(name, xml)
-        kept = {}
-        with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
-            problem = reader_module._archive_problem(archive, kept, buffer.getvalue())
-        if bad:
-            assert f"document type declaration (in xl/worksheets/{bad})" in problem
-        else:
-            assert problem is None and kept == dict(parts)
-
-
-def test_build_inputs_copies_the_tables_given_unless_told_not_to():
+def test_build_inputs_copies_the_tables_given():
     cycle = Cycle("Co", pd.Timestamp("2027-01-01"), 3, "EUR", {})
     products = pd.DataFrame({"SKU": ["A"], "Family": ["F"]})
     copied = build_inputs(cycle, products=products)
     products.loc[0, "SKU"] = "B"
     assert copied.products.loc[0, "SKU"] == "A"
-    assert build_inputs(cycle, products=products, copy=False).products is products
 
 
 def test_two_unreadable_files_give_two_findings_and_empty_inputs(tmp_path):
@@ -1387,33 +1361,24 @@ def test_two_unreadable_files_give_two_findings_and_empty_inputs(tmp_path):
     assert inputs.forecast.empty and inputs.sources[0].name == "demand.xlsx" and len(inputs.sources) == 1
 
 
-def test_sheets_parsed_ahead_on_threads_read_the_same_as_one_by_one(pair, monkeypatch):
-    # The reader parses the next sheets on two threads while it checks one; without threads (none may start under
-    # a memory limit) each sheet is parsed when it is read. Both give the same inputs and the same findings.
+def test_text_longer_than_a_cell_holds_is_an_error_not_cut(pair):
+    # Excel, openpyxl and xlsxwriter stop at 32,767 characters, but other programs write more, and calamine reads
+    # it all: a description of 40,000 characters would be cut silently in the pack.
     demand, capacity = pair
-    _edit(demand, lambda book: book["Forecast"].cell(row=3, column=5, value="twelve"))
-    _edit(capacity, lambda book: book["Routings"].cell(row=2, column=3, value="half"))
-    parsed_on = []
-    parse = reader_module._parse
-
-    def counted(*args):
-        parsed_on.append(threading.current_thread().name)
-        return parse(*args)
-
-    monkeypatch.setattr(reader_module, "_parse", counted)
-    ahead = read(demand, capacity)
-    tables = 0
-    for path, template in zip(pair, (schema.DEMAND, schema.CAPACITY)):
-        present = openpyxl.load_workbook(path).sheetnames
-        tables += sum(1 for sheet in template.sheets if not sheet.key_value and sheet.name in present)
-    assert len(parsed_on) == tables and all(name.startswith("sop-read") for name in parsed_on)
-
-    def no_thread(*args, **kwargs):
-        raise RuntimeError("can't start new thread")
-
-    monkeypatch.setattr(reader_module.ThreadPoolExecutor, "submit", no_thread)
-    one_by_one = read(demand, capacity)
-    assert {(f.sheet, f.cell) for f in ahead.findings} >= {("Forecast", "E3"), ("Routings", "C2")}
-    assert ahead.findings == one_by_one.findings
-    for attribute in SHEET_ATTRIBUTES.values():
-        pd.testing.assert_frame_equal(getattr(ahead, attribute), getattr(one_by_one, attribute))
+    part = guard(demand, Role("the demand template", "template")).sheet_parts["Products"]
+    with zipfile.ZipFile(demand) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    assert parts[part].count(b"<t>Widget</t>") == 1
+    parts[part] = parts[part].replace(b"<t>Widget</t>", b"<t>" + b"w" * 40_000 + b"</t>")
+    with zipfile.ZipFile(demand, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    findings = validate(demand, capacity)
+    assert [(f.sheet, f.cell, f.severity, f.message) for f in findings] == [
+        (
+            "Products",
+            "B2",
+            ERROR,
+            "the text is 40,000 characters long, more than the 32,767 a cell can hold; shorten it",
+        )
+    ]

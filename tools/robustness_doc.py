@@ -80,6 +80,9 @@ def render() -> str:
         "",
         "## Limits checked before anything is parsed",
         "",
+        "Every file the tool opens goes through them (`archive.guard`): both templates, last month's pack "
+        "(`--previous`) and the templates copied by `validate --annotate`.",
+        "",
         f"- Any part of the .xlsx unpacks to at most {reader.MAX_PART_BYTES // 2**20} MB and all parts together "
         f"to at most {reader.MAX_TOTAL_BYTES // 2**20} MB, read from the zip directory before any part is "
         f"inflated (zip bombs). A file on disk of more than {reader.MAX_TOTAL_BYTES // 2**20} MB is not read.",
@@ -105,6 +108,31 @@ def render() -> str:
         "read (Permission denied); close it in Excel or check its permissions”: the test reads it as the user "
         "'nobody' in a forked child, since root reads any file.",
         "",
+        "## Last month's pack (`--previous`)",
+        "",
+        "Each file is given to `sop reconcile --previous` (with clean templates) in a forked child with an "
+        "address-space limit and an alarm; the answer is exit 1 with the message below, before the templates are "
+        "read, and no pack.",
+        "",
+        *_table(
+            ["Input", "Response", "Bound", "Test id"],
+            [
+                [case.given, f"“…{case.response}…”", f"< {case.seconds:g} s, < {case.megabytes} MB", case.id]
+                for case in cases.PREVIOUS_FILES
+            ],
+        ),
+        "## Values out of bounds, codes spelled two ways, text with two readings",
+        "",
+        "Each value is typed into one cell of a clean pair of templates, then `sop reconcile` runs: exit 1, the "
+        "finding on that cell, never a traceback. The bounds are in the README's template reference.",
+        "",
+        *_table(
+            ["Typed", "Cell", "Finding"],
+            [
+                [case.given, f"{case.kind}.xlsx, {case.sheet}!{case.cell}", f"“…{case.response}…”"]
+                for case in cases.BAD_VALUES
+            ],
+        ),
         "## Random values in every cell (fuzzing)",
         "",
         "Hypothesis writes 1 to 8 random values into random cells (headers and the Cycle sheet included, rows "
@@ -182,7 +210,11 @@ def render() -> str:
         "- Text starting with `=` stays text through `templates.write_filled` and back through the reader "
         "(`test_injected_text_round_trips_through_the_templates_as_text`).",
         "- `sop validate --annotate` does not open a file the reader refused as a whole, so a zip bomb is never "
-        "inflated by openpyxl (`test_validate_annotate_does_not_open_a_file_the_reader_refused`).",
+        "inflated by openpyxl (`test_validate_annotate_does_not_open_a_file_the_reader_refused`), nor a template "
+        "with a sheet too large to parse, even one the reader ignores "
+        "(`test_validate_annotate_opens_no_template_with_a_sheet_too_large_to_parse`).",
+        "- Text longer than the 32,767 characters a cell holds is an error, not cut "
+        "(`test_text_longer_than_a_cell_holds_is_an_error_not_cut` in tests/test_reader.py).",
         "",
         "## Measurements",
         "",
