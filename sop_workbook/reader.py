@@ -721,7 +721,11 @@ def _plain_values(raws: list, column: Column) -> tuple[list, list[bool]]:
     kind = column.kind
     if kind == schema.TEXT:
         longest = schema.MAX_TEXT_CHARS
-        return raws, [type(v) is str and v != "" and len(v) <= longest and " ".join(v.split()) == v for v in raws]
+        # Text with stray spaces (at either end, two in a row) is tidied by `parse_cell`; other text is kept as
+        # typed, line breaks included.
+        return raws, [
+            type(v) is str and v != "" and len(v) <= longest and v == v.strip() and "  " not in v for v in raws
+        ]
     if kind == schema.CHOICE:
         choices = frozenset(column.choices)
         return raws, [type(v) is str and v in choices for v in raws]
