@@ -25,7 +25,15 @@ from .. import parallel
 from ..analysis import Results
 from ..errors import OutputError
 from ..inputs import Inputs
-from ..output import atomic_write, check_target, plan_data_target, write_plan_data_file
+from ..output import (
+    active_working_folder,
+    check_distinct,
+    check_target,
+    plan_data_target,
+    working_folder,
+    write_plan_data,
+    write_together,
+)
 from . import (
     accuracy,
     capacity,
@@ -167,6 +175,7 @@ def write_pack(
     """
     target = check_target(path, force=force)
     data_target = plan_data_target(plan_data, force=force)
+    check_distinct({"the meeting pack": target, "the Plan Data file": data_target}, {})
     when = resolve_run_time(run_time)
     version = version or _tool_version()
     # The table is built only when something shows it: above the row limit the sheet gives its size alone.
@@ -175,16 +184,19 @@ def write_pack(
     frame = plan_data_sheet.frame(results) if in_sheet or data_target is not None else None
 
     def build(temporary: str) -> None:
-        workbook = xlsxwriter.Workbook(temporary, WORKBOOK_OPTIONS)
+        workbook = xlsxwriter.Workbook(temporary, {**WORKBOOK_OPTIONS, "tmpdir": active_working_folder()})
         try:
             _fill(workbook, results, when, version, frame, rows, in_sheet, ahead)
         finally:
             with threaded_zip(), _quick_notes():
                 workbook.close()
 
-    atomic_write(target, build)
+    # The pack and its Plan Data file are put in place together or not at all; scratch files go to the run's folder.
+    files = [(target, build)]
     if data_target is not None:
-        write_plan_data_file(frame, data_target)
+        files.append((data_target, lambda name: write_plan_data(frame, name, data_target.suffix)))
+    with working_folder():
+        write_together(files, force=force)
     return target
 
 
@@ -717,7 +729,8 @@ class Ahead:
         self.children: dict[str, _Beside] = {}
         if not parallel.possible():
             return
-        workbook = xlsxwriter.Workbook(os.devnull, WORKBOOK_OPTIONS)  # never closed: nothing is written there
+        # Never closed: nothing is written there. Its sheets' row files go to the run's working folder.
+        workbook = xlsxwriter.Workbook(os.devnull, {**WORKBOOK_OPTIONS, "tmpdir": active_working_folder()})
         pack = Pack(
             workbook=workbook,
             styles=Styles(workbook),
