@@ -39,7 +39,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from . import schema
-from .errors import ERROR, WARNING, Finding
+from .errors import ERROR, WARNING, Finding, file_name
 from .inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW, Cycle, Inputs, SourceFile, build_inputs
 from .schema import Column, Sheet, Template
 
@@ -208,7 +208,7 @@ def _read(demand_path: Path, capacity_path: Path) -> Inputs:
     for file in files:
         tables.update(file.tables(cycle))
     sources = [
-        SourceFile(kind=f.template.kind, path=str(f.path), name=f.path.name, sha256=f.sha256) for f in files if f.sha256
+        SourceFile(kind=f.template.kind, path=str(f.path), name=f.name, sha256=f.sha256) for f in files if f.sha256
     ]
     return build_inputs(cycle, findings=findings, sources=sources, copy=False, **tables)
 
@@ -1103,7 +1103,7 @@ class _File:
 
     def __init__(self, path: Path, template: Template):
         self.path = path
-        self.name = path.name
+        self.name = file_name(path)
         self.template = template
         self.findings: list[Finding] = []
         self.workbook: CalamineWorkbook | None = None
