@@ -10,16 +10,24 @@ would retitle or clear the terminal, a line break that would fake a line of outp
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from . import __version__
+from .annotate import annotate
 from .errors import ERROR, Finding, InputError, SopError
+from .promise import promise_from_files
+from .reader import validate as validate_files
+from .reconcile import reconcile as reconcile_files
+from .sample import write_sample
+from .templates import write_templates
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 FORCE = click.option("--force", is_flag=True, help="Overwrite files that exist (without it they are refused).")
@@ -140,8 +148,6 @@ def templates(directory, cycle_month, horizon, force):
     Example:
       sop templates cycle-2027-01/ --cycle-month 2027-01 --horizon 18
     """
-    from .templates import write_templates
-
     for path in write_templates(directory, cycle_month, horizon, force=force):
         _echo(f"Wrote {path}")
 
@@ -166,8 +172,6 @@ def sample(directory, month, force):
       sop sample samples/
       sop reconcile samples/demand.xlsx samples/capacity.xlsx -o samples/sop-pack.xlsx
     """
-    from .sample import write_sample
-
     for path in write_sample(directory, month=month, force=force):
         _echo(f"Wrote {path}")
 
@@ -191,16 +195,12 @@ def validate(demand, capacity, annotate_dir):
       sop validate samples/demand.xlsx samples/capacity.xlsx
       sop validate demand.xlsx capacity.xlsx --annotate checked/
     """
-    from .reader import validate as validate_files
-
     findings = validate_files(demand, capacity)
     if findings:
         _print_findings(findings)
     else:
         _echo("No problems found.")
     if annotate_dir is not None:
-        from .annotate import annotate
-
         for path in annotate(findings, demand, capacity, annotate_dir):
             _echo(f"Wrote {path}")
     sys.exit(1 if any(f.severity == ERROR for f in findings) else 0)
@@ -241,8 +241,6 @@ def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
       sop reconcile demand.xlsx capacity.xlsx -o pack.xlsx --force --plan-data plan.csv
       sop reconcile feb/demand.xlsx feb/capacity.xlsx -o feb-pack.xlsx --previous jan-pack.xlsx
     """
-    from .reconcile import reconcile as reconcile_files
-
     interactive = sys.stderr.isatty()
 
     def progress(stage: str) -> None:
@@ -292,10 +290,6 @@ def promise(demand, capacity, sku, quantity, date, customer, as_json):
       sop promise samples/demand.xlsx samples/capacity.xlsx --sku BL-PRO-700 --quantity 2000 --date 2027-03-15
       sop promise demand.xlsx capacity.xlsx --sku BL-PRO-700 --quantity 2000 --date 2027-03-15 --json
     """
-    import json
-
-    from .promise import promise_from_files
-
     try:
         answer = promise_from_files(demand, capacity, sku, quantity, date, customer)
     except InputError as error:
@@ -357,8 +351,6 @@ class _Stopped(SystemExit):
 
 
 def _stop_on_signals() -> None:
-    import threading
-
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         return
     owner = os.getpid()

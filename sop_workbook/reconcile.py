@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,11 +56,6 @@ def reconcile(
         {"the meeting pack": output, "the Plan Data file": plan_data},
         {"the demand template": demand_path, "the capacity template": capacity_path, "last month's pack": previous},
     )
-    # What each stage makes lives to the end of the job: it is frozen out of the garbage collector's view
-    # (gc.freeze) once made, so that the collections of later stages do not walk it again and again (at 5,000
-    # SKUs they took 1.7 s of the main process, 0.9 s with the freezes), and the forked workers and children
-    # neither walk it nor copy its memory pages by touching it. Left alone if the caller froze objects itself.
-    freeze = gc.freeze if gc.get_freeze_count() == 0 else (lambda: None)
     # Scratch files of every stage (xlsxwriter's rows, a sheet's child process) go to this run's own folder.
     with working_folder():
         ahead = None
@@ -72,21 +66,17 @@ def reconcile(
             inputs = read(demand_path, capacity_path)
             if inputs.errors:
                 raise InputError(inputs.findings)
-            freeze()
             # The sheets that show the inputs alone are written from now on, beside the planning.
             ahead = Ahead(inputs)
             report(STAGES[1])
             results = plan(inputs)
             if last is not None:
                 compare_with_previous(results, last)
-            freeze()
             report(STAGES[2])
             write_pack(results, output, run_time=run_time, plan_data=plan_data, force=force, ahead=ahead)
         finally:
             if ahead is not None:
                 ahead.cancel()
-            if freeze is gc.freeze:
-                gc.unfreeze()
     return results
 
 

@@ -160,3 +160,17 @@ def test_every_line_the_command_prints_goes_through_one_function():
     # `_echo` shows control characters; a direct click.echo elsewhere would print text from a file raw.
     source = (Path(__file__).resolve().parent.parent / "sop_workbook" / "cli.py").read_text()
     assert source.count("click.echo(") == 1 and "print(" not in source
+
+
+def test_the_public_names_are_the_functions_even_when_their_module_was_imported_first():
+    # `sop_workbook.promise` is the function, although importing the module sop_workbook.promise sets the
+    # package's attribute of that name to the module: the package's own imports come after.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sop_workbook.promise, sop_workbook.reconcile, types, sop_workbook as sop\n"
+        "print([n for n in sop.__all__ if isinstance(getattr(sop, n), types.ModuleType) or not hasattr(sop, n)])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
