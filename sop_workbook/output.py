@@ -456,8 +456,9 @@ def xlsx_text(text: str) -> str:
 
     Characters XML cannot hold (ESC, the other control characters, a carriage return) are written in Excel's
     escape `_xHHHH_`, which Excel, LibreOffice and the reader turn back into the character; a text that already
-    contains something looking like an escape has its underscore escaped (`_x005F_`), as Excel does. Lone
-    surrogates (from a file name that is not UTF-8) become U+FFFD.
+    contains something looking like an escape has its underscore escaped (`_x005F_`), as Excel does. A text of
+    whitespace only is escaped whole: openpyxl marks a text's spaces for keeping only when it has other characters,
+    and readers drop the rest. Lone surrogates (from a file name that is not UTF-8) become U+FFFD.
 
     Args:
         text: Any text.
@@ -465,6 +466,8 @@ def xlsx_text(text: str) -> str:
     Returns:
         The text to store.
     """
+    if text and not text.strip():
+        return "".join(f"_x{ord(character):04X}_" for character in text)
     text = _ESCAPE_LIKE.sub("_x005F_", text)
     return _NOT_IN_XML.sub(_xml_escape, text)
 

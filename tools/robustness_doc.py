@@ -85,14 +85,15 @@ def _kept_lines() -> list[str]:
         "pack or the other output is refused before any work, `--force` or not.",
         "",
         *_table(["Command", "Exit", "Message", "Test id"], rows),
-        "Also tested: a Plan Data CSV that fills the disk half way leaves last month's pack in place and no file "
-        "behind (exit 1, “plan.csv: cannot be written: No space left on device”); `sop templates` into a folder "
-        "where the second template does not fit (a file size limit) leaves neither (exit 1, “capacity.xlsx: cannot "
-        "be written: File too large”); into a read-only folder it is exit 1 (“is read-only”, or “the folder cannot "
-        "be created (Permission denied)”); two `sop reconcile` runs started together to one new name: one writes it, "
-        "the other exits 1 with “exists already” (the final step never replaces a file that appeared meanwhile: "
-        "`tests/test_output.py`); a demand template named in Latin-1 (`d\\xe9mand.xlsx`) is read, planned and "
-        "named so in the pack and the terminal; a pack name of 250 characters is written (staging names are short).",
+        "Also tested: a Plan Data CSV that fills the disk half way leaves last month's pack in place and no "
+        "file behind (exit 1, “plan.csv: cannot be written: No space left on device”); `sop templates` into a"
+        " folder where the disk fills up half way through the second template leaves neither (exit 1, "
+        "“capacity.xlsx: cannot be written: No space left on device”); into a read-only folder it is exit 1 "
+        "(“is read-only”, or “the folder cannot be created (Permission denied)”); two `sop reconcile` runs "
+        "started together to one new name: one writes it, the other exits 1 with “exists already” (the final "
+        "step never replaces a file that appeared meanwhile: `tests/test_output.py`); a demand template named"
+        " in Latin-1 (`d\\xe9mand.xlsx`) is read, planned and named so in the pack and the terminal; a pack "
+        "name of 250 characters is written (staging names are short)."
         "",
     ]
 
@@ -106,10 +107,7 @@ def _stop_lines() -> list[str]:
                 "last process ends; the next run removes them and writes the pack"
             )
         else:
-            left = (
-                "“Stopped by …; no file was left half-written.”; nothing in TMPDIR; the pack and the CSV both in "
-                "place or neither; no process"
-            )
+            left = f"“{case.message}”; nothing in TMPDIR; the pack and the CSV both in place or neither; no process"
         rows.append([case.given, str(case.exit_code), f"< {case.seconds:g} s", left, case.id])
     return [
         "### Stopped or killed",
