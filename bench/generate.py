@@ -539,7 +539,7 @@ def main(argv: list[str] | None = None) -> None:
         from sop_workbook.templates import write_filled
 
         inputs = generate(n_skus, horizon=horizon, seed=seed, connected=connected)
-        for path in write_filled(directory, inputs):
+        for path in write_filled(directory, inputs, force=True):
             click.echo(str(path))
 
     command.main(args=argv, prog_name="generate.py")

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 RUN_TIME=2027-01-05T09:00:00
-sop sample .
+sop sample . --force
 sop reconcile demand.xlsx capacity.xlsx -o sop-pack.xlsx --force --run-time "$RUN_TIME"
-sop sample next-month --month 1
+sop sample next-month --month 1 --force
 sop reconcile next-month/demand.xlsx next-month/capacity.xlsx -o next-month/sop-pack.xlsx --force \
   --run-time 2027-02-04T09:00:00 --previous sop-pack.xlsx

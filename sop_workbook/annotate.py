@@ -3,7 +3,9 @@
 `sop validate --annotate DIR` returns the findings to the planners where they work: a copy of each template in
 which every cell named by a finding is filled red (error) or amber (warning) and carries the finding as a
 comment, plus a "Findings" sheet, first in the workbook, listing every finding with a link to its cell. The
-inputs themselves are only read: each copy is saved under a new name in DIR.
+inputs themselves are only read: each copy is saved under a new name in DIR, both put in place together, and a
+copy's name that is (or links to) an input is refused. Every text written is exactly the text of the finding (see
+output.xlsx_text): a sheet or value starting with "=" is never a formula in the copy.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .archive import FileRefused, Role, guard
-from .errors import ERROR, Finding, OutputError
+from .errors import ERROR, Finding, OutputError, file_name
+from .output import check_distinct, check_target, write_together, xlsx_text
 
 FINDINGS_SHEET = "Findings"
 AUTHOR = "sop validate"
@@ -65,19 +68,23 @@ def annotate(
         The paths written, demand first.
 
     Raises:
-        OutputError: when the folder cannot be created or a copy cannot be written.
+        OutputError: when the folder cannot be created, a copy would be an input (or both copies one file), or a
+            copy cannot be written (neither is then replaced).
     """
     directory = Path(directory)
+    sources = {"demand": Path(demand_path), "capacity": Path(capacity_path)}
+    targets = {kind: directory / annotated_name(source) for kind, source in sources.items()}
+    check_distinct(
+        {f"the annotated copy of the {kind} template": target for kind, target in targets.items()},
+        {f"the {kind} template": source for kind, source in sources.items()},
+    )
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(str(directory), f"the folder cannot be created ({exc.strerror})") from exc
-    written = []
-    for source in (Path(demand_path), Path(capacity_path)):
-        own = sorted(f for f in findings if f.file == source.name)
-        target = directory / annotated_name(source)
-        if target.resolve() == source.resolve():
-            raise OutputError(str(target), "is the input itself; choose another folder")
+    files = []
+    for kind, source in sources.items():
+        own = sorted(f for f in findings if f.file == file_name(source))
         # A file the reader refused as a whole (a zip bomb, an encrypted or corrupt file) is not opened again:
         # openpyxl has none of the reader's size guards, and there is no cell to mark.
         if any(f.severity == ERROR and not f.sheet for f in own):
@@ -87,14 +94,9 @@ def annotate(
             continue
         _mark_cells(workbook, own)
         _write_findings_sheet(workbook, own)
-        try:
-            workbook.save(target)
-        except OSError as exc:
-            raise OutputError(
-                str(target), f"cannot be written ({exc.strerror}); close it in Excel or choose another folder"
-            ) from exc
-        written.append(target)
-    return written
+        # The copies are this command's own files, written again at every run: they are replaced.
+        files.append((check_target(targets[kind], force=True), workbook.save))
+    return write_together(files, force=True)
 
 
 def _load(source: Path):
@@ -130,6 +132,7 @@ def _mark_cells(workbook, findings: list[Finding]) -> None:
         worst = ERROR if any(f.severity == ERROR for f in about) else about[0].severity
         cell.fill = FILLS.get(worst, FILLS["warning"])
         text = "\n".join(f"{f.severity.capitalize()}: {f.message}" for f in about)
+        text = xlsx_text(text)
         if cell.comment is not None:
             text = f"{text}\n\n{cell.comment.text}"
         cell.comment = Comment(text, AUTHOR, width=320, height=40 + 30 * len(about))
@@ -148,28 +151,37 @@ def _write_findings_sheet(workbook, findings: list[Finding]) -> None:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         ws.column_dimensions[cell.column_letter].width = width
     if not findings:
-        ws.cell(row=2, column=1, value="No problems found.")
+        _text(ws, 2, 1, "No problems found.")
     for row, finding in enumerate(findings, start=2):
-        ws.cell(row=row, column=1, value=finding.severity).fill = FILLS.get(finding.severity, FILLS["warning"])
-        ws.cell(row=row, column=2, value=finding.sheet or "(whole file)")
-        ref = ws.cell(row=row, column=3, value=finding.cell or None)
+        _text(ws, row, 1, finding.severity).fill = FILLS.get(finding.severity, FILLS["warning"])
+        _text(ws, row, 2, finding.sheet or "(whole file)")
+        ref = _text(ws, row, 3, finding.cell or "go to sheet")
         if finding.sheet in workbook.sheetnames:
             target = finding.cell or "A1"
             # An internal link (the location attribute, "#'Forecast'!F12" in Excel's words), not a file link.
             ref.hyperlink = Hyperlink(ref=ref.coordinate, location=f"{_quoted(finding.sheet)}!{target}")
             ref.font = LINK_FONT
-            if not finding.cell:
-                ref.value = "go to sheet"
+        elif not finding.cell:
+            ref.value = None
         ws.cell(row=row, column=4, value=finding.row or None)
-        # Messages quote the planners' own text; set as a string so that text like "=SUM(" stays text.
-        message = ws.cell(row=row, column=5)
-        message.value = finding.message
-        message.data_type = "s"
+        _text(ws, row, 5, finding.message)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:E{max(len(findings), 1) + 1}"
     workbook.active = 0
     for sheet in workbook.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
+
+
+def _text(ws, row: int, column: int, text: str):
+    """Write a text cell: exactly this text, never a formula, an error value or an illegal character.
+
+    A finding quotes the planners' own text (a sheet called "=Plan", a value "=SUM("), which openpyxl would
+    otherwise store as a formula.
+    """
+    cell = ws.cell(row=row, column=column)
+    cell.value = xlsx_text(text)
+    cell.data_type = "s"
+    return cell
 
 
 def _quoted(sheet: str) -> str:

@@ -1,22 +1,77 @@
 """The `sop` command: a thin layer that checks arguments, calls one library function and prints.
 
 Errors become exit codes here and nowhere else: 0 success (warnings allowed), 1 invalid input or a plan or
-output that cannot be made, 2 usage.
+output that cannot be made, 2 usage; 143 when stopped by SIGTERM (129 by SIGHUP), after cleaning up as for Ctrl-C.
+
+Everything printed goes through `_echo`, which shows control characters from the files (an ESC sequence that
+would retitle or clear the terminal, a line break that would fake a line of output) as visible escapes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from . import __version__
+from .annotate import annotate
 from .errors import ERROR, Finding, InputError, SopError
+from .promise import promise_from_files
+from .reader import validate as validate_files
+from .reconcile import reconcile as reconcile_files
+from .sample import write_sample
+from .templates import write_templates
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+FORCE = click.option("--force", is_flag=True, help="Overwrite files that exist (without it they are refused).")
+
+# What a terminal would act on instead of showing: C0 and C1 control characters (ESC, BEL, CR, line breaks), DEL,
+# Unicode's line separators and bidirectional overrides (which reorder what follows them), and the lone surrogates
+# that stand for the bytes of a file name that is not UTF-8.
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def shown(text: str) -> str:
+    """Text as it may be printed to a terminal: every character a terminal would act on shown as an escape.
+
+    ESC becomes "\\x1b", a line break "\\x0a", a right-to-left override "\\u202e"; a byte of a file name that is not
+    UTF-8 is shown as "\\xe9". Everything else is unchanged.
+
+    Args:
+        text: One line of output, with text from files in it.
+
+    Returns:
+        The line, safe to print.
+    """
+    return _UNSHOWN.sub(_visible, text)
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _echo(*pieces: str | tuple[str, str], err: bool = False) -> None:
+    """Print one line (every line the command prints comes here), its control characters shown as escapes.
+
+    Args:
+        pieces: The line's parts, without its line break: texts, or (text, colour) pairs to print in colour (the
+            colour's escape sequence is added after the escaping, so it is the only one).
+        err: Print to standard error.
+    """
+    line = "".join(
+        shown(piece) if isinstance(piece, str) else click.style(shown(piece[0]), fg=piece[1]) for piece in pieces
+    )
+    click.echo(line, err=err)
 
 
 def _print_findings(findings: list[Finding]) -> None:
@@ -26,12 +81,14 @@ def _print_findings(findings: list[Finding]) -> None:
         group = (finding.file, finding.sheet)
         if group != current:
             current = group
-            click.echo(f"\n{finding.file}" + (f" — {finding.sheet}" if finding.sheet else ""))
+            _echo()
+            _echo(finding.file + (f" — {finding.sheet}" if finding.sheet else ""))
         where = f"{finding.cell:>6}" if finding.cell else "      "
-        label = click.style(finding.severity.upper(), fg="red" if finding.severity == ERROR else "yellow")
-        click.echo(f"  {where}  {label}: {finding.message}")
+        colour = "red" if finding.severity == ERROR else "yellow"
+        _echo(f"  {where}  ", (finding.severity.upper(), colour), f": {finding.message}")
     errors = sum(f.severity == ERROR for f in findings)
-    click.echo(f"\n{errors} error(s), {len(findings) - errors} warning(s).")
+    _echo()
+    _echo(f"{errors} error(s), {len(findings) - errors} warning(s).")
 
 
 def _month(ctx, param, value):
@@ -59,7 +116,7 @@ class SopGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SopError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(shown(str(error))) from None
 
 
 @click.group(cls=SopGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,17 +138,18 @@ def main():
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--cycle-month", callback=_month, help="First month of the plan, YYYY-MM (default: next month).")
 @click.option("--horizon", type=click.IntRange(1, 60), default=18, show_default=True, help="Months in the plan.")
-def templates(directory, cycle_month, horizon):
+@FORCE
+def templates(directory, cycle_month, horizon, force):
     """Write blank demand.xlsx and capacity.xlsx templates into DIRECTORY.
+
+    Templates already in DIRECTORY (filled ones, say) are refused unless --force.
 
     \b
     Example:
       sop templates cycle-2027-01/ --cycle-month 2027-01 --horizon 18
     """
-    from .templates import write_templates
-
-    for path in write_templates(directory, cycle_month, horizon):
-        click.echo(f"Wrote {path}")
+    for path in write_templates(directory, cycle_month, horizon, force=force):
+        _echo(f"Wrote {path}")
 
 
 @main.command()
@@ -103,18 +161,19 @@ def templates(directory, cycle_month, horizon):
     show_default=True,
     help="0 = the sample's first cycle (Jan-27); 1 = the next month's cycle (Feb-27).",
 )
-def sample(directory, month):
+@FORCE
+def sample(directory, month, force):
     """Write the sample company's filled-in templates into DIRECTORY.
+
+    Templates already in DIRECTORY are refused unless --force.
 
     \b
     Example:
       sop sample samples/
       sop reconcile samples/demand.xlsx samples/capacity.xlsx -o samples/sop-pack.xlsx
     """
-    from .sample import write_sample
-
-    for path in write_sample(directory, month=month):
-        click.echo(f"Wrote {path}")
+    for path in write_sample(directory, month=month, force=force):
+        _echo(f"Wrote {path}")
 
 
 @main.command()
@@ -136,18 +195,14 @@ def validate(demand, capacity, annotate_dir):
       sop validate samples/demand.xlsx samples/capacity.xlsx
       sop validate demand.xlsx capacity.xlsx --annotate checked/
     """
-    from .reader import validate as validate_files
-
     findings = validate_files(demand, capacity)
     if findings:
         _print_findings(findings)
     else:
-        click.echo("No problems found.")
+        _echo("No problems found.")
     if annotate_dir is not None:
-        from .annotate import annotate
-
         for path in annotate(findings, demand, capacity, annotate_dir):
-            click.echo(f"Wrote {path}")
+            _echo(f"Wrote {path}")
     sys.exit(1 if any(f.severity == ERROR for f in findings) else 0)
 
 
@@ -161,7 +216,7 @@ def validate(demand, capacity, annotate_dir):
     required=True,
     help="The meeting pack to write (.xlsx).",
 )
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite the output files if they exist.")
 @click.option(
     "--plan-data",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -186,13 +241,11 @@ def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
       sop reconcile demand.xlsx capacity.xlsx -o pack.xlsx --force --plan-data plan.csv
       sop reconcile feb/demand.xlsx feb/capacity.xlsx -o feb-pack.xlsx --previous jan-pack.xlsx
     """
-    from .reconcile import reconcile as reconcile_files
-
     interactive = sys.stderr.isatty()
 
     def progress(stage: str) -> None:
         if interactive:
-            click.echo(f"… {stage}", err=True)
+            _echo(f"… {stage}", err=True)
 
     try:
         results = reconcile_files(
@@ -207,7 +260,7 @@ def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
         )
     except InputError as error:
         _print_findings(error.findings)
-        click.echo("Fix the errors above and run again; nothing was written.", err=True)
+        _echo("Fix the errors above and run again; nothing was written.", err=True)
         sys.exit(1)
     _print_summary(results, output)
 
@@ -237,70 +290,97 @@ def promise(demand, capacity, sku, quantity, date, customer, as_json):
       sop promise samples/demand.xlsx samples/capacity.xlsx --sku BL-PRO-700 --quantity 2000 --date 2027-03-15
       sop promise demand.xlsx capacity.xlsx --sku BL-PRO-700 --quantity 2000 --date 2027-03-15 --json
     """
-    import json
-
-    from .promise import promise_from_files
-
     try:
         answer = promise_from_files(demand, capacity, sku, quantity, date, customer)
     except InputError as error:
         _print_findings(error.findings)
         sys.exit(1)
     if as_json:
-        click.echo(json.dumps(answer.to_dict(), indent=2))
+        # JSON escapes every control character itself ("\\u001b"); one line at a time like everything printed.
+        for line in json.dumps(answer.to_dict(), indent=2).splitlines():
+            _echo(line)
         return
-    click.echo(f"Answer: {answer.answer.upper()}. {answer.reason}")
+    _echo(f"Answer: {answer.answer.upper()}. {answer.reason}")
     for line in answer.displaced:
-        click.echo(
+        _echo(
             f"  displaces {line['units']:,.0f} units of {line['sku']} "
             f"({', '.join(line['customers'])}; {line['revenue']:,.0f} of revenue)"
         )
-    click.echo(f"Margin effect of taking the order: {answer.margin_effect:,.0f}")
+    _echo(f"Margin effect of taking the order: {answer.margin_effect:,.0f}")
 
 
 def _print_summary(results, output: Path) -> None:
     """The few figures a coordinator wants to see before opening the pack."""
     summary = results.summary
     currency = results.inputs.cycle.currency
-    click.echo(
+    _echo(
         f"Base plan for {results.inputs.cycle.company}, "
         f"{results.inputs.cycle.cycle_month:%b-%y} + {results.inputs.cycle.horizon} months"
     )
-    click.echo(f"  Fill rate            {summary.get('Fill rate', float('nan')):8.1%}")
-    click.echo(f"  Revenue              {summary.get('Revenue', 0):>14,.0f} {currency}")
-    click.echo(
+    _echo(f"  Fill rate            {summary.get('Fill rate', float('nan')):8.1%}")
+    _echo(f"  Revenue              {summary.get('Revenue', 0):>14,.0f} {currency}")
+    _echo(
         f"  Contribution margin  {summary.get('Contribution margin', 0):>14,.0f} {currency}"
         f"  ({summary.get('Contribution margin %', float('nan')):.1%})"
     )
-    click.echo(f"  Revenue at risk      {summary.get('Revenue at risk', 0):>14,.0f} {currency}")
+    _echo(f"  Revenue at risk      {summary.get('Revenue at risk', 0):>14,.0f} {currency}")
     gaps = results.gaps
     if len(gaps):
         base = gaps[gaps["Scenario"] == "Base"].head(3)
-        click.echo("  Top gaps:")
+        _echo("  Top gaps:")
         for gap in base.to_dict("records"):
-            click.echo(
+            _echo(
                 f"    {gap['SKU']} for {gap['Customer']}, {gap['Month']:%b-%y}: {gap['Unmet units']:,.0f} units"
                 f", {gap['Revenue at risk']:,.0f} {currency} at risk — {gap['Explanation']}"
             )
-    click.echo(f"Wrote {output}")
+    _echo(f"Wrote {output}")
+
+
+# Signals that stop a run the way Ctrl-C does: a kill or a service manager (SIGTERM), a terminal closed (SIGHUP).
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+class _Stopped(SystemExit):
+    """Raised in the main thread when a stop signal arrives: every clean-up on the way out runs (temporary files
+    and folders removed, child processes stopped), then the process exits with 128 + the signal's number, the
+    code a shell gives a process the signal ended."""
+
+    def __init__(self, number: int):
+        super().__init__(128 + number)
+        self.number = number
+
+
+def _stop_on_signals() -> None:
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        return
+    owner = os.getpid()
+
+    def stop(number, frame):
+        if os.getpid() != owner:  # a forked worker inherited this: it ends as it would have, its parent cleans up
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+            return
+        signal.signal(number, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        raise _Stopped(number)
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) == signal.SIG_DFL:
+            signal.signal(getattr(signal, name), stop)
 
 
 def run(args: list[str] | None = None) -> None:
-    """The `sop` program itself (its console script and `python -m sop_workbook`): `main`, then the process ends.
+    """The `sop` program itself (its console script and `python -m sop_workbook`): `main`, stopped cleanly by
+    SIGTERM and SIGHUP (see `STOP_SIGNALS`).
 
-    When the command is done there is nothing left to save: the pack was written and closed, and every temporary
-    file removed. Tearing the interpreter down would only free the plan's objects one by one, 0.3 s after a
-    500-SKU run and 0.5 s after a 5,000-SKU one while the coordinator waits, so the process exits at once, its
-    output flushed. An error that escapes (a bug) still ends the normal way, with its traceback.
+    Args:
+        args: The command line (default: the process's).
     """
+    _stop_on_signals()
     try:
         main(args=args, prog_name="sop")
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    if code is not None and not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code or 0)
+    except _Stopped as stopped:
+        try:
+            _echo(f"Stopped by {signal.Signals(stopped.number).name}; no file was left half-written.", err=True)
+        except OSError:  # the terminal is gone (SIGHUP)
+            pass
+        raise

@@ -6,6 +6,7 @@ sheet and cell. The CLI turns these into exit codes in one place.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 ERROR = "error"
@@ -43,6 +44,22 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.severity}: {self.message}"
+
+
+def file_name(path: str | os.PathLike) -> str:
+    """A file's name as text that can be shown and written anywhere (a finding, the pack, the terminal).
+
+    A name that is not UTF-8 (a Latin-1 "d\\xe9mand.xlsx" copied from an old share) reaches Python with its
+    undecodable bytes as lone surrogates, which no UTF-8 file or terminal can hold; they are shown as "\\xe9",
+    the way `ls -b` shows them.
+
+    Args:
+        path: The file's path.
+
+    Returns:
+        Its name, valid Unicode text.
+    """
+    return os.fsencode(os.path.basename(os.fspath(path))).decode("utf-8", "backslashreplace")
 
 
 class SopError(Exception):

@@ -47,7 +47,7 @@ from .cells import (
     unusable_cells,
 )
 from .checks import agree_cycle, check_across, check_lookup
-from .errors import ERROR, WARNING, Finding
+from .errors import ERROR, WARNING, Finding, file_name
 from .inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW, Cycle, Inputs, SourceFile, build_inputs
 from .schema import Column, Sheet, Template
 
@@ -113,9 +113,7 @@ def read(demand_path: str | Path, capacity_path: str | Path) -> Inputs:
         cycle,
         findings=[finding for file in files for finding in file.findings],
         sources=[
-            SourceFile(kind=f.template.kind, path=str(f.path), name=f.path.name, sha256=f.sha256)
-            for f in files
-            if f.sha256
+            SourceFile(kind=f.template.kind, path=str(f.path), name=f.name, sha256=f.sha256) for f in files if f.sha256
         ],
         **tables,
     )
@@ -194,7 +192,7 @@ class TemplateFile:
 
     def __init__(self, path: Path, template: Template):
         self.path = path
-        self.name = path.name
+        self.name = file_name(path)
         self.template = template
         self.findings: list[Finding] = []
         self.workbook: CalamineWorkbook | None = None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from pathlib import Path
 
 from .analysis import Results, forecast_accuracy, plan
 from .changes import PreviousPack, compare, read_previous
-from .errors import InputError, OutputError
+from .errors import InputError
+from .output import check_distinct, check_target, plan_data_target, working_folder
 from .reader import read
 from .workbook import plan_data_frame, write_pack
 
@@ -44,39 +44,32 @@ def reconcile(
 
     Raises:
         InputError: when the inputs have errors (every finding attached).
-        OutputError: when the output exists (without force) or cannot be written.
+        OutputError: when an output exists (without force), cannot be written, or is an input or the other
+            output (the pack and the Plan Data file are then both left as they were).
         PlanError: when no plan can be made.
     """
     report = progress or (lambda stage: None)
-    output = Path(output)
     # Refuse before the expensive work, not after it: the coordinator learns at once that the name is taken.
-    if output.exists() and not force:
-        raise OutputError(str(output), "exists already; choose another name or pass --force to overwrite it")
-    if not output.parent.is_dir():
-        raise OutputError(str(output), f"the folder {output.parent} does not exist; create it first")
-    # What each stage makes lives to the end of the job: it is frozen out of the garbage collector's view
-    # (gc.freeze) once made, so that the collections of later stages do not walk it again and again (at 5,000
-    # SKUs they took 1.7 s of the main process, 0.9 s with the freezes), and the forked workers and children
-    # neither walk it nor copy its memory pages by touching it. Left alone if the caller froze objects itself.
-    freeze = gc.freeze if gc.get_freeze_count() == 0 else (lambda: None)
-    try:
+    output = check_target(output, force=force)
+    plan_data = plan_data_target(plan_data, force=force)
+    check_distinct(
+        {"the meeting pack": output, "the Plan Data file": plan_data},
+        {"the demand template": demand_path, "the capacity template": capacity_path, "last month's pack": previous},
+    )
+    # Scratch files of every stage (xlsxwriter's parts, the solver's workers) go to this run's own folder.
+    with working_folder():
         report(STAGES[0])
         # Last month's pack is read first, so that an unreadable one is reported before minutes of planning.
         last = read_previous(previous) if previous is not None else None
         inputs = read(demand_path, capacity_path)
         if inputs.errors:
             raise InputError(inputs.findings)
-        freeze()
         report(STAGES[1])
         results = plan(inputs)
         if last is not None:
             compare_with_previous(results, last)
-        freeze()
         report(STAGES[2])
         write_pack(results, output, run_time=run_time, plan_data=plan_data, force=force)
-    finally:
-        if freeze is gc.freeze:
-            gc.unfreeze()
     return results
 
 

@@ -752,19 +752,23 @@ def sample_inputs(cycle_month: str | pd.Timestamp = "2027-01", month: int = 0) -
     return _Company(pd.Timestamp(cycle_month).to_period("M").to_timestamp(), month).inputs()
 
 
-def write_sample(directory: str | Path, month: int = 0) -> tuple[Path, Path]:
+def write_sample(directory: str | Path, month: int = 0, *, force: bool = False) -> tuple[Path, Path]:
     """Write the sample company's filled demand.xlsx and capacity.xlsx.
 
     Args:
         directory: The folder to write into.
         month: 0 for the sample cycle (January 2027), 1 for the next month's cycle.
+        force: Replace templates that exist in the folder; without it they are refused.
 
     Returns:
         The paths of demand.xlsx and capacity.xlsx.
+
+    Raises:
+        OutputError: as `templates.write_filled`.
     """
     from .templates import write_filled
 
-    return write_filled(directory, sample_inputs(month=month))
+    return write_filled(directory, sample_inputs(month=month), force=force)
 
 
 class _Company:

@@ -24,7 +24,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import schema
+from .errors import OutputError
 from .inputs import MONTH, SHEET_ATTRIBUTES, Cycle, Inputs
+from .output import check_target, write_together, xlsx_text
 from .schema import Column, Sheet, Template
 
 # Rows pre-formatted (and covered by dropdowns) in a blank template, and beyond the last row of a filled one.
@@ -84,7 +86,11 @@ def parse_cycle_month(text: str | pd.Timestamp | None) -> pd.Timestamp:
 
 
 def write_templates(
-    directory: str | Path, cycle_month: str | pd.Timestamp | None = None, horizon: int = schema.DEFAULT_HORIZON
+    directory: str | Path,
+    cycle_month: str | pd.Timestamp | None = None,
+    horizon: int = schema.DEFAULT_HORIZON,
+    *,
+    force: bool = False,
 ) -> tuple[Path, Path]:
     """Write the blank demand and capacity templates.
 
@@ -92,42 +98,50 @@ def write_templates(
         directory: The folder to write demand.xlsx and capacity.xlsx into (created if missing).
         cycle_month: The first month of the plan, "YYYY-MM" (default: next month).
         horizon: The number of months (default 18).
+        force: Replace templates that exist in the folder (filled ones too); without it they are refused.
 
     Returns:
         The paths of demand.xlsx and capacity.xlsx.
+
+    Raises:
+        OutputError: when a template exists (without force), or the folder cannot be made or written; both files
+            are then as they were.
     """
     cycle = Cycle(company="", cycle_month=parse_cycle_month(cycle_month), horizon=int(horizon), currency="")
-    return _write_both(Path(directory), cycle, inputs=None)
+    return _write_both(Path(directory), cycle, None, force=force)
 
 
-def write_filled(directory: str | Path, inputs: Inputs) -> tuple[Path, Path]:
+def write_filled(directory: str | Path, inputs: Inputs, *, force: bool = False) -> tuple[Path, Path]:
     """Write both templates filled with the tables of `inputs`, as planners would have typed them.
+
+    Every text is written as the text it is: one starting with "=" stays text, and characters a cell's XML
+    cannot hold (a control character) are written in Excel's `_xHHHH_` escape, which reads back as the character.
 
     Args:
         directory: The folder to write demand.xlsx and capacity.xlsx into (created if missing).
         inputs: The inputs to write; long-form month tables are pivoted back to one column per month.
+        force: Replace templates that exist in the folder; without it they are refused.
 
     Returns:
         The paths of demand.xlsx and capacity.xlsx.
+
+    Raises:
+        OutputError: as `write_templates`.
     """
-    return _write_both(Path(directory), inputs.cycle, inputs)
+    return _write_both(Path(directory), inputs.cycle, inputs, force=force)
 
 
-def _write_both(directory: Path, cycle: Cycle, inputs: Inputs | None) -> tuple[Path, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for tmpl in schema.TEMPLATES:
-        path = directory / tmpl.filename
-        workbook = build_workbook(tmpl, cycle, inputs)
-        # Write beside the target and rename, so that an interrupted run never leaves half a template.
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            workbook.save(partial)
-            partial.replace(path)
-        finally:
-            partial.unlink(missing_ok=True)
-        paths.append(path)
-    return paths[0], paths[1]
+def _write_both(directory: Path, cycle: Cycle, inputs: Inputs | None, *, force: bool) -> tuple[Path, Path]:
+    """Both templates put in place together (see output.write_together): a failure leaves neither half a pair
+    nor a replaced file."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(str(directory), f"the folder cannot be created ({error.strerror})") from error
+    targets = [check_target(directory / tmpl.filename, force=force) for tmpl in schema.TEMPLATES]
+    files = [(target, build_workbook(tmpl, cycle, inputs).save) for target, tmpl in zip(targets, schema.TEMPLATES)]
+    demand, capacity = write_together(files, force=force)
+    return demand, capacity
 
 
 def build_workbook(tmpl: Template, cycle: Cycle, inputs: Inputs | None = None) -> Workbook:
@@ -295,10 +309,13 @@ def _write_table_sheet(ws, tmpl: Template, sheet: Sheet, cycle: Cycle, frame: pd
 
 
 def _write_cell(ws, row: int, column: int, value):
-    """Write a value; text stays text even when it starts with "=" (openpyxl would store it as a formula)."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and cell.data_type == "f":
-        cell.data_type = "s"
+    """Write a value; text stays exactly that text (see output.xlsx_text), even when it starts with "=", which
+    openpyxl would store as a formula."""
+    if not isinstance(value, str):
+        return ws.cell(row=row, column=column, value=value)
+    cell = ws.cell(row=row, column=column)
+    cell.value = xlsx_text(value)
+    cell.data_type = "s"
     return cell
 
 

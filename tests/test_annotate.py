@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
 from test_reader import small_inputs
 
 from sop_workbook.annotate import FILLS, annotate, annotated_name
@@ -119,6 +120,37 @@ def test_message_that_looks_like_a_formula_stays_text(clean_pair, tmp_path):
     written = annotate([finding], demand, capacity, tmp_path / "checked")
     cell = openpyxl.load_workbook(written[0])["Findings"]["E2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+def test_every_text_of_a_finding_is_written_as_exactly_that_text(clean_pair, tmp_path):
+    # A sheet name and a cell comment quoting planner text: "=" makes a formula, "#N/A" an error value and ESC an
+    # illegal character for openpyxl, unless each is written as a string in its escaped form.
+    demand, capacity = clean_pair
+    findings = [
+        Finding("demand.xlsx", "=SUM(1)", 0, "", WARNING, "the sheet '=SUM(1)' is not one of the template; ignored"),
+        Finding("demand.xlsx", "Forecast", 2, "D2", ERROR, "'\x1b]0;owned\x07' is not a number"),
+        Finding("demand.xlsx", "#N/A", 0, "", WARNING, "#N/A"),
+    ]
+    written = annotate(findings, demand, capacity, tmp_path / "checked")
+    sheet = openpyxl.load_workbook(written[0])["Findings"]
+    assert all(cell.data_type in ("s", "n") for row in sheet.iter_rows() for cell in row if cell.value is not None)
+    rows = CalamineWorkbook.from_path(str(written[0])).get_sheet_by_name("Findings").to_python()
+    assert sorted((row[1], row[4]) for row in rows[1:]) == sorted((f.sheet, f.message) for f in findings)
+    comments = openpyxl.load_workbook(written[0])["Forecast"]["D2"].comment.text
+    assert comments.startswith("Error: '_x001B_]0;owned_x0007_' is not a number")
+
+
+def test_a_copy_is_never_written_through_a_link_and_both_copies_or_neither_are_written(flagged, tmp_path):
+    demand, capacity, findings = flagged
+    checked = tmp_path / "checked"
+    checked.mkdir()
+    victim = tmp_path / "victim.xlsx"
+    victim.write_bytes(b"someone's workbook")
+    (checked / "demand-findings.xlsx").symlink_to(victim)
+    written = annotate(findings, demand, capacity, checked)
+    assert victim.read_bytes() == b"someone's workbook"
+    assert [path.is_symlink() for path in written] == [False, False]
+    assert sorted(p.name for p in checked.iterdir()) == ["capacity-findings.xlsx", "demand-findings.xlsx"]
 
 
 def test_unwritable_folder_is_an_output_error(flagged, tmp_path):

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from sop_workbook.cli import main
+from sop_workbook.cli import main, shown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -55,9 +55,8 @@ def test_python_dash_m_runs_the_same_command():
     assert "reconcile" in result.stdout and "Usage: sop" in result.stdout
 
 
-def test_the_program_flushes_its_output_and_exit_code_when_it_ends_without_teardown(tmp_path):
-    # `run` ends the process with os._exit: what it printed must still arrive through a buffered pipe, the pack
-    # must be complete and no temporary file may be left beside it.
+def test_the_program_flushes_its_output_and_exit_code_and_leaves_no_temporary_file(tmp_path):
+    # What it printed must arrive through a buffered pipe, the pack must be complete and nothing left beside it.
     import os
     import subprocess
     import sys
@@ -120,3 +119,58 @@ def test_the_readme_library_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})
     assert (tmp_path / "pack.xlsx").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("command", ["templates", "sample"])
+def test_templates_and_sample_refuse_templates_that_exist_unless_force(tmp_path, command):
+    extra = ["--cycle-month", "2027-04", "--horizon", "6"] if command == "templates" else []
+    first = CliRunner().invoke(main, [command, str(tmp_path), *extra])
+    assert first.exit_code == 0, first.output
+    (tmp_path / "demand.xlsx").write_bytes(b"Sales' filled template")
+    before = (tmp_path / "capacity.xlsx").read_bytes()
+    again = CliRunner().invoke(main, [command, str(tmp_path), *extra])
+    assert again.exit_code == 1
+    assert f"Error: {tmp_path / 'demand.xlsx'}: exists already; choose another name or pass --force" in again.output
+    assert (tmp_path / "demand.xlsx").read_bytes() == b"Sales' filled template"
+    assert (tmp_path / "capacity.xlsx").read_bytes() == before
+    forced = CliRunner().invoke(main, [command, str(tmp_path), *extra, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert openpyxl.load_workbook(tmp_path / "demand.xlsx").sheetnames[0] == "Instructions"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["capacity.xlsx", "demand.xlsx"]
+
+
+@pytest.mark.parametrize(
+    "text, printed",
+    [
+        ("plain text, accents é and emoji 🙂", "plain text, accents é and emoji 🙂"),
+        ("\x1b]0;title\x07", "\\x1b]0;title\\x07"),
+        ("\x1b[2J", "\\x1b[2J"),
+        ("one\ntwo\rthree\tfour", "one\\x0atwo\\x0dthree\\x09four"),
+        ("\x7f\x85\x9b", "\\x7f\\x85\\x9b"),
+        ("\u202eevil\u2066\u2028", "\\u202eevil\\u2066\\u2028"),
+        ("caf\udce9.xlsx", "caf\\xe9.xlsx"),
+    ],
+    ids=["plain", "osc-title", "csi-clear", "line-breaks", "del-and-c1", "bidi-and-separator", "latin-1-file-name"],
+)
+def test_shown_makes_every_character_a_terminal_would_act_on_visible(text, printed):
+    assert shown(text) == printed
+
+
+def test_every_line_the_command_prints_goes_through_one_function():
+    # `_echo` shows control characters; a direct click.echo elsewhere would print text from a file raw.
+    source = (Path(__file__).resolve().parent.parent / "sop_workbook" / "cli.py").read_text()
+    assert source.count("click.echo(") == 1 and "print(" not in source
+
+
+def test_the_public_names_are_the_functions_even_when_their_module_was_imported_first():
+    # `sop_workbook.promise` is the function, although importing the module sop_workbook.promise sets the
+    # package's attribute of that name to the module: the package's own imports come after.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sop_workbook.promise, sop_workbook.reconcile, types, sop_workbook as sop\n"
+        "print([n for n in sop.__all__ if isinstance(getattr(sop, n), types.ModuleType) or not hasattr(sop, n)])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

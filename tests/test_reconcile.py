@@ -140,41 +140,33 @@ def test_a_decision_taken_last_month_is_carried_into_the_next_pack(two_months):
     assert len(statuses & set(carried[0])) == 1
 
 
-def test_the_job_gives_the_garbage_collector_back_as_it_found_it(tmp_path, monkeypatch):
-    # reconcile freezes each stage's objects out of the collector's view while it runs (gc.freeze); a caller's
-    # process must get every object back, after a run and after a failed one, and a caller's own freeze is kept.
-    import gc
-    import sys
-
-    from sop_workbook.errors import InputError
+def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path):
+    from sop_workbook.errors import OutputError
     from sop_workbook.reconcile import reconcile
 
-    job = sys.modules["sop_workbook.reconcile"]  # the module: the package's `reconcile` is the function
+    demand, capacity = tmp_path / "demand.xlsx", tmp_path / "capacity.xlsx"
+    demand.write_text("not a workbook: reading it would be an InputError")
+    capacity.write_text("")
+    for output, plan_data, message in [
+        (demand, None, "is the demand template"),
+        (tmp_path / "pack.csv", tmp_path / "pack.csv", "is the meeting pack"),
+    ]:
+        with pytest.raises(OutputError, match=message):
+            reconcile(demand, capacity, output, plan_data=plan_data, force=True)
+    assert demand.read_text() == "not a workbook: reading it would be an InputError"
+
+
+def test_a_run_keeps_its_scratch_files_in_one_folder_of_its_own_and_removes_it(tmp_path, monkeypatch):
+    import os
+    import tempfile
+
+    from sop_workbook.reconcile import reconcile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    seen = []
     jan = write_sample(tmp_path / "jan", month=0)
-    assert gc.get_freeze_count() == 0
-    frozen_while_writing = []
-    write_pack = job.write_pack
-
-    def spy(*args, **kwargs):
-        frozen_while_writing.append(gc.get_freeze_count())
-        return write_pack(*args, **kwargs)
-
-    monkeypatch.setattr(job, "write_pack", spy)
-    reconcile(*jan, tmp_path / "pack.xlsx")
-    assert frozen_while_writing[0] > 0  # the inputs and the plan were frozen while the pack was written
-    assert gc.get_freeze_count() == 0
-
-    not_excel = tmp_path / "demand.xlsx"
-    not_excel.write_text("SKU\n")
-    with pytest.raises(InputError):
-        reconcile(not_excel, jan[1], tmp_path / "other.xlsx")
-    assert gc.get_freeze_count() == 0
-
-    gc.freeze()  # the caller's own
-    try:
-        count = gc.get_freeze_count()
-        reconcile(*jan, tmp_path / "again.xlsx")
-        # Not frozen further, not unfrozen (frozen objects can still be freed, so the count may only fall).
-        assert frozen_while_writing[-1] <= count and 0 < gc.get_freeze_count() <= count
-    finally:
-        gc.unfreeze()
+    reconcile(*jan, tmp_path / "pack.xlsx", progress=lambda stage: seen.append(sorted(os.listdir(scratch))))
+    assert len(seen) == 3 and all(len(names) == 1 and names[0].startswith(f"sop-{os.getpid()}-") for names in seen)
+    assert os.listdir(scratch) == []

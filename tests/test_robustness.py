@@ -10,6 +10,7 @@ Hostile files are read in a forked child with an address-space limit and an alar
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -42,6 +43,7 @@ from builders import month, tiny_inputs
 from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
 from test_changes import small_pack
 
 from sop_workbook import schema
@@ -49,6 +51,7 @@ from sop_workbook.analysis import plan
 from sop_workbook.cli import main
 from sop_workbook.errors import ERROR, WARNING, OutputError
 from sop_workbook.inputs import Cycle, build_inputs
+from sop_workbook.output import xlsx_text
 from sop_workbook.reader import MAX_PART_BYTES, read
 from sop_workbook.templates import write_filled
 from sop_workbook.workbook import write_pack
@@ -1900,6 +1903,600 @@ def test_validate_annotate_opens_no_template_with_a_sheet_too_large_to_parse(pai
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     assert "the sheet 'Notes' is not part of the demand template" in result.output
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["capacity-findings.xlsx"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Nothing the user owns is replaced (issue 20): refused targets, links, names
+
+
+def _state(folder: Path) -> dict[str, str]:
+    """Every entry under a folder: a link's target, a file's SHA-256, or "folder"."""
+    state = {}
+    for path in sorted(folder.rglob("*")):
+        name = str(path.relative_to(folder))
+        if path.is_symlink():
+            state[name] = f"-> {os.readlink(path)}"
+        elif path.is_dir():
+            state[name] = "folder"
+        else:
+            state[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A command that would replace a file the user owns, and what it does instead.
+
+    Attributes:
+        id: The test id.
+        given: What is asked, for the doc.
+        command: The folder (holding the filled demand.xlsx and capacity.xlsx, last month's pack.xlsx and
+            someone's victim.txt) → the command's arguments; may add links to the folder.
+        response: A part of the message the CLI prints.
+        exit_code: 1 when refused; 0 when the command writes its own files and leaves the others alone.
+    """
+
+    id: str
+    given: str
+    command: Callable[[Path], list[str]]
+    response: str
+    exit_code: int = 1
+
+
+def _link(folder: Path, name: str, to: str, hard: bool = False) -> Path:
+    (os.link if hard else os.symlink)(folder / to, folder / name)
+    return folder / name
+
+
+def _inputs(folder: Path) -> list[str]:
+    return [str(folder / "demand.xlsx"), str(folder / "capacity.xlsx")]
+
+
+def _planted_partial(folder: Path) -> list[str]:
+    (folder / "new").mkdir()
+    _link(folder, "new/.demand.xlsx.partial", "victim.txt")
+    return ["templates", str(folder / "new")]
+
+
+def _copies_collide(folder: Path) -> list[str]:
+    (folder / "feb").mkdir()
+    shutil.copy(folder / "demand.xlsx", folder / "feb" / "demand.xlsx")
+    return ["validate", str(folder / "demand.xlsx"), str(folder / "feb" / "demand.xlsx"), "--annotate", str(folder)]
+
+
+def _copy_links_to_input(folder: Path) -> list[str]:
+    (folder / "checked").mkdir()
+    _link(folder, "checked/demand-findings.xlsx", "capacity.xlsx")
+    return ["validate", *_inputs(folder), "--annotate", str(folder / "checked")]
+
+
+KEPT = [
+    Kept(
+        "templates-over-filled-ones",
+        "`sop templates DIR` where DIR holds filled templates",
+        lambda f: ["templates", str(f)],
+        "demand.xlsx: exists already; choose another name or pass --force",
+    ),
+    Kept(
+        "sample-over-filled-ones",
+        "`sop sample DIR` where DIR holds filled templates",
+        lambda f: ["sample", str(f)],
+        "demand.xlsx: exists already; choose another name or pass --force",
+    ),
+    Kept(
+        "templates-through-a-planted-link",
+        "`sop templates NEW` where NEW/.demand.xlsx.partial (the old temporary name) links to someone's file",
+        _planted_partial,
+        "Wrote",
+        exit_code=0,
+    ),
+    Kept(
+        "pack-over-demand",
+        "`reconcile ... -o demand.xlsx --force`",
+        lambda f: ["reconcile", *_inputs(f), "-o", str(f / "demand.xlsx"), "--force"],
+        "is the demand template",
+    ),
+    Kept(
+        "pack-through-a-link-to-capacity",
+        "`-o link.xlsx --force`, link.xlsx a symbolic link to capacity.xlsx",
+        lambda f: ["reconcile", *_inputs(f), "-o", str(_link(f, "link.xlsx", "capacity.xlsx")), "--force"],
+        "is the capacity template",
+    ),
+    Kept(
+        "pack-hard-link-to-demand",
+        "`-o copy.xlsx --force`, copy.xlsx a hard link to demand.xlsx",
+        lambda f: ["reconcile", *_inputs(f), "-o", str(_link(f, "copy.xlsx", "demand.xlsx", hard=True)), "--force"],
+        "is the demand template",
+    ),
+    Kept(
+        "pack-spelled-differently",
+        "`-o DIR/sub/../demand.xlsx --force`",
+        lambda f: ["reconcile", *_inputs(f), "-o", str(f / "sub" / ".." / "demand.xlsx"), "--force"],
+        "is the demand template",
+    ),
+    Kept(
+        "pack-over-previous",
+        "`-o pack.xlsx --previous pack.xlsx --force`",
+        lambda f: ["reconcile", *_inputs(f), "-o", str(f / "pack.xlsx"), "--previous", str(f / "pack.xlsx"), "--force"],
+        "is last month's pack",
+    ),
+    Kept(
+        "plan-data-over-pack",
+        "`-o out.csv --plan-data out.csv`",
+        lambda f: ["reconcile", *_inputs(f), "-o", str(f / "out.csv"), "--plan-data", str(f / "out.csv")],
+        "is the meeting pack",
+    ),
+    Kept(
+        "plan-data-through-a-link-to-demand",
+        "`--plan-data plan.csv --force`, plan.csv a symbolic link to demand.xlsx",
+        lambda f: [
+            "reconcile",
+            *_inputs(f),
+            "-o",
+            str(f / "new.xlsx"),
+            "--plan-data",
+            str(_link(f, "plan.csv", "demand.xlsx")),
+            "--force",
+        ],
+        "is the demand template",
+    ),
+    Kept(
+        "annotated-copy-links-to-an-input",
+        "`validate --annotate DIR`, DIR/demand-findings.xlsx a symbolic link to capacity.xlsx",
+        _copy_links_to_input,
+        "is the capacity template",
+    ),
+    Kept(
+        "annotated-copies-collide",
+        "`validate demand.xlsx feb/demand.xlsx --annotate DIR`: both copies would be DIR/demand-findings.xlsx",
+        _copies_collide,
+        "is the annotated copy of the demand template",
+    ),
+    Kept(
+        "name-too-long",
+        "`-o` a name of 300 characters",
+        lambda f: ["reconcile", *_inputs(f), "-o", str(f / ("p" * 296 + ".xlsx"))],
+        "the file name is longer than the 255 bytes the file system takes; choose a shorter one",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", KEPT, ids=[case.id for case in KEPT])
+def test_nothing_the_user_owns_is_replaced(case, pair, tmp_path):
+    (tmp_path / "pack.xlsx").write_bytes(b"last month's pack")
+    (tmp_path / "victim.txt").write_text("someone's file")
+    (tmp_path / "sub").mkdir()
+    arguments = case.command(tmp_path)
+    before = _state(tmp_path)
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == case.exit_code, result.output
+    assert case.response in result.output and "Traceback" not in result.output
+    after = _state(tmp_path)
+    if case.exit_code:
+        assert after == before
+    else:
+        assert {name: after.get(name) for name in before} == before
+    assert (tmp_path / "victim.txt").read_text() == "someone's file"
+
+
+def test_a_latin_1_file_name_is_read_planned_and_shown(pair, tmp_path):
+    latin = tmp_path / os.fsdecode(b"d\xe9mand.xlsx")
+    pair[0].rename(latin)
+    folder = tmp_path / os.fsdecode(b"caf\xe9")
+    folder.mkdir()
+    result = CliRunner().invoke(main, ["reconcile", str(latin), str(pair[1]), "-o", str(folder / "pack.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == f"Wrote {tmp_path}/caf\\xe9/pack.xlsx"
+    pack = io.BytesIO((folder / "pack.xlsx").read_bytes())  # calamine opens only paths that are UTF-8
+    lineage = CalamineWorkbook.from_filelike(pack).get_sheet_by_name("Executive Summary")
+    assert ["Demand", "d\\xe9mand.xlsx"] in [row[:2] for row in lineage.to_python()]
+
+
+def test_a_pack_name_of_250_characters_is_written_with_its_plan_data(pair, tmp_path):
+    pack, data = tmp_path / ("p" * 245 + ".xlsx"), tmp_path / ("q" * 246 + ".csv")
+    result = CliRunner().invoke(main, ["reconcile", *map(str, pair), "-o", str(pack), "--plan-data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([pack.name, data.name, *(p.name for p in pair)])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Files written together or not at all: a full disk, a read-only folder, two runs at once
+
+
+def test_a_plan_data_file_that_does_not_fit_leaves_last_months_pack_in_place(pair, tmp_path, monkeypatch):
+    # The disk fills up half way through the CSV, after the pack was written in full.
+    def disk_full(frame, path, **options):
+        Path(path).write_text("Scenario,Family,SKU")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "pack.xlsx").write_bytes(b"last month's pack")
+    arguments = ["reconcile", *map(str, pair), "-o", str(output / "pack.xlsx"), "--force"]
+    result = CliRunner().invoke(main, [*arguments, "--plan-data", str(output / "plan.csv")])
+    assert result.exit_code == 1
+    assert "plan.csv: cannot be written: No space left on device" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert (output / "pack.xlsx").read_bytes() == b"last month's pack"
+    assert sorted(p.name for p in output.iterdir()) == ["pack.xlsx"]
+
+
+def test_templates_that_do_not_fit_leave_neither_file(tmp_path, monkeypatch):
+    # The disk fills up half way through the second template, after the first was written in full.
+    save = openpyxl.Workbook.save
+    saved = []
+
+    def disk_full_on_the_second(workbook, filename):
+        saved.append(filename)
+        if len(saved) == 1:
+            return save(workbook, filename)
+        Path(filename).write_bytes(b"PK\x03\x04")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", disk_full_on_the_second)
+    result = CliRunner().invoke(main, ["templates", str(tmp_path / "blank"), "--cycle-month", "2027-01"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "capacity.xlsx: cannot be written: No space left on device" in result.output
+    assert "Traceback" not in result.output
+    assert list((tmp_path / "blank").iterdir()) == []
+
+
+def test_templates_into_a_read_only_folder_are_a_clear_error(tmp_path):
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        locked = folder / "locked"
+        locked.mkdir(mode=0o555)
+        _invoke(["templates", str(folder / "warm-up")])  # every module the command needs, loaded for the child
+        run = in_child(_invoke, ["templates", str(locked)], user=NOBODY)
+        nested = in_child(_invoke, ["templates", str(locked / "cycle")], user=NOBODY)
+        after = sorted(p.name for p in locked.iterdir())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if "Operation not permitted" in run.error:
+        pytest.skip("this system does not let root become another user")
+    assert run.signal == 0 and not run.error, run.error
+    code, output, clean_exit = run.result
+    assert code == 1 and clean_exit and "is read-only; choose a folder you can write to" in output, output
+    code, output, clean_exit = nested.result
+    assert code == 1 and clean_exit and "the folder cannot be created (Permission denied)" in output, output
+    assert after == []
+
+
+def test_two_runs_to_one_new_name_one_writes_it_and_the_other_says_so(pair, tmp_path):
+    # Both start at once and find pack.xlsx free; the one that finishes second must not replace the first's pack.
+    # (That the last step never replaces a file that appeared meanwhile is tested exactly in test_output.py.)
+    target = tmp_path / "out" / "pack.xlsx"
+    target.parent.mkdir()
+    command = [sys.executable, "-m", "sop_workbook", "reconcile", *map(str, pair), "-o", str(target)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    codes = [run.returncode for run in runs]
+    assert sorted(codes) == [0, 1], outputs
+    wrote, refused = outputs[codes.index(0)], outputs[codes.index(1)]
+    assert wrote[0].splitlines()[-1] == f"Wrote {target}"
+    assert f"{target}: exists already" in refused[1] and "Wrote" not in refused[0]
+    assert [p.name for p in target.parent.iterdir()] == ["pack.xlsx"]
+    assert "Executive Summary" in CalamineWorkbook.from_path(str(target)).sheet_names
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Stopped or killed runs leave nothing behind
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A `sop reconcile --plan-data` run (the sample company) stopped by a signal.
+
+    Attributes:
+        id: The test id.
+        given: What happens, for the doc.
+        signal: The signal's name.
+        moment: "planning" (sent once the run's working folder exists) or "writing" (once the staging folder beside
+            the pack exists, while the pack and the CSV are written).
+        exit_code: The process's exit code (negative: killed by the signal).
+        message: What it says on stderr ("" when killed).
+        seconds: The run must have ended this long after the signal.
+    """
+
+    id: str
+    given: str
+    signal: str
+    moment: str
+    exit_code: int
+    message: str = ""
+    seconds: float = 15
+
+
+STOPS = [
+    Stop(
+        "sigterm-while-planning",
+        "SIGTERM (kill, a service stop) while planning",
+        "SIGTERM",
+        "planning",
+        143,
+        "Stopped by SIGTERM; no file was left half-written.",
+    ),
+    Stop(
+        "sigterm-while-writing",
+        "SIGTERM while the pack and its Plan Data are written",
+        "SIGTERM",
+        "writing",
+        143,
+        "Stopped by SIGTERM; no file was left half-written.",
+    ),
+    Stop(
+        "sighup-while-planning",
+        "SIGHUP (the terminal closed) while the plan is made",
+        "SIGHUP",
+        "planning",
+        129,
+        "Stopped by SIGHUP; no file was left half-written.",
+    ),
+    Stop("sigint-while-writing", "SIGINT (Ctrl-C) while the pack is written", "SIGINT", "writing", 1, "Aborted!"),
+    Stop("sigkill-while-writing", "SIGKILL while the pack is written, then a second run", "SIGKILL", "writing", -9),
+]
+
+
+@pytest.fixture(scope="module")
+def sample_pair(tmp_path_factory):
+    """The sample company's templates: a run long enough (seconds) to be stopped while planning or writing."""
+    from sop_workbook.sample import write_sample
+
+    return write_sample(tmp_path_factory.mktemp("sample"))
+
+
+def _start_sop(arguments: list[str], scratch: Path) -> subprocess.Popen:
+    """`sop` in a process (and session) of its own, with TMPDIR set to `scratch`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sop_workbook", *arguments],
+        env=dict(os.environ, TMPDIR=str(scratch)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _working_folders(folder: Path) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if re.fullmatch(r"\.?sop-\d+-\w+", name))
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of this process group is still running (zombies not counted)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group and fields[0] != "Z":
+                return True
+    return False
+
+
+def _until(condition: Callable[[], bool], seconds: float, step: float = 0.002) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
+
+
+@pytest.mark.parametrize("case", STOPS, ids=[case.id for case in STOPS])
+def test_a_stopped_run_cleans_up_and_a_killed_one_is_cleaned_up_by_the_next(case, sample_pair, tmp_path):
+    demand, capacity = sample_pair
+    scratch, out = tmp_path / "tmp", tmp_path / "out"
+    scratch.mkdir()
+    out.mkdir()
+    arguments = ["reconcile", str(demand), str(capacity), "-o", str(out / "pack.xlsx"), "--force"]
+    arguments += ["--plan-data", str(out / "plan.csv")]
+    watched = scratch if case.moment == "planning" else out
+    process = _start_sop(arguments, scratch)
+    try:
+        assert _until(lambda: process.poll() is not None or _working_folders(watched), 300)
+        assert process.poll() is None, process.communicate()
+        sent = time.monotonic()
+        process.send_signal(getattr(signal, case.signal))
+        _, stderr = process.communicate(timeout=300)
+        seconds = time.monotonic() - sent
+        assert process.returncode == case.exit_code, stderr
+        assert seconds < case.seconds
+        if case.signal == "SIGKILL":
+            # Nothing could clean up: the run's folders stay until its last process ends and another run comes.
+            assert _working_folders(scratch) and _working_folders(out)
+            assert _until(lambda: not _group_alive(process.pid), 60, step=0.05)
+            again = _start_sop(arguments, scratch)
+            _, stderr = again.communicate(timeout=600)
+            assert again.returncode == 0, stderr
+            assert sorted(os.listdir(out)) == ["pack.xlsx", "plan.csv"]
+        else:
+            assert case.message in stderr and "Traceback" not in stderr
+            # Both files or neither (the signal may come after they were put in place, before the exit).
+            assert sorted(os.listdir(out)) in ([], ["pack.xlsx", "plan.csv"])
+            assert not _group_alive(process.pid)
+        assert os.listdir(scratch) == [] and _working_folders(out) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Text stays text: in the terminal, in the annotated copies, in the Plan Data CSV
+
+
+# Text a template can hold that a terminal would act on instead of showing (the file holds them as "_x001B_"
+# escapes or as line breaks in a cell), each with what `sop` prints instead.
+TERMINAL_TEXTS = [
+    ("an OSC sequence that retitles the terminal", "\x1b]0;owned\x07", "\\x1b]0;owned\\x07"),
+    ("a CSI sequence that clears the screen", "\x1b[2J\x1b[H", "\\x1b[2J\\x1b[H"),
+    ("a line break that fakes a line of output", "ok\nWrote /etc/passwd", "ok\\x0aWrote /etc/passwd"),
+    ("a carriage return that overwrites the line", "\rError: none", "\\x0dError: none"),
+    ("a C1 control (CSI in one byte)", "\x9b2J", "\\x9b2J"),
+    ("a right-to-left override", "\u202eevil", "\\u202eevil"),
+]
+HOSTILE = "".join(text for _, text, _ in TERMINAL_TEXTS)
+HOSTILE_SHOWN = "".join(shown for _, _, shown in TERMINAL_TEXTS)
+# Raw, these must never reach the terminal (line feeds only as the output's own line breaks).
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _hostile_company():
+    """A short line and a customer, a company and a subcontractor whose names carry every TERMINAL_TEXTS."""
+    inputs = tiny_inputs(
+        forecast={("A", HOSTILE): [100, 100, 100], ("A", "Calm"): [10, 10, 10]},
+        prices={("A", ""): 100},
+        resources={"Line": (10, 20)},
+        capacity={"Line": [60, 60, 60]},
+        routings={("A", "Line"): 1.0},
+        costs={"A": {"material": 5}},
+        inventory={"A": {"opening": 0}},
+    )
+    inputs.cycle = Cycle(HOSTILE, inputs.cycle.cycle_month, inputs.cycle.horizon, "EUR")
+    return inputs
+
+
+@pytest.fixture(scope="module")
+def hostile_pair(tmp_path_factory):
+    return write_filled(tmp_path_factory.mktemp("hostile"), _hostile_company())
+
+
+def _unknown_sku(pair):
+    workbook = openpyxl.load_workbook(pair[0])
+    cell = workbook["Forecast"]["A2"]
+    cell.value, cell.data_type = xlsx_text(HOSTILE), "s"
+    workbook.save(pair[0])
+    return ["validate", *map(str, pair)]
+
+
+PRINTED = {
+    "validate: an unknown SKU": lambda pair, folder: _unknown_sku(pair),
+    "reconcile: the company and the customers of the top gaps": lambda pair, folder: [
+        "reconcile",
+        *map(str, pair),
+        "-o",
+        str(folder / "pack.xlsx"),
+    ],
+    "promise: the customers displaced": lambda pair, folder: [
+        "promise",
+        *map(str, pair),
+        "--sku",
+        "A",
+        "--quantity",
+        "50",
+        "--date",
+        "2027-01-20",
+    ],
+    "an error naming a path that holds them": lambda pair, folder: [
+        "reconcile",
+        *map(str, pair),
+        "-o",
+        str(folder / HOSTILE.replace("\n", "") / "pack.xlsx"),
+    ],
+}
+
+
+@pytest.mark.parametrize("command", PRINTED)
+def test_text_from_the_files_is_printed_with_its_control_characters_visible(command, hostile_pair, tmp_path):
+    pair = tuple(Path(shutil.copy(path, tmp_path / path.name)) for path in hostile_pair)
+    result = CliRunner().invoke(main, PRINTED[command](pair, tmp_path))
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+    assert not RAW_CONTROL.search(result.output), repr(result.output)
+    expected = HOSTILE_SHOWN if "error" not in command else HOSTILE_SHOWN.replace("\\x0a", "")
+    assert expected in result.output, result.output
+
+
+def test_an_annotated_copy_keeps_a_formula_like_sheet_name_and_control_characters_as_text(pair, tmp_path):
+    workbook = openpyxl.load_workbook(pair[0])
+    workbook.create_sheet("=SUM(1)")  # an extra sheet: a warning on it
+    cell = workbook["Forecast"]["D2"]
+    cell.value, cell.data_type = xlsx_text("\x1b]0;owned\x07"), "s"  # not a number: an error quoting it
+    workbook.save(pair[0])
+    result = CliRunner().invoke(main, ["validate", *map(str, pair), "--annotate", str(tmp_path / "checked")])
+    assert result.exit_code == 1, result.output
+    findings = {(f.sheet, f.message) for f in read(*pair).findings if f.file == "demand.xlsx"}
+    copy = tmp_path / "checked" / "demand-findings.xlsx"
+    listed = openpyxl.load_workbook(copy)["Findings"]
+    assert all(cell.data_type != "f" for row in listed.iter_rows() for cell in row)
+    # Read back by the reader's calamine: every finding's sheet and message, exactly.
+    rows = CalamineWorkbook.from_path(str(copy)).get_sheet_by_name("Findings").to_python()
+    assert {(row[1], row[4]) for row in rows[1:]} == findings
+    assert any(sheet == "=SUM(1)" for sheet, _ in findings)
+    assert any("\x1b]0;owned\x07" in message for _, message in findings)
+    # LibreOffice shows them as text too.
+    from libreoffice import convert
+
+    converted = convert(copy, "xlsx", tmp_path / "lo", tmp_path)
+    shown = openpyxl.load_workbook(converted)["Findings"]
+    assert all(cell.data_type != "f" for row in shown.iter_rows() for cell in row)
+    rows = CalamineWorkbook.from_path(str(converted)).get_sheet_by_name("Findings").to_python()
+    assert {(row[1], row[4]) for row in rows[1:]} == findings
+
+
+# Names that a spreadsheet program opening the CSV would run as formulas, each in another column of Plan Data.
+CSV_FORMULAS = {
+    "SKU": "=1+1",
+    "Customer": '=HYPERLINK("http://x","y")',
+    "Family": "-3+3",
+    "Resource": "@SUM(4)",
+    "Material": "+5+5",
+}
+
+
+def _formula_inputs():
+    sku, customer = CSV_FORMULAS["SKU"], CSV_FORMULAS["Customer"]
+    resource_name, material = CSV_FORMULAS["Resource"], CSV_FORMULAS["Material"]
+    return tiny_inputs(
+        families={sku: CSV_FORMULAS["Family"]},
+        forecast={(sku, customer): [10, 20, 30]},
+        prices={(sku, ""): 100},
+        resources={resource_name: (10, 20)},
+        capacity={resource_name: [100, 100, 100]},
+        routings={(sku, resource_name): 1.0},
+        costs={sku: {"material": 5}},
+        inventory={sku: {"opening": 0}},
+        materials={material: [1000, 1000, 1000]},
+        bom={(sku, material): 1},
+    )
+
+
+@pytest.fixture(scope="module")
+def formula_plan_data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("csv")
+    write_pack(plan(_formula_inputs()), folder / "pack.xlsx", plan_data=folder / "plan.csv")
+    return folder
+
+
+def test_plan_data_csv_text_that_would_be_a_formula_starts_with_an_apostrophe(formula_plan_data):
+    import csv
+
+    with open(formula_plan_data / "plan.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    for column, text in CSV_FORMULAS.items():
+        assert {row[column] for row in rows} - {""} == {"'" + text}, column
+    assert all(float(row["Value"]) == float(row["Value"]) for row in rows)  # every value a number
+    assert {row["Measure"] for row in rows} >= {"Demand", "Revenue", "Used hours", "Material used"}
+
+
+def test_plan_data_csv_opened_in_libreoffice_has_no_formula_and_numbers_stay_numbers(formula_plan_data, tmp_path):
+    from libreoffice import convert
+
+    converted = convert(formula_plan_data / "plan.csv", "xlsx", tmp_path / "lo", tmp_path)
+    sheet = openpyxl.load_workbook(converted).active
+    rows = list(sheet.iter_rows(min_row=2))
+    assert rows and all(cell.data_type != "f" for row in rows for cell in row)
+    assert all(row[8].data_type == "n" for row in rows)
+    assert {row[2].value for row in rows} - {None} == {"'=1+1"}
+
+
+def test_plan_data_parquet_keeps_the_exact_text(tmp_path):
+    pytest.importorskip("pyarrow")
+    write_pack(plan(_formula_inputs()), tmp_path / "pack.xlsx", plan_data=tmp_path / "plan.parquet")
+    table = pd.read_parquet(tmp_path / "plan.parquet")
+    for column, text in CSV_FORMULAS.items():
+        assert set(table[column].dropna()) == {text}, column
 
 
 # ----------------------------------------------------------------------------------------------------------------

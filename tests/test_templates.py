@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from sop_workbook import schema
+from sop_workbook.errors import OutputError
 from sop_workbook.inputs import Cycle, build_inputs
+from sop_workbook.reader import read
 from sop_workbook.templates import default_cycle_month, write_filled, write_templates
 
 COMMITTED = Path(__file__).resolve().parent.parent / "templates"
@@ -125,3 +127,39 @@ def test_write_filled_keeps_one_row_per_key_not_every_combination(tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "capacity.xlsx")["Subcontract"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=4)]
     assert rows == [["A", "K1", 10, 5, 6], ["A", "K2", 12, 7, None], [None] * 5]
+
+
+def test_templates_that_exist_are_refused_unless_force_and_neither_file_is_written(tmp_path):
+    (tmp_path / "capacity.xlsx").write_bytes(b"Operations' filled template")
+    with pytest.raises(OutputError, match="capacity.xlsx: exists already; choose another name or pass --force"):
+        write_templates(tmp_path, "2027-01", 6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["capacity.xlsx"]
+    assert (tmp_path / "capacity.xlsx").read_bytes() == b"Operations' filled template"
+    write_templates(tmp_path, "2027-01", 6, force=True)
+    assert openpyxl.load_workbook(tmp_path / "capacity.xlsx")["Cycle"]["B4"].value == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["capacity.xlsx", "demand.xlsx"]
+
+
+# Texts a planner may type that openpyxl would otherwise store as something else: a formula, an error value, an
+# escape sequence read back as another character, or a character it refuses.
+EXACT_TEXTS = ["=1+1", "#N/A", "#DIV/0!", "x_x0041_y", "_x001B_", "\x1b[31mred\x07", "+cmd", "@SUM(A1)", "-2+3"]
+
+
+def test_write_filled_writes_every_text_as_exactly_that_text(tmp_path):
+    cycle = Cycle("Acme", pd.Timestamp("2027-01-01"), 2, "USD")
+    forecast = pd.DataFrame(
+        {
+            "SKU": "A",
+            "Customer": [text for text in EXACT_TEXTS for _ in range(2)],
+            "Scenario": "Base",
+            "Month": cycle.months * len(EXACT_TEXTS),
+            "Forecast": 1.0,
+        }
+    )
+    products = pd.DataFrame({"SKU": ["A"], "Family": ["\x1b]0;family\x07"], "Status": ["Active"]})
+    demand, _ = write_filled(tmp_path, build_inputs(cycle, products=products, forecast=forecast))
+    sheet = openpyxl.load_workbook(demand)["Forecast"]
+    assert [sheet.cell(row=r, column=2).data_type for r in range(2, 2 + len(EXACT_TEXTS))] == ["s"] * len(EXACT_TEXTS)
+    read_back = read(demand, tmp_path / "capacity.xlsx")
+    assert list(dict.fromkeys(read_back.forecast["Customer"])) == EXACT_TEXTS
+    assert read_back.products["Family"].tolist() == ["\x1b]0;family\x07"]

@@ -67,6 +67,94 @@ def _bench_lines() -> list[str]:
     return lines + _table(["Case", "Outcome", "Seconds", "Peak RSS (MB)"], rows)
 
 
+def _kept_lines() -> list[str]:
+    rows = [
+        [
+            case.given,
+            str(case.exit_code),
+            "writes its own files; the linked file is untouched" if not case.exit_code else f"“…{case.response}…”",
+            case.id,
+        ]
+        for case in cases.KEPT
+    ]
+    return [
+        "### Nothing the user owns is replaced",
+        "",
+        "Each command runs in a folder holding filled templates, last month's pack and someone's file; the test "
+        "compares every file (and link) before and after. An output that is, or links to, an input, last month's "
+        "pack or the other output is refused before any work, `--force` or not.",
+        "",
+        *_table(["Command", "Exit", "Message", "Test id"], rows),
+        "Also tested: a Plan Data CSV that fills the disk half way leaves last month's pack in place and no "
+        "file behind (exit 1, “plan.csv: cannot be written: No space left on device”); `sop templates` into a"
+        " folder where the disk fills up half way through the second template leaves neither (exit 1, "
+        "“capacity.xlsx: cannot be written: No space left on device”); into a read-only folder it is exit 1 "
+        "(“is read-only”, or “the folder cannot be created (Permission denied)”); two `sop reconcile` runs "
+        "started together to one new name: one writes it, the other exits 1 with “exists already” (the final "
+        "step never replaces a file that appeared meanwhile: `tests/test_output.py`); a demand template named"
+        " in Latin-1 (`d\\xe9mand.xlsx`) is read, planned and named so in the pack and the terminal; a pack "
+        "name of 250 characters is written (staging names are short)."
+        "",
+    ]
+
+
+def _stop_lines() -> list[str]:
+    rows = []
+    for case in cases.STOPS:
+        if case.signal == "SIGKILL":
+            left = (
+                "its working folders (`sop-<pid>-…` under TMPDIR, `.sop-<pid>-…` beside the pack) stay until its "
+                "last process ends; the next run removes them and writes the pack"
+            )
+        else:
+            left = f"“{case.message}”; nothing in TMPDIR; the pack and the CSV both in place or neither; no process"
+        rows.append([case.given, str(case.exit_code), f"< {case.seconds:g} s", left, case.id])
+    return [
+        "### Stopped or killed",
+        "",
+        "`sop` handles SIGTERM and SIGHUP as Ctrl-C: the clean-up runs (staging and working folders removed, child "
+        "processes stopped), then it exits with 128 + the signal's number. Scratch files (xlsxwriter's row data, "
+        "which at 5,000 SKUs is 50-130 MB, and a large sheet's child process) live in one folder per run under "
+        "TMPDIR. Every working folder is locked (flock) while its run lives, and the processes it forks share the "
+        "lock: a later run removes those whose lock is free and whose process is gone. Each case runs "
+        "`sop reconcile --plan-data` on the sample company in a process of its own, with TMPDIR a folder of the "
+        "test's; the bound is from the signal to the process's end.",
+        "",
+        *_table(["Signal", "Exit", "Bound", "Left behind", "Test id"], rows),
+    ]
+
+
+def _text_lines() -> list[str]:
+    return [
+        "## Text stays text in the terminal, the CSV and the annotated copies",
+        "",
+        "Everything `sop` prints goes through one function that shows what a terminal would act on as an escape. "
+        "Each of these, in a SKU, customer or company name (written in the template as `_x001B_` escapes or line "
+        "breaks), is printed as shown by `validate` (an unknown SKU), `reconcile` (the summary's company and top "
+        "gaps), `promise` (the customers displaced) and in an error message:",
+        "",
+        *_table(
+            ["Text", "Printed as"],
+            [[given, _code(printed)] for given, _, printed in cases.TERMINAL_TEXTS],
+        ),
+        "In the `--plan-data` CSV a text field starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets "
+        "a leading `'` (OWASP's advice against CSV injection), so that Excel and LibreOffice show it as text; "
+        "numbers and dates are written as they are, and Parquet keeps every text exactly. The test opens the CSV "
+        "in LibreOffice: no cell is a formula, every Value is a number.",
+        "",
+        *_table(
+            ["Column", "Name", "CSV field"],
+            [[column, _code(text), _code("'" + text)] for column, text in cases.CSV_FORMULAS.items()],
+        ),
+        "Cells written with openpyxl (filled templates, annotated copies) get every text as a string: a sheet "
+        "called `=SUM(1)` in the Findings sheet, a value `#N/A` or `=1+1` in a template stay text; a character XML "
+        "cannot hold (ESC, a carriage return) is written in Excel's escape `_x001B_`, and text that already looks "
+        "like an escape has its underscore escaped (`_x005F_`). The reader and LibreOffice read each back as the "
+        "exact text (hypothesis writes random text, `tests/test_output.py`).",
+        "",
+    ]
+
+
 def render() -> str:
     """The whole of docs/robustness.md."""
     lines = [
@@ -145,9 +233,13 @@ def render() -> str:
         "",
         "## Nothing lost",
         "",
-        "The meeting pack (and `--plan-data`) is written to a temporary file in the target folder, flushed, "
-        "and renamed over the target. A failure part way leaves the previous file byte for byte and no "
-        "temporary file:",
+        "Every file the tool writes (the meeting pack and its `--plan-data` file, the templates of `sop templates` "
+        "and `sop sample`, the copies of `sop validate --annotate`) is written into a staging folder beside its "
+        "target, `.sop-<pid>-<random>`, created exclusively with mode 0700, and flushed to disk. Only when every "
+        "file of the set is complete are they put in place together: without `--force` by a hard link, which "
+        "fails when a file appeared at the target meanwhile, with `--force` by a rename; if one cannot be put in "
+        "place, those already placed are taken back. A failure part way leaves the previous file byte for byte and "
+        "nothing else:",
         "",
         *_table(["Failure", "Response"], [[case.given, case.response] for case in cases.MID_WRITE_FAILURES]),
         "Through the CLI a full disk is exit 1 with “pack.xlsx: cannot be written: No space left on device”, no "
@@ -158,6 +250,8 @@ def render() -> str:
             ["Output asked for", "Exit", "Message"],
             [[case.given, str(case.exit_code), f"“…{case.response}…”"] for case in cases.OUTPUT_TARGETS],
         ),
+        *_kept_lines(),
+        *_stop_lines(),
         "## Degenerate plans",
         "",
         "Each goes through the whole pipeline: `build_inputs` → `write_filled` → `sop reconcile` (CliRunner). "
@@ -205,6 +299,7 @@ def render() -> str:
         "runs in the cell's own font; a text longer than the 32,767 characters a cell holds is cut with a note "
         "that says so; `&` is doubled in page headers and footers.",
         "",
+        *_text_lines(),
         "## Also covered",
         "",
         "- Text starting with `=` stays text through `templates.write_filled` and back through the reader "

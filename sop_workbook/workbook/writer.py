@@ -17,7 +17,15 @@ import xlsxwriter
 
 from ..analysis import Results
 from ..errors import OutputError
-from ..output import atomic_write, check_target, plan_data_target, write_plan_data_file
+from ..output import (
+    active_working_folder,
+    check_distinct,
+    check_target,
+    plan_data_target,
+    working_folder,
+    write_plan_data,
+    write_together,
+)
 from . import (
     accuracy,
     capacity,
@@ -137,6 +145,7 @@ def write_pack(
     """
     target = check_target(path, force=force)
     data_target = plan_data_target(plan_data, force=force)
+    check_distinct({"the meeting pack": target, "the Plan Data file": data_target}, {})
     when = resolve_run_time(run_time)
     version = version or _tool_version()
     # The table is built only when something shows it: above the row limit the sheet gives its size alone.
@@ -145,15 +154,18 @@ def write_pack(
     frame = plan_data_sheet.frame(results) if in_sheet or data_target is not None else None
 
     def build(temporary: str) -> None:
-        workbook = xlsxwriter.Workbook(temporary, WORKBOOK_OPTIONS)
+        workbook = xlsxwriter.Workbook(temporary, {**WORKBOOK_OPTIONS, "tmpdir": active_working_folder()})
         try:
             _fill(workbook, results, when, version, frame, rows, in_sheet)
         finally:
             workbook.close()
 
-    atomic_write(target, build)
+    # The pack and its Plan Data file are put in place together or not at all; scratch files go to the run's folder.
+    files = [(target, build)]
     if data_target is not None:
-        write_plan_data_file(frame, data_target)
+        files.append((data_target, lambda name: write_plan_data(frame, name, data_target.suffix)))
+    with working_folder():
+        write_together(files, force=force)
     return target
 
 
