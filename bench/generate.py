@@ -532,13 +532,13 @@ def main(argv: list[str] | None = None) -> None:
     @click.option(
         "--connected",
         type=click.Choice(CONNECTED[1:]),
-        default="",
+        default=None,
         help="Two large sites whose families share lines and materials ('company': the sites share a material too).",
     )
-    def command(n_skus: int, directory: Path, seed: int, horizon: int, connected: str) -> None:
+    def command(n_skus: int, directory: Path, seed: int, horizon: int, connected: str | None) -> None:
         from sop_workbook.templates import write_filled
 
-        inputs = generate(n_skus, horizon=horizon, seed=seed, connected=connected)
+        inputs = generate(n_skus, horizon=horizon, seed=seed, connected=connected or "")
         for path in write_filled(directory, inputs, force=True):
             click.echo(str(path))
 
