@@ -7,6 +7,7 @@ file whose cell must change, by sheet and cell, like every other finding.
 
 from __future__ import annotations
 
+import difflib
 import operator
 from collections import defaultdict
 from typing import TYPE_CHECKING
@@ -17,7 +18,6 @@ import pandas as pd
 from . import schema
 from .cells import (
     code_form,
-    column_letter,
     invisible_characters,
     month_label,
     number_text,
@@ -29,12 +29,13 @@ from .errors import ERROR, WARNING
 from .inputs import Cycle
 
 if TYPE_CHECKING:
-    from .reader import Table, TemplateFile
     from .schema import Column
+    from .template_file import Table, TemplateFile
 
 SKU, CUSTOMER, RESOURCE, FAMILY = "SKU", "Customer", "Resource", "Family"
 # The sheets these checks use, looked up once so that a schema change fails loudly.
 _PRODUCTS = schema.DEMAND.sheet("Products")
+_CUSTOMERS = schema.DEMAND.sheet("Customers")
 _FORECAST = schema.DEMAND.sheet("Forecast")
 _PRICES = schema.DEMAND.sheet("Prices")
 _COMMITMENTS = schema.DEMAND.sheet("Commitments")
@@ -51,6 +52,7 @@ for _sheet, _header in (
     (_PRODUCTS, SKU),
     (_PRODUCTS, FAMILY),
     (_PRODUCTS, "Status"),
+    (_CUSTOMERS, CUSTOMER),
     (_FORECAST, CUSTOMER),
     (_FORECAST, "Scenario"),
     (_PRICES, "Valid from"),
@@ -153,16 +155,20 @@ def check_spellings(demand: TemplateFile, capacity: TemplateFile) -> None:
                         table.name,
                         number,
                         table.cell(header, number),
-                        _clash(header, spelling, kept, cells, file, table),
+                        _clash(header, spelling, kept, cells, (file, table, number)),
                     )
 
 
-def _clash(header: str, spelling: str, kept: str, cells: dict, file: TemplateFile, table: Table) -> str:
-    """The message for a cell holding `spelling` of a code whose spelling to keep is `kept`."""
+def _clash(header: str, spelling: str, kept: str, cells: dict, here: tuple[TemplateFile, Table, int]) -> str:
+    """The message for a cell (`here`: file, sheet, row) holding `spelling` of a code whose spelling to keep is
+    `kept`."""
+    file, table, number = here
     there_file, there_table, there_row = cells[kept][0]
-    where = f"{there_table.name}!{there_table.cell(header, there_row)}"
-    if there_file is not file:
-        where += f" in {there_file.name}"
+    # A row of a folder's file knows its own file and sheet (template_file.Origin).
+    there_name = getattr(there_row, "table", there_table).name
+    where = f"{there_name}!{there_table.cell(header, there_row)}"
+    if getattr(there_row, "file", there_file) is not getattr(number, "file", file):
+        where += f" in {getattr(there_row, 'file', there_file).name}"
     hidden = invisible_characters(spelling + kept)
     differences = [f"{', '.join(hidden)}, which Excel does not show"] if hidden else []
     bare = [without_invisible(text) for text in (spelling, kept)]
@@ -183,8 +189,38 @@ def _defined(values: set) -> set[str]:
     return {code_form(value) for value in values if isinstance(value, str)}
 
 
+def check_lookups(file: TemplateFile) -> None:
+    """Report the codes used on a side's sheets that are not defined on the sheet they are looked up on.
+
+    Customers are the exception while the Customers sheet lists none: they are then taken as written, and one
+    warning says so (a minimal template still works).
+
+    Args:
+        file: One side, read (a template file or a folder's files put together).
+    """
+    customers = file.sheets.get(_CUSTOMERS.name)
+    customers_listed = customers is not None and bool(customers.rows)
+    for table in file.sheets.values():
+        for column in table.spec.columns:
+            if not column.lookup or column.header not in table.columns:
+                continue
+            if column.lookup == (_CUSTOMERS.name, CUSTOMER) and not customers_listed:
+                continue
+            check_lookup(file, table, column)
+    used = [t for t in file.sheets.values() if t.present and CUSTOMER in t.columns and t.values(CUSTOMER) - {""}]
+    if customers is not None and not customers_listed and used:
+        sheets = ", ".join(dict.fromkeys(t.spec.name for t in used))
+        where = (customers.name, 2, "A2") if customers.present else (_CUSTOMERS.name, 0, "")
+        file.warning(
+            *where,
+            f"the Customers sheet lists no customers, so the customers on {sheets} are taken as written and a "
+            f"misspelt one becomes a new customer; list every customer on Customers",
+        )
+
+
 def check_lookup(file: TemplateFile, table: Table, column: Column) -> None:
-    """Report the codes of a column that are not defined on the sheet it looks them up on (same template).
+    """Report the codes of a column that are not defined on the sheet it looks them up on (same template),
+    each with the closest codes that are.
 
     Args:
         file: The template read.
@@ -202,14 +238,25 @@ def check_lookup(file: TemplateFile, table: Table, column: Column) -> None:
     severity = WARNING if table.spec.months == schema.PAST else ERROR
     for row in table.rows:
         value = row.values.get(column.header)
-        if value is not None and value not in defined and code_form(value) not in spelled:
+        # A blank optional cell ("" on Prices: all customers) looks nothing up.
+        if value is not None and value != "" and value not in defined and code_form(value) not in spelled:
             file.add(
                 severity,
                 table.name,
                 row.number,
                 table.cell(column.header, row.number),
-                f"{column.header} {shown(value)} is not on {source.spec.name}; add it there or correct the code",
+                f"{column.header} {shown(value)} is not on {source.spec.name}{_closest(value, defined)}; add it "
+                f"there or correct the {'name' if column.header == CUSTOMER else 'code'}",
             )
+
+
+def _closest(value, defined: set) -> str:
+    """The defined codes closest to a code that is not defined, as a message's aside ("" when none is close)."""
+    if not isinstance(value, str):
+        return ""
+    by_form = {code.casefold(): code for code in defined if isinstance(code, str)}
+    close = difflib.get_close_matches(value.casefold(), list(by_form), n=3, cutoff=0.6)
+    return f" (closest: {', '.join(shown(by_form[form]) for form in close)})" if close else ""
 
 
 def _check_supply(demand: TemplateFile, capacity: TemplateFile, with_demand: set) -> None:
@@ -409,12 +456,12 @@ def _check_launches(
         sku = row.values.get(SKU)
         if sku not in launch_month:
             continue
-        for (month, i), value in zip(forecast.months, matrix[k].tolist()):
+        for (month, _), value in zip(forecast.months, matrix[k].tolist()):
             if value > 0 and month < launch_month[sku]:
                 demand.error(
                     forecast.name,
                     row.number,
-                    f"{column_letter(i)}{row.number}",
+                    forecast.month_cell(month, row.number),
                     f"forecast of {number_text(value)} in {month_label(month)} is before SKU '{sku}' "
                     f"launches in {month_label(launch_month[sku])} (Launches row {launch_row[sku]}); move "
                     f"it to the launch month or later",

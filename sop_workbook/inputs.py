@@ -3,8 +3,9 @@
 Every table is a pandas DataFrame whose column names are the template's headers (see `schema.py`). Sheets with
 month columns are in long form: one row per key and month, the month in a column "Month" (a first-of-month
 Timestamp) and the value in the column the schema names (`Sheet.month_value`: "Forecast", "Hours", ...).
-Every DataFrame also has a column "Source row": the Excel row the values came from, for the Inputs sheet of the
-meeting pack and for findings raised after reading. Optional sheets that are absent are empty DataFrames with
+Every DataFrame also has a column "Source row": the Excel row the values came from, and a column "Source file":
+the name of the file it came from (one side may be a folder of files), for the Inputs sheet of the meeting pack
+and for findings raised after reading. Optional sheets that are absent are empty DataFrames with
 the same columns.
 """
 
@@ -18,6 +19,7 @@ from .errors import ERROR, Finding
 from .schema import template
 
 SOURCE_ROW = "Source row"
+SOURCE_FILE = "Source file"
 MONTH = "Month"
 
 
@@ -59,12 +61,15 @@ class SourceFile:
         path: The path it was read from.
         name: Its file name.
         sha256: The SHA-256 of its bytes, in hex.
+        rows: The data rows read from it, by sheet ({"Forecast": 120, ...}); a side given as a folder lists one
+            SourceFile per file.
     """
 
     kind: str
     path: str
     name: str
     sha256: str
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +79,8 @@ class Inputs:
     Attributes (DataFrames; columns as in the templates, plus "Source row"):
         cycle: The planning cycle.
         products: SKU, Description, Family, Unit, Status, Margin floor % (a fraction, NaN when none).
+        customers: Customer, Channel, Region, Priority (a whole number, 1 the highest; NaN when blank = lowest),
+            Owner. Empty when the demand template lists no customers (they are then taken as written).
         forecast: SKU, Customer, Scenario, Month, Forecast (long form).
         prices: SKU, Customer ("" = all customers), Unit price, Valid from (Timestamp; the cycle month when
             blank).
@@ -100,6 +107,7 @@ class Inputs:
 
     cycle: Cycle
     products: pd.DataFrame
+    customers: pd.DataFrame
     forecast: pd.DataFrame
     prices: pd.DataFrame
     commitments: pd.DataFrame
@@ -141,6 +149,7 @@ class Inputs:
 # The attribute of Inputs that holds each template sheet, by (template kind, sheet name).
 SHEET_ATTRIBUTES = {
     ("demand", "Products"): "products",
+    ("demand", "Customers"): "customers",
     ("demand", "Forecast"): "forecast",
     ("demand", "Prices"): "prices",
     ("demand", "Commitments"): "commitments",
@@ -169,13 +178,13 @@ def table_columns(kind: str, sheet_name: str) -> list[str]:
         sheet_name: The sheet's name, as in the schema.
 
     Returns:
-        The column names, "Source row" last.
+        The column names, "Source row" and "Source file" last.
     """
     sheet = template(kind).sheet(sheet_name)
     columns = [c.header for c in sheet.columns]
     if sheet.months:
         columns += [MONTH, sheet.month_value]
-    return columns + [SOURCE_ROW]
+    return columns + [SOURCE_ROW, SOURCE_FILE]
 
 
 def build_inputs(
@@ -186,8 +195,9 @@ def build_inputs(
 ) -> Inputs:
     """Assemble an `Inputs` from tables given by attribute name; absent tables become empty DataFrames.
 
-    A table without a "Source row" column gets one numbered from 2 (the first row under the header), so that
-    inputs built in code (tests, generators) look like inputs read from a file.
+    A table without a "Source row" column gets one numbered from 2 (the first row under the header), and one
+    without a "Source file" the template's file name (demand.xlsx, capacity.xlsx), so that inputs built in code
+    (tests, generators) look like inputs read from a file.
 
     Args:
         cycle: The planning cycle.
@@ -211,6 +221,8 @@ def build_inputs(
             frame = frame.reset_index(drop=True).copy()  # the caller's frames stay the caller's
             if SOURCE_ROW not in frame.columns:
                 frame[SOURCE_ROW] = range(2, len(frame) + 2)
+            if SOURCE_FILE not in frame.columns:
+                frame[SOURCE_FILE] = template(kind).filename
             defaults = {c.header: c.default for c in template(kind).sheet(sheet_name).columns}
             for column in columns:
                 if column not in frame.columns:

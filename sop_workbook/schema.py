@@ -25,6 +25,12 @@ PAST = "past"  # one column per month of the 12 months before the cycle month
 PAST_MONTHS = 12
 DEFAULT_HORIZON = 18
 
+# How a sheet's rows combine when one side is given as a folder of files (one per sales region or plant, say);
+# the README's "One file per team" states the rules. A new sheet joins them by declaring its kind here.
+REFERENCE = "reference"  # master data and policies: a row may repeat identically; one key, two values is an error
+QUANTITY = "quantity"  # units, hours or money per key: a key in two files would count twice, so it is an error
+NOTES = "notes"  # free text (assumptions, risks): the rows of every file, one after the other
+
 # The bounds of what a cell may hold. A value outside them is an error named by its cell: it is a typing slip (a
 # forecast of 1e300, a price pasted into a quantity), and numbers beyond them would reach the plan as overflows or
 # an unsolvable model. With these bounds the largest figure a plan can produce (units × price, summed over every
@@ -94,6 +100,7 @@ class Sheet:
         key: Columns whose combination must be unique.
         required: Whether the sheet must be present and have at least one row.
         key_value: True for the Cycle sheet: rows of Key / Value instead of a table.
+        kind: REFERENCE, QUANTITY or NOTES: how its rows combine across the files of a folder.
     """
 
     name: str
@@ -106,6 +113,7 @@ class Sheet:
     key: tuple[str, ...] = ()
     required: bool = True
     key_value: bool = False
+    kind: str = REFERENCE
 
     def column(self, header: str) -> Column:
         """Return the column with this header.
@@ -194,6 +202,7 @@ CYCLE = Sheet(
 )
 
 _SKU_DEMAND = ("Products", "SKU")
+_CUSTOMER = ("Customers", "Customer")
 _SKU_CAPACITY = ("Inventory", "SKU")
 _RESOURCE = ("Resources", "Resource")
 _MATERIAL = ("Materials", "Material")
@@ -236,12 +245,37 @@ DEMAND = Template(
             key=("SKU",),
         ),
         Sheet(
+            name="Customers",
+            help="The customer master: every customer named on Forecast, Prices, Commitments and Actuals is listed "
+            "here once. While it has no rows, customers are taken as written (with a warning).",
+            columns=(
+                Column(
+                    "Customer", help="The customer's name, unique; the other sheets offer it as a dropdown.", width=24
+                ),
+                Column("Channel", required=False, help="The sales channel, for example Retail or Online.", width=14),
+                Column("Region", required=False, help="The sales region the customer belongs to.", width=14),
+                Column(
+                    "Priority",
+                    INTEGER,
+                    required=False,
+                    help="1 is the highest; blank = the lowest. Read and shown, not yet used by the plan.",
+                    width=9,
+                    minimum=1,
+                    maximum=1000,
+                ),
+                Column("Owner", required=False, help="The account manager.", width=18),
+            ),
+            key=("Customer",),
+            required=False,
+        ),
+        Sheet(
             name="Forecast",
+            kind=QUANTITY,
             help="Unconstrained demand in units, by SKU, customer, scenario and month. Base is required; "
             "Upside and Downside are optional.",
             columns=(
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
-                Column("Customer", help="The customer or channel the demand comes from.", width=20),
+                Column("Customer", lookup=_CUSTOMER, help="A customer from Customers.", width=20),
                 Column(
                     "Scenario",
                     CHOICE,
@@ -261,7 +295,13 @@ DEMAND = Template(
             "from overrides an earlier one.",
             columns=(
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
-                Column("Customer", required=False, help="The customer this price applies to (blank = all).", width=20),
+                Column(
+                    "Customer",
+                    required=False,
+                    lookup=_CUSTOMER,
+                    help="A customer from Customers this price applies to (blank = all).",
+                    width=20,
+                ),
                 Column("Unit price", NUMBER, help="Price per unit in the cycle currency.", width=12, maximum=MAX_MONEY),
                 Column(
                     "Valid from",
@@ -275,10 +315,13 @@ DEMAND = Template(
         ),
         Sheet(
             name="Commitments",
+            kind=QUANTITY,
             help="Customer orders. Confirmed orders are honoured first; Requested ones are checked for feasibility.",
             columns=(
                 Column("Order ref", help="The order number, unique.", width=14),
-                Column("Customer", help="The customer who placed the order.", width=20),
+                Column(
+                    "Customer", lookup=_CUSTOMER, help="The customer who placed the order (from Customers).", width=20
+                ),
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
                 Column("Quantity", NUMBER, help="Units ordered.", width=10, maximum=MAX_UNITS),
                 Column("Requested date", DATE, help="The date the customer wants the goods.", width=14),
@@ -307,6 +350,7 @@ DEMAND = Template(
         ),
         Sheet(
             name="Budget",
+            kind=QUANTITY,
             help="The annual operating plan by family, for the comparison of plan against budget (optional).",
             columns=(
                 Column("Family", help="A family from Products.", width=18),
@@ -327,10 +371,16 @@ DEMAND = Template(
         ),
         Sheet(
             name="Actuals",
+            kind=QUANTITY,
             help="Shipments of the 12 months before the cycle month, for forecast accuracy (optional).",
             columns=(
                 Column("SKU", lookup=_SKU_DEMAND, help="A SKU from Products."),
-                Column("Customer", help="The customer the units were shipped to.", width=20),
+                Column(
+                    "Customer",
+                    lookup=_CUSTOMER,
+                    help="The customer the units were shipped to (from Customers).",
+                    width=20,
+                ),
             ),
             months=PAST,
             month_value="Actual",
@@ -340,6 +390,7 @@ DEMAND = Template(
         ),
         Sheet(
             name="Assumptions",
+            kind=NOTES,
             help="Market intelligence Sales shares with Operations.",
             columns=(
                 Column("Topic", help="What the assumption is about.", width=20),
@@ -384,6 +435,7 @@ CAPACITY = Template(
         ),
         Sheet(
             name="Capacity",
+            kind=QUANTITY,
             help="Hours available per resource and month. Regular rows are the hours paid for; Overtime rows are "
             "the most overtime hours that may be added.",
             columns=(
@@ -574,6 +626,7 @@ CAPACITY = Template(
         ),
         Sheet(
             name="Risks",
+            kind=NOTES,
             help="Operational constraints Operations shares with Sales.",
             columns=(
                 Column("Risk", help="The risk in a sentence.", width=44),
@@ -646,6 +699,9 @@ def docs_reference() -> str:
         "characters; stray spaces are trimmed from every text. Two spellings of one code (`MEGAMART` and "
         "`MegaMart`, or one with a zero-width space Excel does not show) are an error naming both cells: spell "
         "each code one way in both templates.",
+        "- When a side is a folder of files (one per team), each sheet's rows combine by its kind, named in its "
+        "heading: a *reference* row may repeat identically in several files (the same key with other values is "
+        "an error), a *quantity* key may be in one file only (it would count twice), *notes* are put together.",
         "",
     ]
     for tmpl in TEMPLATES:
@@ -655,7 +711,7 @@ def docs_reference() -> str:
         lines.append("")
         for sheet in tmpl.sheets:
             needed = "required" if sheet.required else "optional"
-            lines.append(f"#### {sheet.name} ({needed})")
+            lines.append(f"#### {sheet.name} ({needed}; {sheet.kind})" if not sheet.key_value else f"#### {sheet.name}")
             lines.append("")
             lines.append(sheet.help)
             lines.append("")

@@ -131,6 +131,31 @@ def write_filled(directory: str | Path, inputs: Inputs, *, force: bool = False) 
     return _write_both(Path(directory), inputs.cycle, inputs, force=force)
 
 
+def write_filled_files(files: list[tuple[str | Path, Template, Inputs]], *, force: bool = False) -> list[Path]:
+    """Write several filled templates together, each under its own name (one file per team, say).
+
+    Args:
+        files: (path, template, inputs) of each file: the template to write and the inputs to fill it with.
+        force: Replace files that exist; without it they are refused.
+
+    Returns:
+        The paths written, in the order given.
+
+    Raises:
+        OutputError: when a file exists (without force), or a folder cannot be made or written; every file is
+            then as it was.
+    """
+    staged = []
+    for path, tmpl, inputs in files:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(str(path.parent), f"the folder cannot be created ({error.strerror})") from error
+        staged.append((check_target(path, force=force), build_workbook(tmpl, inputs.cycle, inputs).save))
+    return write_together(staged, force=force)
+
+
 def _write_both(directory: Path, cycle: Cycle, inputs: Inputs | None, *, force: bool) -> tuple[Path, Path]:
     """Both templates put in place together (see output.write_together): a failure leaves neither half a pair
     nor a replaced file."""
@@ -189,7 +214,8 @@ def _write_instructions(ws, tmpl: Template, cycle: Cycle) -> None:
         "   Add rows below the last one as you need; blank rows are skipped; do not rename or move the headers.",
         "3. Month columns hold one value per month of the horizon; their headers are real dates (first of month).",
         "4. Pick SKUs, resources, materials and fixed choices from the dropdowns where offered.",
-        "5. Run `sop validate demand.xlsx capacity.xlsx` to see every problem by sheet and cell before the meeting.",
+        f"5. Run `sop validate {tmpl.filename}` to see every problem by sheet and cell before the meeting (with "
+        "both files, the checks across them run too).",
     ]
     for offset, step in enumerate(steps):
         ws.cell(row=4 + offset, column=1, value=step).font = Font(bold=offset == 0)
@@ -260,7 +286,7 @@ def _write_cycle(ws, sheet: Sheet, cycle: Cycle, kind: str) -> None:
 
 
 def _write_table_sheet(ws, tmpl: Template, sheet: Sheet, cycle: Cycle, frame: pd.DataFrame | None) -> None:
-    months = _sheet_months(sheet, cycle)
+    months = _sheet_months(sheet, cycle, frame)
     fixed = list(sheet.columns)
     n_columns = len(fixed) + len(months)
     rows = _rows(sheet, fixed, months, frame)
@@ -319,10 +345,16 @@ def _write_cell(ws, row: int, column: int, value):
     return cell
 
 
-def _sheet_months(sheet: Sheet, cycle: Cycle) -> list[pd.Timestamp]:
+def _sheet_months(sheet: Sheet, cycle: Cycle, frame: pd.DataFrame | None = None) -> list[pd.Timestamp]:
     if sheet.months == schema.HORIZON:
         return cycle.months
     if sheet.months == schema.PAST:
+        # A filled history keeps its own length (a rolled-forward window, of any length), up to the month before
+        # the cycle month; a blank one is the 12 months.
+        if frame is not None and len(frame) and frame[MONTH].notna().any():
+            first = pd.to_datetime(frame[MONTH]).min()
+            if first < cycle.cycle_month:
+                return list(pd.date_range(first, cycle.cycle_month - pd.DateOffset(months=1), freq="MS"))
         return cycle.past_months
     return []
 

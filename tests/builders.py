@@ -217,5 +217,15 @@ def tiny_inputs(
         ],
         columns=["SKU", "Supplier qualified", "Process validated", "Ready from month", "Notes"],
     )
+    # Every customer named anywhere is on the customer master, as in a template filled in full.
+    named = [key[1] for key in forecast] + [row[1] for row in commitments or []] + [row[1] for row in prices or []]
+    tables["customers"] = pd.DataFrame(
+        [
+            {"Customer": c, "Channel": "", "Region": "", "Priority": None, "Owner": ""}
+            for c in dict.fromkeys(named)
+            if c
+        ],
+        columns=["Customer", "Channel", "Region", "Priority", "Owner"],
+    )
     cycle = Cycle(company="Test Co", cycle_month=cycle_month, horizon=horizon, currency="EUR")
     return build_inputs(cycle, **tables)

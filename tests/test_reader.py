@@ -19,7 +19,7 @@ from sop_workbook import schema
 from sop_workbook.archive import Role, guard
 from sop_workbook.cells import unusable_cells
 from sop_workbook.errors import ERROR, WARNING
-from sop_workbook.inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW, Cycle, build_inputs
+from sop_workbook.inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_FILE, SOURCE_ROW, Cycle, build_inputs
 from sop_workbook.reader import column_letter, parse_cell, parse_number, read, validate
 from sop_workbook.templates import write_filled, write_templates
 
@@ -156,9 +156,16 @@ def small_inputs():
     risks = pd.DataFrame(
         [{"Risk": "Line 1 overhaul", "Affects": "Resource", "Impact": "Medium", "Mitigation": "", "Owner": "Bob"}]
     )
+    customers = pd.DataFrame(
+        [
+            {"Customer": "Retail", "Channel": "Stores", "Region": "North", "Priority": 1, "Owner": "Ann"},
+            {"Customer": "Online", "Channel": "Web", "Region": "", "Priority": None, "Owner": ""},
+        ]
+    )
     return build_inputs(
         CYCLE,
         products=products,
+        customers=customers,
         forecast=forecast,
         prices=prices,
         commitments=commitments,
@@ -307,7 +314,8 @@ def test_write_filled_templates_read_back_without_findings(tmp_path):
 def test_read_gives_long_forms_source_rows_and_defaults(base_pair):
     inputs = read(*base_pair)
     forecast = inputs.forecast
-    assert list(forecast.columns) == ["SKU", "Customer", "Scenario", MONTH, "Forecast", SOURCE_ROW]
+    assert list(forecast.columns) == ["SKU", "Customer", "Scenario", MONTH, "Forecast", SOURCE_ROW, SOURCE_FILE]
+    assert set(forecast[SOURCE_FILE]) == {"demand.xlsx"}
     assert len(forecast) == 5 * len(MONTHS)
     launch = forecast[(forecast["SKU"] == "N-300")]
     assert launch["Forecast"].tolist() == [0, 0, 30, 30, 40, 40]
@@ -392,7 +400,7 @@ def test_missing_optional_sheet_is_fine(pair):
     _edit(demand, lambda wb: wb.remove(wb["Budget"]))
     inputs = read(demand, capacity)
     assert inputs.findings == []
-    assert inputs.budget.empty and list(inputs.budget.columns)[-1] == SOURCE_ROW
+    assert inputs.budget.empty and list(inputs.budget.columns)[-2:] == [SOURCE_ROW, SOURCE_FILE]
 
 
 def test_findings_are_sorted_and_collected_from_both_files(pair):
@@ -998,7 +1006,7 @@ CASES = [
             "Prices",
             "B3",
             ERROR,
-            "Customer 'ONLINE' and 'Online' (Forecast!B3) differ only in case, so they would count as two "
+            "Customer 'ONLINE' and 'Online' (Customers!A3) differ only in case, so they would count as two "
             "customers; spell it 'Online'",
         ),
     ),
@@ -1187,7 +1195,6 @@ FILE_CASES = [
         lambda p, good: zipfile.ZipFile(p, "w").writestr("notes.txt", "hello"),
         "is a zip file but not an Excel",
     ),
-    ("a folder", "demand.xlsx", lambda p, good: p.mkdir(), "is a folder, not a file"),
     ("missing file", "demand.xlsx", lambda p, good: None, "was not found"),
 ]
 

@@ -13,6 +13,8 @@ SPEC = {
     "demand": {
         "Cycle": ["Company", "Cycle month", "Horizon (months)", "Currency", "Prepared by"],
         "Products": ["SKU", "Description", "Family", "Unit", "Status", "Margin floor %"],
+        # Issue 24: the customer master.
+        "Customers": ["Customer", "Channel", "Region", "Priority", "Owner"],
         "Forecast": ["SKU", "Customer", "Scenario"],
         "Prices": ["SKU", "Customer", "Unit price", "Valid from"],
         "Commitments": ["Order ref", "Customer", "SKU", "Quantity", "Requested date", "Status", "Notes"],
@@ -77,3 +79,38 @@ def test_readme_template_reference_is_generated_from_the_schema():
     assert text[start:end].strip() == schema.docs_reference().strip(), (
         "README.md's template reference is stale: paste schema.docs_reference() between the markers"
     )
+
+
+def test_each_sheet_declares_how_its_rows_combine_across_a_folder():
+    # Issue 24's lists, typed again by hand: quantity sheets may not repeat a key across files, notes concatenate,
+    # everything else is reference data (the Workforce sheet of a later issue joins by declaring its kind).
+    kinds = {s.name: s.kind for t in schema.TEMPLATES for s in t.sheets if not s.key_value}
+    assert {n for n, k in kinds.items() if k == schema.QUANTITY} == {
+        "Forecast",
+        "Commitments",
+        "Actuals",
+        "Budget",
+        "Capacity",
+    }
+    assert {n for n, k in kinds.items() if k == schema.NOTES} == {"Assumptions", "Risks"}
+    assert {n for n, k in kinds.items() if k == schema.REFERENCE} == {
+        "Products",
+        "Customers",
+        "Prices",
+        "Launches",
+        "Resources",
+        "Routings",
+        "Costs",
+        "Subcontract",
+        "Inventory",
+        "Materials",
+        "Bill of materials",
+        "Launch readiness",
+    }
+
+
+def test_customers_are_picked_from_the_customer_master():
+    looked_up = {s.name for s in schema.DEMAND.sheets for c in s.columns if c.lookup == ("Customers", "Customer")}
+    assert looked_up == {"Forecast", "Prices", "Commitments", "Actuals"}
+    priority = schema.DEMAND.sheet("Customers").column("Priority")
+    assert (priority.kind, priority.minimum, priority.required) == (schema.INTEGER, 1, False)
