@@ -22,9 +22,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .archive import FileRefused, Role, guard
 from .errors import ERROR, Finding, OutputError, file_name
+from .folders import folder_files
 from .output import check_distinct, check_target, write_together, xlsx_text
+from .template_file import FINDINGS_SHEET
 
-FINDINGS_SHEET = "Findings"
 AUTHOR = "sop validate"
 
 # Excel's own "Bad" and "Neutral" cell-style colours, which planners already read as red and amber.
@@ -51,17 +52,18 @@ def annotated_name(path: Path) -> str:
 
 
 def annotate(
-    findings: list[Finding], demand_path: str | Path, capacity_path: str | Path, directory: str | Path
+    findings: list[Finding], demand_path: str | Path | None, capacity_path: str | Path | None, directory: str | Path
 ) -> list[Path]:
-    """Write annotated copies of both templates into `directory`.
+    """Write annotated copies of the templates into `directory`: of each file, or of each file of a folder.
 
     A template that could not be read as an .xlsx has nothing to annotate and gets no copy; its findings are in
     the list `validate` returned.
 
     Args:
-        findings: The findings of `validate(demand_path, capacity_path)`.
-        demand_path: The demand template the findings are about.
-        capacity_path: The capacity template the findings are about.
+        findings: The findings of `validate(...)` of these paths.
+        demand_path: The demand template (or a folder of them) the findings are about; None when only the
+            capacity side was checked.
+        capacity_path: The capacity template (or a folder of them); None when only the demand side was checked.
         directory: The folder to write the copies into (created if missing).
 
     Returns:
@@ -72,18 +74,27 @@ def annotate(
             copy cannot be written (neither is then replaced).
     """
     directory = Path(directory)
-    sources = {"demand": Path(demand_path), "capacity": Path(capacity_path)}
-    targets = {kind: directory / annotated_name(source) for kind, source in sources.items()}
+    sources = {}
+    for kind, path in (("demand", demand_path), ("capacity", capacity_path)):
+        if path is None:
+            continue
+        path = Path(path)
+        files = folder_files(path) if path.is_dir() else [path]
+        if path.is_dir():
+            sources.update({f"{kind} template {file_name(file)}": file for file in files})
+        else:
+            sources[f"{kind} template"] = path
+    targets = {label: directory / annotated_name(source) for label, source in sources.items()}
     check_distinct(
-        {f"the annotated copy of the {kind} template": target for kind, target in targets.items()},
-        {f"the {kind} template": source for kind, source in sources.items()},
+        {f"the annotated copy of the {label}": target for label, target in targets.items()},
+        {f"the {label}": source for label, source in sources.items()},
     )
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(str(directory), f"the folder cannot be created ({exc.strerror})") from exc
     files = []
-    for kind, source in sources.items():
+    for label, source in sources.items():
         own = sorted(f for f in findings if f.file == file_name(source))
         # A file the reader refused as a whole (a zip bomb, an encrypted or corrupt file) is not opened again:
         # openpyxl has none of the reader's size guards, and there is no cell to mark.
@@ -95,7 +106,7 @@ def annotate(
         _mark_cells(workbook, own)
         _write_findings_sheet(workbook, own)
         # The copies are this command's own files, written again at every run: they are replaced.
-        files.append((check_target(targets[kind], force=True), workbook.save))
+        files.append((check_target(targets[label], force=True), workbook.save))
     return write_together(files, force=True)
 
 

@@ -24,12 +24,16 @@ from . import __version__
 from .annotate import annotate
 from .errors import ERROR, Finding, InputError, SopError
 from .promise import promise_from_files
+from .reader import side_of
 from .reader import validate as validate_files
 from .reconcile import reconcile as reconcile_files
+from .rollforward import rollforward as rollforward_files
 from .sample import write_sample
 from .templates import write_templates
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+# A side's templates: one file, or a folder of them (one per team).
+TEMPLATES = click.Path(exists=True, path_type=Path)
 FORCE = click.option("--force", is_flag=True, help="Overwrite files that exist (without it they are refused).")
 
 # What a terminal would act on instead of showing: C0 and C1 control characters (ESC, BEL, CR, line breaks), DEL,
@@ -127,8 +131,12 @@ def main():
     \b
     A monthly cycle:
       sop templates blank/               # blank templates for Sales and Operations
+      sop validate demand.xlsx           # each side checks its own file
       sop validate demand.xlsx capacity.xlsx
       sop reconcile demand.xlsx capacity.xlsx -o pack.xlsx
+      sop rollforward demand.xlsx capacity.xlsx next/   # next month's templates
+
+    DEMAND and CAPACITY may each be a folder of files, one per team.
 
     Try it on the sample company: `sop sample samples/` and reconcile those files.
     """
@@ -161,8 +169,13 @@ def templates(directory, cycle_month, horizon, force):
     show_default=True,
     help="0 = the sample's first cycle (Jan-27); 1 = the next month's cycle (Feb-27).",
 )
+@click.option(
+    "--teams",
+    is_flag=True,
+    help="Write one file per team: DIRECTORY/demand/ (a file per sales region), DIRECTORY/capacity/ (per plant).",
+)
 @FORCE
-def sample(directory, month, force):
+def sample(directory, month, teams, force):
     """Write the sample company's filled-in templates into DIRECTORY.
 
     Templates already in DIRECTORY are refused unless --force.
@@ -171,44 +184,54 @@ def sample(directory, month, force):
     Example:
       sop sample samples/
       sop reconcile samples/demand.xlsx samples/capacity.xlsx -o samples/sop-pack.xlsx
+      sop sample teams/ --teams
+      sop reconcile teams/demand teams/capacity -o teams/sop-pack.xlsx
     """
-    for path in write_sample(directory, month=month, force=force):
+    for path in write_sample(directory, month=month, force=force, teams=teams):
         _echo(f"Wrote {path}")
 
 
 @main.command()
-@click.argument("demand", type=EXISTING_FILE)
-@click.argument("capacity", type=EXISTING_FILE)
+@click.argument("paths", metavar="FILE [FILE]", nargs=-1, required=True, type=TEMPLATES)
 @click.option(
     "--annotate",
     "annotate_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Also write copies of both templates with every flagged cell highlighted and commented.",
+    help="Also write copies of the templates with every flagged cell highlighted and commented.",
 )
-def validate(demand, capacity, annotate_dir):
-    """Check DEMAND and CAPACITY and list every problem by file, sheet and cell.
+def validate(paths, annotate_dir):
+    """Check one side's templates, or both, and list every problem by file, sheet and cell.
 
-    Exits 0 when there are no errors (warnings are listed), 1 when there are errors.
+    With one FILE (or folder), its side is recognised by its sheets and everything that side can know alone is
+    checked: Sales checks demand.xlsx without waiting for Operations. With two (demand first, then capacity),
+    the checks across both run too. Exits 0 when there are no errors (warnings are listed), 1 when there are.
 
     \b
     Example:
+      sop validate demand.xlsx
       sop validate samples/demand.xlsx samples/capacity.xlsx
-      sop validate demand.xlsx capacity.xlsx --annotate checked/
+      sop validate sales/ plants/ --annotate checked/
     """
-    findings = validate_files(demand, capacity)
+    if len(paths) > 2:
+        raise click.UsageError(f"give one or two files or folders (demand, then capacity), not {len(paths)}")
+    findings = validate_files(*paths)
     if findings:
         _print_findings(findings)
     else:
         _echo("No problems found.")
     if annotate_dir is not None:
+        if len(paths) == 2:
+            demand, capacity = paths
+        else:
+            demand, capacity = (paths[0], None) if side_of(paths[0]) != "capacity" else (None, paths[0])
         for path in annotate(findings, demand, capacity, annotate_dir):
             _echo(f"Wrote {path}")
     sys.exit(1 if any(f.severity == ERROR for f in findings) else 0)
 
 
 @main.command()
-@click.argument("demand", type=EXISTING_FILE)
-@click.argument("capacity", type=EXISTING_FILE)
+@click.argument("demand", type=TEMPLATES)
+@click.argument("capacity", type=TEMPLATES)
 @click.option(
     "-o",
     "--output",
@@ -240,6 +263,7 @@ def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
       sop reconcile samples/demand.xlsx samples/capacity.xlsx -o pack.xlsx
       sop reconcile demand.xlsx capacity.xlsx -o pack.xlsx --force --plan-data plan.csv
       sop reconcile feb/demand.xlsx feb/capacity.xlsx -o feb-pack.xlsx --previous jan-pack.xlsx
+      sop reconcile sales/ plants/ -o pack.xlsx      # a folder of files per side, one per team
     """
     interactive = sys.stderr.isatty()
 
@@ -266,8 +290,8 @@ def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
 
 
 @main.command()
-@click.argument("demand", type=EXISTING_FILE)
-@click.argument("capacity", type=EXISTING_FILE)
+@click.argument("demand", type=TEMPLATES)
+@click.argument("capacity", type=TEMPLATES)
 @click.option("--sku", required=True, help="The SKU the customer wants.")
 @click.option("--quantity", type=click.FloatRange(min=0, min_open=True), required=True, help="Units wanted.")
 @click.option(
@@ -307,6 +331,36 @@ def promise(demand, capacity, sku, quantity, date, customer, as_json):
             f"({', '.join(line['customers'])}; {line['revenue']:,.0f} of revenue)"
         )
     _echo(f"Margin effect of taking the order: {answer.margin_effect:,.0f}")
+
+
+@main.command()
+@click.argument("demand", type=TEMPLATES)
+@click.argument("capacity", type=TEMPLATES)
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--cycle-month", callback=_month, help="The new cycle month, YYYY-MM (default: the month after).")
+@FORCE
+def rollforward(demand, capacity, outdir, cycle_month, force):
+    """Write next cycle's templates into OUTDIR from this cycle's filled DEMAND and CAPACITY.
+
+    Master data and policies are carried; month columns shift (the closed month drops off, a blank month is added
+    at the end); the Actuals window moves, the closed month blank for Sales to fill; open orders are carried and
+    past-due ones flagged; assumptions and risks carried with a note. Every cell still to fill is listed.
+
+    \b
+    Example:
+      sop rollforward jan/demand.xlsx jan/capacity.xlsx feb/
+      sop rollforward jan/demand.xlsx jan/capacity.xlsx mar/ --cycle-month 2027-03
+    """
+    try:
+        rolled = rollforward_files(demand, capacity, outdir, cycle_month, force=force)
+    except InputError as error:
+        _print_findings(error.findings)
+        _echo("Fix the errors above and run again; nothing was written.", err=True)
+        sys.exit(1)
+    _echo(f"Rolled forward to the cycle of {rolled.cycle_month:%b-%y}. Still to fill in or check:")
+    _print_findings(rolled.findings)
+    for path in rolled.paths:
+        _echo(f"Wrote {path}")
 
 
 def _print_summary(results, output: Path) -> None:
