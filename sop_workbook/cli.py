@@ -301,13 +301,14 @@ def reconcile(demand, capacity, output, force, plan_data, previous, run_time):
     required=True,
     help="The delivery date asked for, YYYY-MM-DD.",
 )
-@click.option("--customer", help="The customer (their price applies).")
+@click.option("--customer", help="The customer, as on the Customers sheet (their price applies).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of sentences.")
 def promise(demand, capacity, sku, quantity, date, customer, as_json):
     """Can we deliver QUANTITY more of SKU by DATE, on top of the current plan?
 
-    Answers yes / partly / no, the quantity possible by the date, the earliest date for the whole quantity,
-    and what it would displace (orders or forecast, and the revenue and margin it costs).
+    Answers "YES from free capacity", "YES if" other demand is delayed or lost (listed by SKU, customer and month),
+    "PARTLY" or "NO"; the earliest date for the whole quantity from free capacity alone and with displacement;
+    and the margin effect in the plan's currency. The plan is monthly: a date is answered for its month's end.
 
     \b
     Example:
@@ -325,12 +326,16 @@ def promise(demand, capacity, sku, quantity, date, customer, as_json):
             _echo(line)
         return
     _echo(f"Answer: {answer.answer.upper()}. {answer.reason}")
+    for line in answer.delayed:
+        _echo(
+            f"  delays {line['units']:,.0f} units of {line['sku']} for {line['customer']}, planned in "
+            f"{line['month']}, by {line['months_late']} month(s)"
+        )
     for line in answer.displaced:
         _echo(
-            f"  displaces {line['units']:,.0f} units of {line['sku']} "
-            f"({', '.join(line['customers'])}; {line['revenue']:,.0f} of revenue)"
+            f"  loses {line['units']:,.0f} units of {line['sku']} "
+            f"({', '.join(line['customers'])}; {line['revenue']:,.0f} {answer.currency} of revenue)"
         )
-    _echo(f"Margin effect of taking the order: {answer.margin_effect:,.0f}")
 
 
 @main.command()
