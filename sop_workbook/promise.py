@@ -10,11 +10,12 @@ The answer separates what free capacity gives from what needs an allocation deci
   so nothing of it is delayed or lost. When the full re-plan below delays and loses nothing either, what it
   ships is free as well (it may rearrange others' production without making anyone wait).
 - **with displacement**: the Base plan solved again with the order added as a confirmed order (honoured before
-  forecast). Comparing its shipments with the current plan's, line by line (SKU and customer): units another
-  line of a SKU whose unmet demand waits (Backlog) ships later than planned are **delayed** (by SKU, customer, the month they were planned in, units and
-  months late, matching first units planned with first units shipped), units it no longer ships at all are
-  **lost**. A customer's units that move to another customer of the same SKU and month (two plans equally good)
-  are not counted: a delay is counted only where the SKU as a whole ships less by that month.
+  forecast), its shipments compared with the current plan's line by line (SKU and customer). Units another line
+  of a SKU whose unmet demand waits (Backlog) ships later than planned are **delayed** (by SKU, customer, the
+  month they were planned in, units and months late, first units planned matched with first units shipped);
+  units no longer shipped at all are **lost**. A customer's units that move to another customer of the same SKU
+  and month (two plans equally good) are not counted: a delay counts only where the SKU as a whole ships less by
+  that month.
 
 The earliest dates for the whole quantity, from free capacity alone and with displacement, come from the same
 plans with the order due one month later at a time.

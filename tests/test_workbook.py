@@ -250,6 +250,8 @@ def test_plan_data_has_the_spec_columns_and_measures(cached):
         "Family",
         "SKU",
         "Customer",
+        "Channel",  # issue 24: the customer master's channel and region on every customer's figure
+        "Region",
         "Resource",
         "Material",
         "Month",
@@ -922,7 +924,7 @@ def test_above_the_row_limit_gaps_keep_the_top_of_the_ranking_and_say_how_many_t
     listed = [row for row in sheet.iter_rows(min_row=5, values_only=True) if row[1]]
     base = gaps[gaps["Scenario"] == "Base"]
     largest = sorted(pd.to_numeric(base["Revenue at risk"]), reverse=True)[:2]
-    assert [row[8] for row in listed] == pytest.approx(largest)
+    assert [row[10] for row in listed] == pytest.approx(largest)  # Revenue at risk, after Channel and Region
 
 
 def test_above_the_row_limit_inputs_name_the_file_that_holds_the_rows_left_out(results, small_pack):

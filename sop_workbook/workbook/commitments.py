@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from xlsxwriter.worksheet import Worksheet
 
-from .layout import Pack, setup_page, write_list, write_nothing, write_title
+from .layout import Pack, setup_page, with_customer_master, write_list, write_nothing, write_title
 
 COLUMNS = (
     ("Order ref", "bold"),
     ("Customer", "text"),
+    ("Channel", "text"),
+    ("Region", "text"),
     ("SKU", "text"),
     ("Quantity", "units"),
     ("Requested date", "date"),
@@ -19,7 +21,7 @@ COLUMNS = (
     ("Days late", "units"),
     ("Note", "wrap"),
 )
-WIDTHS = (12, 20, 13, 10, 12, 11, 10, 10, 12, 8, 60)
+WIDTHS = (12, 20, 12, 10, 13, 10, 12, 11, 10, 10, 12, 8, 60)
 CHECK_COLOURS = {"On time": "green", "Late": "amber", "At risk": "red"}
 
 
@@ -34,6 +36,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
     if not len(frame):
         write_nothing(pack, ws, "Commitments", "No commitments: the demand template lists no customer orders.")
         return
+    frame = with_customer_master(frame, pack.results.inputs.customers)
     row = write_title(pack, ws, "Commitments", "Base scenario; confirmed orders are honoured first")
     columns = tuple((label, style) for label, style in COLUMNS if label in frame.columns)
 

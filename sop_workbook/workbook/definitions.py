@@ -7,6 +7,9 @@ unchanged, so the same word has the same definition on every sheet.
 from __future__ import annotations
 
 DEFINITIONS: dict[str, str] = {
+    # The customer master.
+    "Channel": "The customer's sales channel, from the Customers sheet of the demand template.",
+    "Region": "The customer's sales region, from the Customers sheet of the demand template.",
     # Volumes.
     "Demand": "Units customers want in the month: the forecast, or the confirmed orders due that month when "
     "they are larger (forecast consumption).",

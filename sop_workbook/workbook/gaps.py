@@ -6,7 +6,15 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from . import layout
-from .layout import Pack, setup_page, write_left_out, write_list, write_nothing, write_title
+from .layout import (
+    Pack,
+    setup_page,
+    with_customer_master,
+    write_left_out,
+    write_list,
+    write_nothing,
+    write_title,
+)
 
 COLUMNS = (
     ("Rank", "count"),
@@ -15,6 +23,8 @@ COLUMNS = (
     ("Family", "text"),
     ("SKU", "text"),
     ("Customer", "text"),
+    ("Channel", "text"),
+    ("Region", "text"),
     ("Month", "month"),
     ("Unmet units", "units"),
     ("Revenue at risk", "money"),
@@ -22,7 +32,7 @@ COLUMNS = (
     ("Constraint", "text"),
     ("Explanation", "wrap"),
 )
-WIDTHS = (6, 8, 10, 14, 13, 20, 9, 10, 12, 12, 16, 70)
+WIDTHS = (6, 8, 10, 14, 13, 20, 12, 10, 9, 10, 12, 12, 16, 70)
 
 
 def ranked(gaps: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
@@ -59,7 +69,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
     if not len(gaps):
         write_nothing(pack, ws, "Gaps", "No gaps: the plan ships all demand in its month in every scenario.")
         return
-    frame = ranked(gaps, pack.results.scenarios)
+    frame = with_customer_master(ranked(gaps, pack.results.scenarios), pack.results.inputs.customers)
     row = write_title(pack, ws, "Gaps", "unmet demand, largest revenue at risk first; Base scenario first")
 
     def flag(record, label):

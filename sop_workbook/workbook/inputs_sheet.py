@@ -1,4 +1,7 @@
-"""Inputs: both templates as the reader read them, each row with where it came from (file, sheet, row)."""
+"""Inputs: both templates as the reader read them, each row with where it came from (file, sheet, row).
+
+A side given as a folder of files (one per team) names each row's own file.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from .. import schema
-from ..inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_ROW
+from ..inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_FILE, SOURCE_ROW
 from . import layout
 from .layout import Pack, setup_page, write_header, write_left_out, write_numbers, write_title, write_value
 from .text import write_text
@@ -85,6 +88,8 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
     rows = _wide(frame, sheet, columns)
     months = rows[1]
     month_keys = [month.value for month in months]
+    files = list(dict.fromkeys(str(f) for f in frame[SOURCE_FILE] if f)) if SOURCE_FILE in frame.columns else []
+    file_name = ", ".join(files) or file_name
     write_text(ws, row, 0, f"{file_name} · {sheet.name}", styles("heading"))
     write_text(ws, row, 3, f"{len(rows[0])} row(s)", styles("muted", "italic"))
     row += 1
@@ -131,7 +136,7 @@ def _section(pack: Pack, ws: Worksheet, row: int, file_name: str, sheet: schema.
     muted = styles("muted", "cell")
     units, rate = cell_format("units"), cell_format("rate")
     for record, by_month in rows[0]:
-        write_text(ws, row, 0, file_name, muted)
+        write_text(ws, row, 0, str(record.get(SOURCE_FILE) or file_name), muted)
         write_text(ws, row, 1, sheet.name, muted)
         write_value(ws, row, 2, record.get(SOURCE_ROW), cell_format("count"))
         for col, header, style, text in fixed:
@@ -156,9 +161,10 @@ def _wide(frame: pd.DataFrame, sheet: schema.Sheet, columns) -> tuple[list[tuple
     keys as `Timestamp.value`s; and the months, as Timestamps."""
     if not sheet.months or MONTH not in frame.columns:
         return [(record, {}) for record in frame.to_dict("records")], []
+    source = [SOURCE_FILE] if SOURCE_FILE in frame.columns else []
     months = sorted(pd.to_datetime(frame[MONTH]).dropna().unique())
     months = [pd.Timestamp(m) for m in months]
-    keys = [c.header for c in columns] + [SOURCE_ROW]
+    keys = [c.header for c in columns] + source + [SOURCE_ROW]
     frame = frame.assign(**{MONTH: pd.to_datetime(frame[MONTH])})
     # One pass over the rows in group order, not a sub-frame per template row (seconds at 5,000 SKUs).
     group = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
@@ -173,7 +179,9 @@ def _wide(frame: pd.DataFrame, sheet: schema.Sheet, columns) -> tuple[list[tuple
     rows = []
     for record, start, end in zip(first_rows, starts, ends):
         rows.append((record, dict(zip(month_values[start:end], values[start:end]))))
-    rows.sort(key=lambda item: _number(item[0].get(SOURCE_ROW)))
+    # In the files' order, each file's rows in its order.
+    order = {name: k for k, name in enumerate(dict.fromkeys(frame[SOURCE_FILE]))} if source else {}
+    rows.sort(key=lambda item: (order.get(item[0].get(SOURCE_FILE), 0), _number(item[0].get(SOURCE_ROW))))
     return rows, months
 
 

@@ -527,3 +527,20 @@ def write_list(
             if text:
                 comment(ws, r, col, text)
     return last + 1
+
+
+def with_customer_master(frame: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """A list of customers' rows with each customer's Channel and Region from the customer master.
+
+    Args:
+        frame: Rows with a "Customer" column.
+        customers: The Customers sheet as read (`Inputs.customers`).
+
+    Returns:
+        A copy with "Channel" and "Region" (blank for a customer the master does not list).
+    """
+    master = customers.drop_duplicates("Customer").set_index("Customer")
+    out = frame.copy()
+    for column in ("Channel", "Region"):
+        out[column] = out["Customer"].map(master[column]).fillna("") if len(master) else ""
+    return out

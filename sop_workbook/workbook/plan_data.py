@@ -17,7 +17,21 @@ from .definitions import DEFINITIONS
 from .layout import Pack, comment, is_blank, setup_page, write_nothing
 from .text import write_text
 
-COLUMNS = ("Scenario", "Family", "SKU", "Customer", "Resource", "Material", "Month", "Measure", "Value")
+COLUMNS = (
+    "Scenario",
+    "Family",
+    "SKU",
+    "Customer",
+    "Channel",
+    "Region",
+    "Resource",
+    "Material",
+    "Month",
+    "Measure",
+    "Value",
+)
+# Where the Month, the Measure and the Value are; the columns before the Month are text.
+MONTH_COL, MEASURE_COL, VALUE_COL = (COLUMNS.index(name) for name in ("Month", "Measure", "Value"))
 
 # (Results attribute, the key columns that give the grain, [(source column, measure)]), in table order.
 GRAINS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...] = (
@@ -155,6 +169,10 @@ def frame(results: Results) -> pd.DataFrame:
     for column in COLUMNS:
         if column not in table.columns:
             table[column] = None
+    # A customer's Channel and Region from the customer master, on every figure of that customer.
+    master = results.inputs.customers.drop_duplicates("Customer").set_index("Customer")
+    for column in ("Channel", "Region"):
+        table[column] = table["Customer"].map(master[column]) if len(master) else None
     table = table[list(COLUMNS)]
     for column in COLUMNS:
         if column not in ("Month", "Value"):
@@ -187,7 +205,7 @@ def write(pack: Pack, ws: Worksheet) -> None:
         write_nothing(pack, ws, "Plan Data", "The plan has no figures.")
         return
     styles = pack.styles
-    widths = (11, 16, 14, 22, 16, 16, 10, 22, 14)
+    widths = (11, 16, 14, 22, 14, 12, 16, 16, 10, 22, 14)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     last = len(table)
@@ -212,14 +230,14 @@ def write(pack: Pack, ws: Worksheet) -> None:
     months = [m.to_pydatetime() for m in pd.to_datetime(table["Month"])]
     for index in range(len(table)):
         row = index + 1
-        for col in range(6):
+        for col in range(MONTH_COL):
             entry = columns[col][index]
             if is_blank(entry):
                 continue
             write_text(ws, row, col, str(entry), text)
-        ws.write_datetime(row, 6, months[index], month)
-        write_text(ws, row, 7, str(columns[7][index]), text)
-        ws.write_number(row, 8, float(columns[8][index]), value)
+        ws.write_datetime(row, MONTH_COL, months[index], month)
+        write_text(ws, row, MEASURE_COL, str(columns[MEASURE_COL][index]), text)
+        ws.write_number(row, VALUE_COL, float(columns[VALUE_COL][index]), value)
     ws.freeze_panes(1, 0)
     setup_page(pack, ws, (0, 0), gridlines=True)
     pack.anchors["plan_data"] = (1, last)

@@ -26,6 +26,7 @@ from .layout import (
     write_header,
     write_value,
 )
+from .plan_data import MEASURE_COL, VALUE_COL
 from .styles import CHART_COLOURS
 from .text import write_text
 
@@ -190,7 +191,7 @@ def _plan_data_sum(pack: Pack, measure: str) -> str | None:
     def column(col: int) -> str:
         return f"{sheet}!{cell(first, col, True, True)}:{cell(last, col, True, True)}"
 
-    return f'=SUMIFS({column(8)},{column(0)},"{BASE}",{column(7)},"{measure}")'
+    return f'=SUMIFS({column(VALUE_COL)},{column(0)},"{BASE}",{column(MEASURE_COL)},"{measure}")'
 
 
 def write(pack: Pack, ws: Worksheet) -> None:
@@ -446,7 +447,8 @@ def _charts(pack: Pack, ws: Worksheet, row: int) -> None:
 
 
 def _lineage(pack: Pack, ws: Worksheet, row: int) -> int:
-    """The run's lineage: tool version, run time, each input file with its SHA-256; returns the last row."""
+    """The run's lineage: tool version, run time, each input file with its SHA-256 and the rows read from it;
+    returns the last row."""
     styles = pack.styles
     write_text(ws, row, 0, "Lineage", styles("heading"))
     for col in range(1, COLUMNS):
@@ -468,6 +470,11 @@ def _lineage(pack: Pack, ws: Worksheet, row: int) -> int:
         write_text(ws, row, 1, str(source.name), styles("small"))
         write_text(ws, row, 3, "SHA-256", styles("bold", "small"))
         write_text(ws, row, 4, str(source.sha256), styles("small"))
+        if source.rows:
+            # Which rows came from the file: a side given as a folder has one line per team's file.
+            row += 1
+            counts = ", ".join(f"{sheet} {count:,}" for sheet, count in source.rows.items())
+            write_text(ws, row, 1, f"rows read: {counts}", styles("small", "italic"))
     return row
 
 
