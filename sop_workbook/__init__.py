@@ -1,7 +1,8 @@
 """sop-workbook: Excel templates in, a reconciled S&OP meeting pack out.
 
 The pipeline, one module per stage: schema → templates → reader → planner → analysis → workbook; `reconcile`
-runs them all, `promise` and `changes` work between and across meetings, and `cli` is the `sop` command.
+runs them all, `promise`, `changes` and `rollforward` work between and across meetings, and `cli` is the `sop`
+command. Each side's templates may be one file or a folder of files, one per team (`folders`).
 
     import sop_workbook as sop
     inputs = sop.read("demand.xlsx", "capacity.xlsx")
@@ -19,6 +20,7 @@ from .planner import Adjustments, Solution, solve, solve_all
 from .promise import Promise, promise
 from .reader import read, validate
 from .reconcile import reconcile
+from .rollforward import RolledForward, rollforward
 from .sample import sample_inputs, write_sample
 from .templates import write_filled, write_templates
 from .workbook import plan_data_frame, write_pack
@@ -36,6 +38,7 @@ __all__ = [
     "PlanError",
     "Promise",
     "Results",
+    "RolledForward",
     "Solution",
     "SopError",
     "TemplateError",
@@ -49,6 +52,7 @@ __all__ = [
     "read",
     "read_previous",
     "reconcile",
+    "rollforward",
     "sample_inputs",
     "solve",
     "solve_all",

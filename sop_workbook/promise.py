@@ -454,6 +454,11 @@ def _taken(answer: Promise) -> str:
         f"({d['revenue']:,.0f} {answer.currency} of revenue lost)"
         for d in answer.displaced
     ]
+    if len(parts) > 3:  # the sentence names the first two; the lines listed below the answer name them all
+        units = sum(d["units"] for d in answer.delayed) + sum(d["units"] for d in answer.displaced)
+        parts = parts[:2] + [
+            f"{len(parts) - 2} more lines of other demand wait or are lost ({units:,.0f} units in all)"
+        ]
     return " and ".join(parts)
 
 

@@ -711,7 +711,8 @@ def docs_reference() -> str:
         lines.append("")
         for sheet in tmpl.sheets:
             needed = "required" if sheet.required else "optional"
-            lines.append(f"#### {sheet.name} ({needed}; {sheet.kind})" if not sheet.key_value else f"#### {sheet.name}")
+            kind = "" if sheet.key_value else f"; {sheet.kind}"  # the Cycle sheet must agree in every file instead
+            lines.append(f"#### {sheet.name} ({needed}{kind})")
             lines.append("")
             lines.append(sheet.help)
             lines.append("")

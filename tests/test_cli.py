@@ -174,3 +174,75 @@ def test_the_public_names_are_the_functions_even_when_their_module_was_imported_
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# --- Issue 24: one side alone, folders of team files -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def teams(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("teams")
+    assert CliRunner().invoke(main, ["sample", str(folder), "--teams"]).exit_code == 0
+    return folder
+
+
+def test_validate_one_side_alone_finds_no_errors_and_annotates_its_files(teams, tmp_path):
+    # Sales checks its folder without Operations' files: no error about what it cannot know.
+    result = CliRunner().invoke(main, ["validate", str(teams / "demand"), "--annotate", str(tmp_path / "checked")])
+    assert result.exit_code == 0, result.output
+    assert "No problems found." in result.output
+    assert sorted(p.name for p in (tmp_path / "checked").iterdir()) == ["europe-findings.xlsx", "uk-findings.xlsx"]
+
+
+def test_validate_a_blank_capacity_template_alone_reports_only_its_own_sheets(tmp_path):
+    CliRunner().invoke(main, ["templates", str(tmp_path)])
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "capacity.xlsx")])
+    assert result.exit_code == 1
+    # The blank file's own gaps (no company, no resources...), never a demand sheet.
+    assert "capacity.xlsx" in result.output and "demand.xlsx" not in result.output
+    assert "— Products" not in result.output
+
+
+def test_validate_a_folder_with_a_pack_in_it_names_the_pack(teams, tmp_path):
+    folder = tmp_path / "sales"
+    folder.mkdir()
+    for name in ("uk.xlsx", "europe.xlsx"):
+        (folder / name).write_bytes((teams / "demand" / name).read_bytes())
+    result = CliRunner().invoke(
+        main, ["reconcile", str(folder), str(teams / "capacity"), "-o", str(folder / "pack.xlsx")]
+    )
+    assert result.exit_code == 0, result.output
+    again = CliRunner().invoke(main, ["validate", str(folder), str(teams / "capacity")])
+    assert again.exit_code == 1
+    assert "pack.xlsx is a meeting pack (sop reconcile), not a demand template; move it out of a folder of demand" in (
+        again.output
+    )
+
+
+def test_validate_refuses_three_paths(teams):
+    result = CliRunner().invoke(main, ["validate", str(teams / "demand"), str(teams / "capacity"), str(teams)])
+    assert result.exit_code == 2 and "give one or two files or folders" in result.output
+
+
+def test_reconcile_and_promise_take_folders(teams):
+    result = CliRunner().invoke(
+        main,
+        [
+            "promise",
+            str(teams / "demand"),
+            str(teams / "capacity"),
+            "--sku",
+            "KT-ECO-17",
+            "--quantity",
+            "100",
+            "--date",
+            "2027-03-15",
+            "--customer",
+            "Kitchen and Co",
+        ],
+    )
+    # An unknown customer is an error with the closest names.
+    assert result.exit_code == 1
+    assert "customer 'Kitchen and Co' is not on the demand template's Customers sheet (closest: 'Kitchen & Co'" in (
+        result.output
+    )

@@ -1389,3 +1389,149 @@ def test_text_longer_than_a_cell_holds_is_an_error_not_cut(pair):
             "the text is 40,000 characters long, more than the 32,767 a cell can hold; shorten it",
         )
     ]
+
+
+# --- Issue 24: the customer master, one side alone, one file per team ------------------------------------------
+
+
+def test_an_unknown_customer_names_the_cell_and_the_closest_known_names(pair):
+    demand, capacity = pair
+    _edit(demand, lambda wb: wb["Forecast"].__setitem__("B2", "Retial"))
+    findings = validate(demand, capacity)
+    [finding] = [f for f in findings if f.cell == "B2" and f.sheet == "Forecast"]
+    assert (finding.severity, finding.message) == (
+        ERROR,
+        "Customer 'Retial' is not on Customers (closest: 'Retail'); add it there or correct the name",
+    )
+
+
+def test_without_customers_listed_customers_are_taken_as_written_with_a_warning(pair):
+    demand, capacity = pair
+    _edit(demand, lambda wb: wb["Customers"].delete_rows(2, 10))
+    findings = validate(demand, capacity)
+    assert [(f.sheet, f.cell, f.severity) for f in findings] == [("Customers", "A2", WARNING)]
+    assert "taken as written" in findings[0].message
+
+
+def test_a_priority_must_be_a_whole_number_from_1(pair):
+    demand, capacity = pair
+    _edit(demand, lambda wb: wb["Customers"].__setitem__("D2", 0))
+    [finding] = validate(demand, capacity)
+    assert (finding.sheet, finding.cell, finding.severity) == ("Customers", "D2", ERROR)
+
+
+def test_one_side_alone_is_checked_without_the_other(base_pair):
+    # Sales checks its own file: no error for the capacity file it does not have.
+    assert validate(base_pair[0]) == []
+    assert validate(base_pair[1]) == []
+
+
+def test_one_file_is_recognised_by_its_sheets_and_its_own_errors_found(pair):
+    demand, _ = pair
+    _edit(demand, lambda wb: wb["Forecast"].__setitem__("A2", "ZZ-9"))
+    [finding] = [f for f in validate(demand) if f.severity == ERROR]
+    assert (finding.file, finding.sheet, finding.cell) == ("demand.xlsx", "Forecast", "A2")
+
+
+def test_a_folder_with_another_sides_file_a_pack_and_lock_files(base_pair, tmp_path):
+    folder = tmp_path / "sales"
+    folder.mkdir()
+    shutil.copy(base_pair[0], folder / "north.xlsx")
+    shutil.copy(base_pair[1], folder / "plant.xlsx")  # the other side's file: an error naming it
+    (folder / "~$north.xlsx").write_bytes(b"lock")  # Excel's lock file: not read
+    (folder / ".hidden.xlsx").write_bytes(b"hidden")  # a hidden file: not read
+    (folder / "notes.txt").write_text("not a workbook")  # not an .xlsx: not read
+    findings = validate(folder, base_pair[1])
+    assert [(f.file, f.severity) for f in findings] == [("plant.xlsx", ERROR)]
+    assert findings[0].message == (
+        "plant.xlsx is a capacity template, not a demand template; move it out of a folder of demand templates"
+    )
+
+
+def _split_forecast(base_pair, folder) -> tuple[Path, Path]:
+    """The demand of `base_pair` as two team files: north.xlsx with everything but Forecast row 3 (A-100 for
+    Online), south.xlsx with only that row on its Forecast (and its Cycle sheet)."""
+    folder.mkdir()
+    north, south = folder / "north.xlsx", folder / "south.xlsx"
+    shutil.copy(base_pair[0], north)
+    shutil.copy(base_pair[0], south)
+    _edit(north, lambda wb: wb["Forecast"].delete_rows(3))
+
+    def only_row_3(wb):
+        for name in wb.sheetnames:
+            if name not in ("Cycle", "Forecast", "Instructions"):
+                del wb[name]
+        wb["Forecast"].delete_rows(4, 10)
+        wb["Forecast"].delete_rows(2)
+
+    _edit(south, only_row_3)
+    return north, south
+
+
+def test_a_folder_of_team_files_reads_as_the_one_file(base_pair, tmp_path):
+    _split_forecast(base_pair, tmp_path / "sales")
+    whole = read(*base_pair)
+    split = read(tmp_path / "sales", base_pair[1])
+    assert split.findings == []
+    for attribute in SHEET_ATTRIBUTES.values():
+        one, many = _comparable(getattr(whole, attribute)), _comparable(getattr(split, attribute))
+        pd.testing.assert_frame_equal(one.drop(columns=[SOURCE_FILE]), many.drop(columns=[SOURCE_FILE]))
+    # Each row names its own file; the lineage lists each file with the rows it gave.
+    online = split.forecast[split.forecast["Customer"] == "Online"]
+    assert set(online[SOURCE_FILE]) == {"south.xlsx"} and set(online[SOURCE_ROW]) == {2}
+    rows = {source.name: source.rows for source in split.sources}
+    assert rows["south.xlsx"] == {"Forecast": 1}
+    assert rows["north.xlsx"]["Forecast"] == 4
+
+
+def test_a_forecast_line_in_two_files_is_refused_naming_both(base_pair, tmp_path):
+    north, south = _split_forecast(base_pair, tmp_path / "sales")
+    # The south team types the line the north file already has (A-100, Retail, Base on its row 2).
+    _edit(
+        south, lambda wb: [wb["Forecast"].__setitem__(f"{c}2", v) for c, v in zip("ABC", ("A-100", "Retail", "Base"))]
+    )
+    findings = validate(tmp_path / "sales", base_pair[1])
+    assert [str(f) for f in findings] == [
+        "south.xlsx, Forecast!A2: error: SKU 'A-100' and Customer 'Retail' and Scenario 'Base' is also on "
+        "Forecast!A2 in north.xlsx; a line in two files would be counted twice: keep it in one file"
+    ]
+
+
+def test_a_reference_row_may_repeat_only_identically(base_pair, tmp_path):
+    north, south = _split_forecast(base_pair, tmp_path / "sales")
+    master = tmp_path / "sales" / "zz-master.xlsx"
+    shutil.copy(north, master)
+
+    def reference_only(wb):
+        for name in ("Forecast", "Commitments", "Budget", "Actuals"):
+            wb[name].delete_rows(2, 50)
+
+    _edit(master, reference_only)
+    # Products, Customers, Prices and Launches again, identically: each row is read once.
+    split = read(tmp_path / "sales", base_pair[1])
+    assert split.findings == []
+    assert len(split.products) == len(read(*base_pair).products)
+    assert set(split.products[SOURCE_FILE]) == {"north.xlsx"}
+    _edit(north, lambda wb: wb["Customers"].__setitem__("B2", "Outlets"))
+    errors = [f for f in validate(tmp_path / "sales", base_pair[1]) if f.severity == ERROR]
+    assert [str(f) for f in errors] == [
+        "zz-master.xlsx, Customers!A2: error: Customer 'Retail' is also on Customers!A2 in north.xlsx with other "
+        "values (Channel 'Outlets' there, 'Stores' here); a row may repeat in several files only as the same row: "
+        "make them the same or keep one"
+    ]
+
+
+def test_required_sheets_are_required_across_the_folder_and_cycles_must_agree(base_pair, tmp_path):
+    north, south = _split_forecast(base_pair, tmp_path / "sales")
+    north.unlink()  # south.xlsx has only a Forecast: Products, required, is on no file
+    findings = validate(tmp_path / "sales", base_pair[1])
+    products = [f for f in findings if f.sheet == "Products"]
+    assert [(f.file, f.severity) for f in products] == [("sales/", ERROR)]
+    assert "is missing in every file of the folder" in products[0].message
+    _split_forecast(base_pair, tmp_path / "east")
+    _edit(tmp_path / "east" / "south.xlsx", lambda wb: wb["Cycle"].__setitem__("B4", 12))
+    [finding] = [f for f in validate(tmp_path / "east", base_pair[1]) if f.sheet == "Cycle"]
+    assert str(finding) == (
+        "south.xlsx, Cycle!B4: error: Horizon (months) is '12' here but '6' in north.xlsx; every file of the "
+        "folder east/ must be for the same cycle"
+    )

@@ -533,3 +533,47 @@ def test_connected_companies_form_large_blocks(generator, connected, blocks, lar
     largest = max(len(group) for group in groups) / 600
     # Today's companies fall apart into blocks of a few sites; a connected company's site is one block.
     assert largest >= largest_share if connected else largest < largest_share
+
+
+def test_committed_team_samples_are_what_sop_sample_teams_writes(tmp_path):
+    import zipfile
+
+    def parts(path):
+        with zipfile.ZipFile(path) as archive:
+            return {n: archive.read(n) for n in archive.namelist() if n != "docProps/core.xml"}
+
+    committed = ROOT / "samples" / "teams"
+    for path in write_sample(tmp_path, teams=True):
+        relative = path.relative_to(tmp_path)
+        assert parts(committed / relative) == parts(path), f"samples/teams/{relative} is stale: regenerate.sh"
+
+
+def test_the_sample_has_a_customer_master_of_every_customer(sample):
+    assert set(sample.customers["Customer"]) == set(sample.forecast["Customer"])
+    assert sample.customers["Priority"].between(1, 3).all()
+    assert set(sample.customers["Region"]) == {"UK", "Europe"}
+
+
+def test_the_sample_split_into_team_files_gives_exactly_the_same_plan(tmp_path):
+    # Demand in two team files (UK and Europe), capacity in two plant files: read as folders, the plan is the one
+    # of the one-file sample, figure for figure.
+    from sop_workbook.planner import solve
+    from sop_workbook.reader import read
+
+    one = read(*write_sample(tmp_path / "one"))
+    write_sample(tmp_path / "teams", teams=True)
+    teams = read(tmp_path / "teams" / "demand", tmp_path / "teams" / "capacity")
+    assert one.errors == [] and teams.errors == []
+    assert {s.name for s in teams.sources} == {"uk.xlsx", "europe.xlsx", "sheffield.xlsx", "brno.xlsx"}
+    a, b = solve(one), solve(teams)
+    assert a.objective == pytest.approx(b.objective, rel=1e-9)
+    assert a.contribution_margin == pytest.approx(b.contribution_margin, rel=1e-9)
+    for table in ("sku_month", "customer_month", "resource_month"):
+        keys = {"sku_month": ["SKU", "Month"], "customer_month": ["SKU", "Customer", "Month"]}.get(
+            table, ["Resource", "Month"]
+        )
+        x = getattr(a, table).sort_values(keys).reset_index(drop=True)
+        y = getattr(b, table).sort_values(keys).reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            x.drop(columns="Shadow price", errors="ignore"), y.drop(columns="Shadow price", errors="ignore"), atol=1e-6
+        )
