@@ -26,7 +26,7 @@ from .cells import month_label
 from .errors import ERROR, WARNING, Finding, file_name
 from .inputs import Cycle
 from .schema import Template
-from .template_file import Origin, Row, Table, TemplateFile, blank_value, described, sheet_frames
+from .template_file import Origin, Row, Table, TemplateFile, blank_value, described
 
 # The Cycle keys whose difference between two files changes the plan (errors); Company only labels the pack.
 CYCLE_KEYS = (("Cycle month", ERROR), ("Horizon (months)", ERROR), ("Currency", ERROR), ("Company", WARNING))
@@ -45,6 +45,14 @@ def folder_files(folder: Path) -> list[Path]:
         path
         for path in folder.iterdir()
         if path.suffix.lower() == ".xlsx" and not path.name.startswith(("~$", ".")) and path.is_file()
+    )
+
+
+def empty_folder(folder: Path, kind: str) -> str:
+    """The message for a folder given as a side that holds no template file."""
+    return (
+        f"{file_name(folder)} is a folder, not a file, and holds no .xlsx file; give the {kind} template, or put "
+        f"the {kind} templates of the teams in the folder"
     )
 
 
@@ -76,7 +84,7 @@ class Side:
         self.sheets = {spec.name: Table(spec) for spec in template.sheets if not spec.key_value}
         self.findings: list[Finding] = []
         if not self.files:
-            self._folder_error("", f"the folder has no .xlsx file; put the {template.kind} templates in it")
+            self.findings.append(Finding(file_name(path), "", 0, "", ERROR, empty_folder(path, template.kind)))
 
     # What the checks ask of a template file -------------------------------------------------------------------
 
@@ -128,10 +136,6 @@ class Side:
     def all_findings(self) -> list[Finding]:
         """Every finding of the folder and its files."""
         return self.findings + [finding for file in self.files for finding in file.findings]
-
-    def tables(self, cycle: Cycle) -> dict[str, pd.DataFrame]:
-        """The DataFrames of the merged sheets, each row naming its own file."""
-        return sheet_frames(self.template, self.sheets, cycle, self.name)
 
     # The folder's own rules ------------------------------------------------------------------------------------
 

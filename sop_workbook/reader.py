@@ -11,17 +11,21 @@ is one error finding, its tables left empty. The inputs are opened read-only and
 
 from __future__ import annotations
 
+import operator
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from . import schema
 from .archive import MAX_FILE_BYTES, MAX_GRID_CELLS, MAX_PART_BYTES, MAX_TOTAL_BYTES
 from .cells import column_letter, month_label, parse_cell, parse_number
 from .checks import agree_cycle, check_across, check_lookups
 from .errors import ERROR, Finding, file_name
-from .folders import Side, folder_files
-from .inputs import Inputs, SourceFile, build_inputs
+from .folders import Side, empty_folder, folder_files
+from .inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_FILE, SOURCE_ROW, Cycle, Inputs, SourceFile, build_inputs
 from .schema import Template
-from .template_file import Row, Table, TemplateFile
+from .template_file import Origin, Row, Table, TemplateFile, blank_value
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -80,7 +84,7 @@ def read(demand_path: str | Path | None, capacity_path: str | Path | None) -> In
     check_across(demand, capacity, cycle)
     tables = {}
     for side in sides:
-        tables.update(side.tables(cycle))
+        tables.update(sheet_frames(side.template, side.sheets, cycle, side.name))
     return build_inputs(
         cycle,
         findings=[finding for side in sides for finding in side.all_findings()],
@@ -147,9 +151,7 @@ def _unrecognised(path: Path) -> list[Finding]:
         probe.open()
         findings += probe.findings
     if not files:
-        findings.append(
-            Finding(f"{file_name(path)}/", "", 0, "", ERROR, "the folder has no .xlsx file; put the templates in it")
-        )
+        findings.append(Finding(file_name(path), "", 0, "", ERROR, empty_folder(path, "demand or capacity")))
     return sorted(findings)
 
 
@@ -161,3 +163,58 @@ def _open_side(path: str | Path | None, template: Template) -> TemplateFile | Si
         return absent
     path = Path(path)
     return Side(path, template) if path.is_dir() else TemplateFile(path, template)
+
+
+def sheet_frames(template: Template, sheets: dict[str, Table], cycle: Cycle, name: str) -> dict[str, pd.DataFrame]:
+    """The DataFrames of a side's sheets, by `Inputs` attribute (long form for month sheets).
+
+    Args:
+        template: The side's template.
+        sheets: Its sheets as read, by schema name.
+        cycle: The plan's cycle.
+        name: The file's name, for "Source file" (a row of a folder names its own file).
+
+    Returns:
+        {attribute: DataFrame}.
+    """
+    return {
+        SHEET_ATTRIBUTES[(template.kind, spec.name)]: _frame(sheets[spec.name], cycle, name)
+        for spec in template.sheets
+        if not spec.key_value
+    }
+
+
+def _frame(table: Table, cycle: Cycle, name: str) -> pd.DataFrame:
+    """One sheet's rows as the DataFrame `Inputs` holds (month sheets in long form: each row once per month)."""
+    spec = table.spec
+    stamps = [month for month, _ in table.months]
+    repeat = len(stamps) if spec.months else 1
+    columns = {}
+    values = [row.values for row in table.rows]
+    for column in spec.columns:
+        if column.header in table.columns:
+            per_row = list(map(operator.itemgetter(column.header), values))
+        else:
+            per_row = [blank_value(column, cycle)] * len(table.rows)
+        if column.kind in (schema.MONTH, schema.DATE):
+            array = pd.DatetimeIndex(per_row).astype("datetime64[ns]").array
+        elif column.kind in (schema.NUMBER, schema.PERCENT):
+            array = np.array([np.nan if v is None else v for v in per_row], dtype="float64")
+        elif column.kind == schema.INTEGER:
+            series = pd.Series(per_row, dtype=object)
+            array = (series.astype("int64") if series.notna().all() else series.astype("float64")).array
+        else:
+            array = pd.array(["" if v is None else v for v in per_row], dtype="str")
+        columns[column.header] = array.repeat(repeat) if repeat != 1 else array
+    numbers = [row.number for row in table.rows]
+    if spec.months:
+        # Long form: row-major, so row k's month j is at k * len(stamps) + j.
+        columns[MONTH] = np.tile(np.array(stamps, dtype="datetime64[ns]"), len(table.rows))
+        columns[spec.month_value] = table.month_matrix().reshape(-1)
+    columns[SOURCE_ROW] = np.repeat(np.array(numbers, dtype="int64"), repeat)
+    if table.rows and isinstance(table.rows[0].number, Origin):  # a folder's rows: each names its own file
+        files = pd.array([row.number.file.name for row in table.rows], dtype="str")
+    else:
+        files = pd.array([name] * len(table.rows), dtype="str")
+    columns[SOURCE_FILE] = files.repeat(repeat) if repeat != 1 else files
+    return pd.DataFrame(columns)

@@ -46,7 +46,7 @@ from .cells import (
     unusable_cells,
 )
 from .errors import ERROR, WARNING, Finding, file_name
-from .inputs import MONTH, SHEET_ATTRIBUTES, SOURCE_FILE, SOURCE_ROW, Cycle
+from .inputs import Cycle
 from .schema import Column, Sheet, Template
 
 # What a month cell of each month sheet holds, for messages ("type the units as a number").
@@ -696,32 +696,9 @@ class TemplateFile:
 
     # Tables for Inputs ----------------------------------------------------------------------------------------
 
-    def tables(self, cycle: Cycle) -> dict[str, pd.DataFrame]:
-        """The DataFrames of this file's sheets, by `Inputs` attribute (long form for month sheets)."""
-        return sheet_frames(self.template, self.sheets, cycle, self.name)
-
     def row_counts(self) -> dict[str, int]:
         """The data rows read from each sheet of this file, for the lineage."""
         return {name: len(table.rows) for name, table in self.sheets.items() if table.rows}
-
-
-def sheet_frames(template: Template, sheets: dict[str, Table], cycle: Cycle, name: str) -> dict[str, pd.DataFrame]:
-    """The DataFrames of a side's sheets, by `Inputs` attribute (long form for month sheets).
-
-    Args:
-        template: The side's template.
-        sheets: Its sheets as read, by schema name.
-        cycle: The plan's cycle.
-        name: The file's name, for "Source file" (a row of a folder names its own file).
-
-    Returns:
-        {attribute: DataFrame}.
-    """
-    return {
-        SHEET_ATTRIBUTES[(template.kind, spec.name)]: _frame(sheets[spec.name], cycle, name)
-        for spec in template.sheets
-        if not spec.key_value
-    }
 
 
 def _kept_rows(rows: list[list], used: list[int], unusable: dict) -> list[tuple[int, list]]:
@@ -814,39 +791,3 @@ def described(value) -> str:
     if value is None or value == "":
         return "(blank)"
     return shown(value) if isinstance(value, str) else f"'{value}'"
-
-
-def _frame(table: Table, cycle: Cycle, name: str) -> pd.DataFrame:
-    """One sheet's rows as the DataFrame `Inputs` holds (month sheets in long form: each row once per month)."""
-    spec = table.spec
-    stamps = [month for month, _ in table.months]
-    repeat = len(stamps) if spec.months else 1
-    columns = {}
-    values = [row.values for row in table.rows]
-    for column in spec.columns:
-        if column.header in table.columns:
-            per_row = list(map(operator.itemgetter(column.header), values))
-        else:
-            per_row = [blank_value(column, cycle)] * len(table.rows)
-        if column.kind in (schema.MONTH, schema.DATE):
-            array = pd.DatetimeIndex(per_row).astype("datetime64[ns]").array
-        elif column.kind in (schema.NUMBER, schema.PERCENT):
-            array = np.array([np.nan if v is None else v for v in per_row], dtype="float64")
-        elif column.kind == schema.INTEGER:
-            series = pd.Series(per_row, dtype=object)
-            array = (series.astype("int64") if series.notna().all() else series.astype("float64")).array
-        else:
-            array = pd.array(["" if v is None else v for v in per_row], dtype="str")
-        columns[column.header] = array.repeat(repeat) if repeat != 1 else array
-    numbers = [row.number for row in table.rows]
-    if spec.months:
-        # Long form: row-major, so row k's month j is at k * len(stamps) + j.
-        columns[MONTH] = np.tile(np.array(stamps, dtype="datetime64[ns]"), len(table.rows))
-        columns[spec.month_value] = table.month_matrix().reshape(-1)
-    columns[SOURCE_ROW] = np.repeat(np.array(numbers, dtype="int64"), repeat)
-    if table.rows and isinstance(table.rows[0].number, Origin):  # a folder's rows: each names its own file
-        files = pd.array([row.number.file.name for row in table.rows], dtype="str")
-    else:
-        files = pd.array([name] * len(table.rows), dtype="str")
-    columns[SOURCE_FILE] = files.repeat(repeat) if repeat != 1 else files
-    return pd.DataFrame(columns)

@@ -2508,3 +2508,15 @@ def test_the_robustness_doc_is_up_to_date():
         [sys.executable, str(ROOT / "tools" / "robustness_doc.py"), "--check"], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_folder_file_with_control_characters_in_its_name_is_named_with_them_shown(hostile_pair, tmp_path):
+    # Issue 24: a folder of team files; the other side's file in it, under a name that would clear the screen.
+    folder = tmp_path / "sales"
+    folder.mkdir()
+    shutil.copy(hostile_pair[0], folder / "north.xlsx")
+    shutil.copy(hostile_pair[1], folder / "pl\x1b[2Jant\n.xlsx")
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert not RAW_CONTROL.search(result.output), repr(result.output)
+    assert "pl\\x1b[2Jant\\x0a.xlsx is a capacity template, not a demand template" in result.output
