@@ -1827,12 +1827,12 @@ BAD_VALUES = [
     ),
     BadValue(
         "customer-case",
-        "customer NORTH on an order, North on the forecast",
+        "customer NORTH on an order, North on the customer master",
         "demand",
         "Commitments",
         "B2",
         "NORTH",
-        "Customer 'NORTH' and 'North' (Forecast!B2) differ only in case, so they would count as two customers; "
+        "Customer 'NORTH' and 'North' (Customers!A2) differ only in case, so they would count as two customers; "
         "spell it 'North'",
     ),
     BadValue(
@@ -2487,7 +2487,7 @@ def test_plan_data_csv_opened_in_libreoffice_has_no_formula_and_numbers_stay_num
     sheet = openpyxl.load_workbook(converted).active
     rows = list(sheet.iter_rows(min_row=2))
     assert rows and all(cell.data_type != "f" for row in rows for cell in row)
-    assert all(row[8].data_type == "n" for row in rows)
+    assert all(row[10].data_type == "n" for row in rows)  # Value, after Channel and Region (issue 24)
     assert {row[2].value for row in rows} - {None} == {"'=1+1"}
 
 
