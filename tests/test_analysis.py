@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from sop_workbook import planner
 from sop_workbook.analysis import analyse, forecast_accuracy, plan
+from sop_workbook.planner import blocks as planner_blocks
 from sop_workbook.planner import solve
 
 JAN, FEB, MAR = month(0), month(1), month(2)
@@ -467,7 +468,7 @@ def test_commitment_checks(extra, order, check, on_time, promise, days_late):
 def test_commitment_check_re_solves_only_the_orders_site(monkeypatch):
     # order_inputs' site and a second one that shares nothing with it: B on L2 (10 h a month, 1 h a unit), 10
     # wanted a month, all made. Checking R3 re-solves only A's part of the plan and gives the one-site answer.
-    monkeypatch.setattr(planner, "_BLOCK_COLUMNS", 1)  # each site its own block, however small
+    monkeypatch.setattr(planner_blocks, "BLOCK_COLUMNS", 1)  # each site its own block, however small
     solved = []
 
     def spy(*args, **kwargs):
