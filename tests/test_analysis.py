@@ -1,4 +1,5 @@
-"""Tests of analysis.py: the plan turned into margin, capacity, gaps, levers, commitments, launches.
+"""Tests of the analysis (sop_workbook/analysis/): the plan turned into margin, capacity, gaps, levers,
+commitments, launches.
 
 Three kinds of check:
 - a plan built by hand (no solver), whose every derived figure is worked out by hand in the comments;
