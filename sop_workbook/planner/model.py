@@ -181,7 +181,15 @@ class Model:
 
 
 def build(data: Data, penalty: Penalties) -> Model:
-    """The LP of one scenario (docs/model.md): its variables, the five constraint families and the objective."""
+    """The LP of one scenario (docs/model.md): its variables, the five constraint families and the objective.
+
+    Args:
+        data: The scenario's arrays (`data.prepare`).
+        penalty: Its penalties (`penalties`).
+
+    Returns:
+        The Model, its objective in units of the money scale.
+    """
     groups = shipment_groups(data)
     lp = LinearProgram()
     _variables(lp, data, groups, penalty)
@@ -303,9 +311,10 @@ def _stock_limits(data: Data, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _stock_balance(lp: LinearProgram, data: Data, groups: ShipmentGroups) -> None:
-    """Stock balance (docs/model.md): inventory[s,t−1] + make[s,t] + Σk subcontract[k,t] − Σg ship[g,t] =
-    inventory[s,t], with inventory = inventory + safety_held, ship = ship + ship_confirmed, and inventory[s,−1]
-    the opening stock, which goes to the right-hand side."""
+    """Stock balance (docs/model.md, "Stock balance"):
+    inventory[s,t−1] + make[s,t] + Σk subcontract[k,t] − Σg ship[g,t] = inventory[s,t],
+    with inventory = inventory + safety_held, ship = ship + ship_confirmed, and inventory[s,−1] the opening stock,
+    which goes to the right-hand side."""
     v = lp.variables
     n_s, n_t = len(data.skus), len(data.months)
     month = np.arange(n_t)
@@ -324,8 +333,9 @@ def _stock_balance(lp: LinearProgram, data: Data, groups: ShipmentGroups) -> Non
 
 
 def _backlog_balance(lp: LinearProgram, data: Data, groups: ShipmentGroups) -> None:
-    """Backlog balance, backlogged groups only (docs/model.md): backlog[g,t−1] + demand[g,t] − ship[g,t] =
-    backlog[g,t], with ship = ship + ship_confirmed and no backlog before the horizon."""
+    """Backlog balance, backlogged groups only (docs/model.md, "Backlog balance"):
+    backlog[g,t−1] + demand[g,t] − ship[g,t] = backlog[g,t],
+    with ship = ship + ship_confirmed and no backlog before the horizon."""
     v = lp.variables
     g = groups.backlogged
     month = np.arange(len(data.months))
@@ -345,7 +355,7 @@ def _backlog_balance(lp: LinearProgram, data: Data, groups: ShipmentGroups) -> N
 
 
 def _hours(lp: LinearProgram, data: Data) -> None:
-    """Hours (docs/model.md): Σs hours per unit[s,r] · make[s,t] ≤ regular hours[r,t] + overtime[r,t]."""
+    """Hours (docs/model.md, "Hours"): Σs hours per unit[s,r] · make[s,t] ≤ regular hours[r,t] + overtime[r,t]."""
     v = lp.variables
     month = np.arange(len(data.months))
     hours = lp.add_constraints("hours", (np.arange(len(data.resources))[:, None], month), upper=data.regular)
@@ -354,7 +364,7 @@ def _hours(lp: LinearProgram, data: Data) -> None:
 
 
 def _materials(lp: LinearProgram, data: Data) -> None:
-    """Materials (docs/model.md): Σs quantity per unit[s,m] · make[s,t] ≤ available[m,t]."""
+    """Materials (docs/model.md, "Materials"): Σs quantity per unit[s,m] · make[s,t] ≤ available[m,t]."""
     month = np.arange(len(data.months))
     materials = lp.add_constraints("materials", (np.arange(len(data.materials))[:, None], month), upper=data.available)
     materials.add(
@@ -363,8 +373,8 @@ def _materials(lp: LinearProgram, data: Data) -> None:
 
 
 def _closing_target(lp: LinearProgram, data: Data) -> None:
-    """Closing target, SKUs with one (docs/model.md): inventory[s,H] + closing_shortfall[s] ≥ target closing
-    stock[s], with inventory = inventory + safety_held."""
+    """Closing target, SKUs with one (docs/model.md, "Closing target"):
+    inventory[s,H−1] + closing_shortfall[s] ≥ target closing stock[s], with inventory = inventory + safety_held."""
     v = lp.variables
     target = np.flatnonzero(data.target > 0)
     closing = lp.add_constraints("closing target", (target,), lower=data.target[target])

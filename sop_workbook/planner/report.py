@@ -219,6 +219,7 @@ def _names(names, n_t: int, index=None) -> np.ndarray:
 
 
 def _sku_month(data: Data, flows: _Flows) -> pd.DataFrame:
+    """The plan per SKU × month (SKU_MONTH_COLUMNS)."""
     n_s, n_t = len(data.skus), len(data.months)
     month_col = np.tile(_month_values(data), max(n_s, 1))[: n_s * n_t]
     opening = np.hstack([data.opening[:, None], flows.closing[:, :-1]])
@@ -244,6 +245,7 @@ def _sku_month(data: Data, flows: _Flows) -> pd.DataFrame:
 
 
 def _customer_month(data: Data, flows: _Flows, revenue: np.ndarray) -> pd.DataFrame:
+    """The plan per line (SKU × customer) × month (CUSTOMER_MONTH_COLUMNS)."""
     n_t = len(data.months)
     return pd.DataFrame(
         {
@@ -263,6 +265,7 @@ def _customer_month(data: Data, flows: _Flows, revenue: np.ndarray) -> pd.DataFr
 
 
 def _subcontract(data: Data, flows: _Flows) -> pd.DataFrame:
+    """Subcontracting per arc (SKU × subcontractor) × month (SUBCONTRACT_COLUMNS)."""
     n_t = len(data.months)
     return pd.DataFrame(
         {
@@ -278,6 +281,7 @@ def _subcontract(data: Data, flows: _Flows) -> pd.DataFrame:
 
 
 def _resource_month(data: Data, flows: _Flows, hour_value: np.ndarray) -> pd.DataFrame:
+    """Hours and shadow prices per resource × month (RESOURCE_MONTH_COLUMNS)."""
     n_t = len(data.months)
     return pd.DataFrame(
         {
@@ -297,6 +301,7 @@ def _resource_month(data: Data, flows: _Flows, hour_value: np.ndarray) -> pd.Dat
 
 
 def _material_month(data: Data, flows: _Flows, unit_value: np.ndarray) -> pd.DataFrame:
+    """Use and shadow prices per material × month (MATERIAL_MONTH_COLUMNS)."""
     n_t = len(data.months)
     return pd.DataFrame(
         {
