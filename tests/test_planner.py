@@ -1354,3 +1354,89 @@ def test_components_of_the_lp_graph_match_a_plain_search(seed):
     assert sorted(
         map(sorted, ({node for node in range(n_col + n_row) if label[node] == k} for k in range(count)))
     ) == sorted(map(sorted, expected))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The modelling helper: named variable blocks and constraint families
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_a_stock_balance_written_with_named_blocks_has_the_matrix_worked_out_by_hand():
+    # Two SKUs × three months: inventory[s,t−1] + make[s,t] − ship[s,t] = inventory[s,t], opening stock 5 and 7.
+    # Columns: make (s0t0, s0t1, s0t2, s1t0, s1t1, s1t2), then inventory, then ship; rows: (s, t) in order.
+    program = lp.LinearProgram()
+    sku, month = np.arange(2)[:, None], np.arange(3)
+    make = program.add_variables("make", (sku, month), cost=np.array([[2.0], [3.0]]), upper=10.0)
+    inventory = program.add_variables("inventory", (sku, month), cost=0.5)
+    ship = program.add_variables("ship", (sku, month), cost=-9.0, penalty=-1.0, tie_break=0.25)
+    opening = np.array([[5.0, 0, 0], [7.0, 0, 0]])
+    balance = program.add_constraints("stock balance", (sku, month), lower=opening, upper=opening)
+    balance.add(1.0, inventory[:, :])
+    balance.add(-1.0, inventory.shift())
+    balance.add(-1.0, make[:, :])
+    balance.add(1.0, ship[:, :])
+    assert (make.span, inventory.span, ship.span) == (slice(0, 6), slice(6, 12), slice(12, 18))
+    np.testing.assert_array_equal(inventory.shift(), [[-1, 6, 7], [-1, 9, 10]])
+    expected = np.zeros((6, 18))
+    for s in range(2):
+        for t in range(3):
+            row = 3 * s + t
+            expected[row, 3 * s + t] = -1.0  # make
+            expected[row, 6 + 3 * s + t] = 1.0  # inventory
+            if t > 0:
+                expected[row, 6 + 3 * s + t - 1] = -1.0  # last month's inventory
+            expected[row, 12 + 3 * s + t] = 1.0  # ship
+    np.testing.assert_array_equal(_dense(program.matrix()), expected)
+    np.testing.assert_array_equal(program.column_array("cost"), [2, 2, 2, 3, 3, 3] + [0.5] * 6 + [-9] * 6)
+    np.testing.assert_array_equal(program.column_array("penalty"), [0] * 12 + [-1] * 6)
+    np.testing.assert_array_equal(program.column_array("tie_break"), [0] * 12 + [0.25] * 6)
+    np.testing.assert_array_equal(program.column_array("upper"), [10] * 6 + [np.inf] * 12)
+    np.testing.assert_array_equal(program.row_array("lower"), [5, 0, 0, 7, 0, 0])
+    np.testing.assert_array_equal(balance.values(np.arange(6.0)), [[0, 1, 2], [3, 4, 5]])
+
+
+def test_terms_sum_into_the_rows_they_name():
+    # Hours: Σs hours[s] · make[s,t] ≤ regular[r,t] with SKUs 0 and 2 on resource 1, SKU 1 on resource 0.
+    program = lp.LinearProgram()
+    month = np.arange(2)
+    make = program.add_variables("make", (np.arange(3)[:, None], month))
+    hours = program.add_constraints("hours", (np.arange(2)[:, None], month), upper=[[8.0], [9.0]])
+    routing_sku, routing_resource, per_unit = np.array([0, 1, 2]), np.array([1, 0, 1]), np.array([1.5, 2.0, 0.5])
+    hours.add(per_unit[:, None], make[routing_sku], rows=(routing_resource[:, None], month))
+    expected = np.zeros((4, 6))
+    expected[0, 2], expected[1, 3] = 2.0, 2.0  # resource 0: SKU 1
+    expected[2, 0], expected[3, 1], expected[2, 4], expected[3, 5] = 1.5, 1.5, 0.5, 0.5  # resource 1: SKUs 0, 2
+    np.testing.assert_array_equal(_dense(program.matrix()), expected)
+    np.testing.assert_array_equal(program.row_array("upper"), [8, 8, 9, 9])
+    np.testing.assert_array_equal(program.rows_of("hours"), [True] * 4)
+
+
+def test_two_programs_are_matched_by_block_name_and_coordinates():
+    # The second program has blocks in another order, a shipment group that is new (coordinate 4) and one that
+    # is gone (coordinate 2): matched columns keep their old position, the new one is -1.
+    first = lp.LinearProgram()
+    first.add_variables("make", (np.arange(2)[:, None], np.arange(2)))  # columns 0-3
+    first.add_variables("ship", (np.array([0, 2])[:, None], np.arange(2)))  # columns 4-7
+    second = lp.LinearProgram()
+    second.add_variables("ship", (np.array([0, 4])[:, None], np.arange(2)))  # columns 0-3
+    second.add_variables("make", (np.arange(2)[:, None], np.arange(2)))  # columns 4-7
+    second.add_variables("overtime", (np.arange(1)[:, None], np.arange(2)))  # columns 8-9: a new block
+    found = lp.match(first.variables, second.variables, second.n_col)
+    np.testing.assert_array_equal(found, [4, 5, -1, -1, 0, 1, 2, 3, -1, -1])
+
+
+def test_every_section_the_planning_code_points_to_is_in_docs_model():
+    # The planner's and the analysis' docstrings and comments name sections of docs/model.md as
+    # (docs/model.md, "Section"): each must be a heading there, and none points to a spec outside the repository.
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    headings = set(re.findall(r"(?m)^#+ (.+)$", (root / "docs" / "model.md").read_text()))
+    package = root / "sop_workbook"
+    paths = [*(package / "planner").glob("*.py"), *(package / "analysis").glob("*.py"), package / "promise.py"]
+    code = "".join(path.read_text() for path in paths)
+    named = {" ".join(name.split()) for name in re.findall(r'docs/model\.md,\s*"([^"]+)"', code)}
+    assert len(named) >= 10, named
+    assert named <= headings, f"not in docs/model.md: {sorted(named - headings)}"
+    assert "SPEC" not in code
