@@ -1386,12 +1386,15 @@ def test_a_stock_balance_written_with_named_blocks_has_the_matrix_worked_out_by_
             if t > 0:
                 expected[row, 6 + 3 * s + t - 1] = -1.0  # last month's inventory
             expected[row, 12 + 3 * s + t] = 1.0  # ship
-    np.testing.assert_array_equal(_dense(program.matrix()), expected)
-    np.testing.assert_array_equal(program.column_array("cost"), [2, 2, 2, 3, 3, 3] + [0.5] * 6 + [-9] * 6)
-    np.testing.assert_array_equal(program.column_array("penalty"), [0] * 12 + [-1] * 6)
-    np.testing.assert_array_equal(program.column_array("tie_break"), [0] * 12 + [0.25] * 6)
-    np.testing.assert_array_equal(program.column_array("upper"), [10] * 6 + [np.inf] * 12)
-    np.testing.assert_array_equal(program.row_array("lower"), [5, 0, 0, 7, 0, 0])
+    arrays = program.finish()
+    np.testing.assert_array_equal(_dense(arrays.matrix), expected)
+    np.testing.assert_array_equal(arrays.cost, [2, 2, 2, 3, 3, 3] + [0.5] * 6 + [-9] * 6)
+    np.testing.assert_array_equal(arrays.penalty, [0] * 12 + [-1] * 6)
+    np.testing.assert_array_equal(arrays.tie_break, [0] * 12 + [0.25] * 6)
+    np.testing.assert_array_equal(arrays.lower, [0] * 18)
+    np.testing.assert_array_equal(arrays.upper, [10] * 6 + [np.inf] * 12)
+    np.testing.assert_array_equal(arrays.row_lower, arrays.row_upper)
+    np.testing.assert_array_equal(arrays.row_lower, [5, 0, 0, 7, 0, 0])
     np.testing.assert_array_equal(balance.values(np.arange(6.0)), [[0, 1, 2], [3, 4, 5]])
 
 
@@ -1406,8 +1409,10 @@ def test_terms_sum_into_the_rows_they_name():
     expected = np.zeros((4, 6))
     expected[0, 2], expected[1, 3] = 2.0, 2.0  # resource 0: SKU 1
     expected[2, 0], expected[3, 1], expected[2, 4], expected[3, 5] = 1.5, 1.5, 0.5, 0.5  # resource 1: SKUs 0, 2
-    np.testing.assert_array_equal(_dense(program.matrix()), expected)
-    np.testing.assert_array_equal(program.row_array("upper"), [8, 8, 9, 9])
+    arrays = program.finish()
+    np.testing.assert_array_equal(_dense(arrays.matrix), expected)
+    np.testing.assert_array_equal(arrays.row_upper, [8, 8, 9, 9])
+    np.testing.assert_array_equal(arrays.row_lower, [-np.inf] * 4)
     np.testing.assert_array_equal(program.rows_of("hours"), [True] * 4)
 
 

@@ -8,6 +8,7 @@ families, each built with one numpy operation over index arrays (linopy's habit,
     balance.add(1.0, inventory[:, :])  # inventory[s,t] − inventory[s,t−1] − make[s,t] = opening (t = 0) or 0
     balance.add(-1.0, inventory.shift())
     balance.add(-1.0, make[:, :])
+    arrays = lp.finish()  # costs, bounds and the constraint matrix, as HiGHS takes them
 
 A block's `coords` are integer arrays, broadcast together to the block's shape, that name each variable (which
 SKU, which month); a block indexed like a numpy array gives the LP's column numbers. Two LPs built from the same
@@ -103,6 +104,21 @@ class Constraints(_Block):
         self.entries.append((rows[keep], columns[keep], values[keep]))
 
 
+@dataclass
+class Arrays:
+    """A linear program as arrays: per column the objective's three parts and the bounds, per row the bounds, and
+    the constraint matrix."""
+
+    cost: np.ndarray
+    penalty: np.ndarray
+    tie_break: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    matrix: Matrix
+
+
 class LinearProgram:
     """Columns in named variable blocks, rows in named constraint families, minimised (costs positive, revenue
     negative).
@@ -157,19 +173,20 @@ class LinearProgram:
         self.n_row += family.size
         return family
 
-    def column_array(self, part: str) -> np.ndarray:
-        """One value per column: "cost", "penalty", "tie_break", "lower" or "upper"."""
-        return np.concatenate(self._columns[part]) if self._columns[part] else np.zeros(0)
-
-    def row_array(self, part: str) -> np.ndarray:
-        """One value per row: "lower" or "upper"."""
-        return np.concatenate(self._rows[part]) if self._rows[part] else np.zeros(0)
-
-    def matrix(self) -> Matrix:
-        """The constraint matrix of every family's terms."""
+    def finish(self) -> Arrays:
+        """The LP as arrays, once every block and family has been added. The program then keeps only what names
+        its columns and rows (blocks, families, their shapes and coordinates), not the arrays."""
+        columns = {part: np.concatenate(values) if values else np.zeros(0) for part, values in self._columns.items()}
+        rows = {part: np.concatenate(values) if values else np.zeros(0) for part, values in self._rows.items()}
         terms = [term for family in self.constraints.values() for term in family.entries]
-        rows, cols, values = (np.concatenate([term[i] for term in terms]) if terms else np.zeros(0) for i in range(3))
-        return Matrix.from_entries(rows.astype(np.int64), cols.astype(np.int64), values, (self.n_row, self.n_col))
+        entries = (np.concatenate([term[i] for term in terms]) if terms else np.zeros(0) for i in range(3))
+        rows_, cols, values = entries
+        matrix = Matrix.from_entries(rows_.astype(np.int64), cols.astype(np.int64), values, (self.n_row, self.n_col))
+        for family in self.constraints.values():
+            family.entries = []
+        self._columns = {part: [] for part in self._columns}
+        self._rows = {part: [] for part in self._rows}
+        return Arrays(**columns, row_lower=rows["lower"], row_upper=rows["upper"], matrix=matrix)
 
     def rows_of(self, *names: str) -> np.ndarray:
         """Whether each row belongs to one of these constraint families."""

@@ -134,7 +134,8 @@ class Model:
     """One scenario's LP as HiGHS gets it, and what its columns and rows stand for.
 
     Attributes:
-        lp: The variable blocks and constraint families (`lp.variables["make"]`, `lp.constraints["hours"]`).
+        lp: The variable blocks and constraint families (`lp.variables["make"]`, `lp.constraints["hours"]`): what
+            the columns and rows stand for.
         groups: The shipment groups the shipment columns are planned in.
         matrix: The constraint matrix.
         cost, lower, upper, row_lower, row_upper: The LP as passed to HiGHS; the objective `cost` (money,
@@ -199,10 +200,9 @@ def build(data: Data, penalty: Penalties) -> Model:
     _materials(lp, data)
     _closing_target(lp, data)
 
+    arrays = lp.finish()
     scale = penalty.money_scale
-    money, steering, tie_break = (lp.column_array(part) for part in ("cost", "penalty", "tie_break"))
-    cost = money + steering + tie_break
-    upper = lp.column_array("upper")
+    cost = arrays.cost + arrays.penalty + arrays.tie_break
     held = np.flatnonzero(data.safety > 0)
     # The penalties' constants: the steering penalty × safety stock every month, the commitment penalty × every
     # confirmed unit; the shortfall columns then take them back where stock or shipments fall short.
@@ -214,19 +214,19 @@ def build(data: Data, penalty: Penalties) -> Model:
     return Model(
         lp=lp,
         groups=groups,
-        matrix=lp.matrix(),
+        matrix=arrays.matrix,
         cost=cost / scale,
-        lower=lp.column_array("lower"),
-        upper=upper,
-        row_lower=lp.row_array("lower"),
-        row_upper=lp.row_array("upper"),
+        lower=arrays.lower,
+        upper=arrays.upper,
+        row_lower=arrays.row_lower,
+        row_upper=arrays.row_upper,
         offset=offset / scale,
-        tie_break=tie_break / scale,
-        money_cost=money,
+        tie_break=arrays.tie_break / scale,
+        money_cost=arrays.cost,
         keep_at_least=np.r_[v["ship_confirmed"][:], v["safety_held"][:, :].ravel()],
         keep_at_most=v["closing_shortfall"][:],
         coupling=lp.rows_of("hours", "materials"),
-        start=_lot_for_lot_basis(lp, cost, upper, groups),
+        start=_lot_for_lot_basis(lp, cost, arrays.upper, groups),
     )
 
 
