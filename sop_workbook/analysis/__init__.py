@@ -21,7 +21,6 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from .. import parallel
 from ..errors import InputError
 from ..inputs import Inputs
 from . import tables
@@ -81,10 +80,6 @@ CHECKED_ORDERS = 20
 # model. A re-solve solves only the independent blocks of the LP a change touches, so the nonzeros are those of the
 # largest block. A count, unlike a time limit, keeps the results the same from run to run.
 RESOLVE_WORK = 40e6
-
-# Above this many columns in the Base model Upside's and Downside's analyses are made in a child process beside
-# Base's (`parallel.Forked`); below it they are quicker made one after the other.
-PARALLEL_ANALYSIS_ABOVE = 30_000
 
 # The tables made per scenario, by their name in `Results`, with their columns.
 _SCENARIO_TABLES = {
@@ -164,34 +159,23 @@ def analyse(
     resolver = Resolver(solver, resolve_limit)
     ctx = Context(inputs)
     solutions = {scenario: normalised(solutions[scenario]) for scenario in scenarios}
-    # The other scenarios' analyses (levers included: theirs are estimates, with no re-solve) are made one after
-    # the other in a child process while this one makes Base's, when the plan is large enough to be worth it.
-    others = {scenario: solutions[scenario] for scenario in scenarios[1:]}
-    child = (
-        parallel.Forked(_other_scenarios, ctx, others)
-        if others and statistics.get("columns", 0) > PARALLEL_ANALYSIS_ABOVE and parallel.possible()
-        else None
-    )
-    try:
-        base = solutions["Base"]
-        duals, unmet_units = Duals(base), unmet(ctx, base.customer_month)
-        analysed = {"Base": (_scenario_tables(ctx, "Base", base, duals, unmet_units), [])}
-        # The order checks come before the levers: they have the first call on the re-solves allowed.
-        base_gaps = concat([analysed["Base"][0]["gaps"]], GAP_COLUMNS)
-        order_checks = commitments(ctx, base, base_gaps, resolver, checked_orders)
-        analysed["Base"][1].extend(
-            scenario_levers(ctx, "Base", base, duals, unmet_units, analysed["Base"][0]["gaps"], resolver, resolved_gaps)
+    analysed, lever_rows = {}, []
+    for scenario in scenarios:  # Base first
+        solution = solutions[scenario]
+        duals, unmet_units = Duals(solution), unmet(ctx, solution.customer_month)
+        analysed[scenario] = _scenario_tables(ctx, scenario, solution, duals, unmet_units)
+        if scenario == "Base":
+            # The order checks come before the levers: they have the first call on the re-solves allowed.
+            base_gaps = concat([analysed["Base"]["gaps"]], GAP_COLUMNS)
+            order_checks = commitments(ctx, solution, base_gaps, resolver, checked_orders)
+        # Only Base's largest gaps get levers priced by re-solving; the other scenarios' levers are estimates.
+        lever_rows += scenario_levers(
+            ctx, scenario, solution, duals, unmet_units, analysed[scenario]["gaps"], resolver, resolved_gaps
         )
-        done, answers = child.result() if child is not None else (False, None)
-        analysed.update(answers if done else _other_scenarios(ctx, others))
-    finally:
-        if child is not None:
-            child.cancel()
     frames = {
-        name: concat([analysed[scenario][0][name] for scenario in scenarios], columns)
+        name: concat([analysed[scenario][name] for scenario in scenarios], columns)
         for name, columns in _SCENARIO_TABLES.items()
     }
-    lever_rows = [row for scenario in scenarios for row in analysed[scenario][1]]
     results = Results(
         inputs=inputs,
         scenarios=scenarios,
@@ -199,7 +183,7 @@ def analyse(
         levers=pd.DataFrame(lever_rows, columns=LEVER_COLUMNS) if len(frames["gaps"]) else empty(LEVER_COLUMNS),
         inventory=tables.inventory(frames["plan"]),
         commitments=order_checks,
-        launches=launches(ctx, base, base_gaps),
+        launches=launches(ctx, solutions["Base"], base_gaps),
         scenarios_summary=tables.scenarios_summary(
             scenarios, frames["plan"], frames["margin"], frames["gaps"], frames["capacity"]
         ),
@@ -208,18 +192,6 @@ def analyse(
     )
     results.summary = tables.summary(results)
     return results
-
-
-def _other_scenarios(ctx: Context, solutions: dict) -> dict[str, tuple[dict, list[dict]]]:
-    """`_other_scenario` of each scenario of `solutions` (name: solution), by name."""
-    return {scenario: _other_scenario(ctx, scenario, solution) for scenario, solution in solutions.items()}
-
-
-def _other_scenario(ctx: Context, scenario: str, solution) -> tuple[dict, list[dict]]:
-    """A scenario other than Base: its tables (`_scenario_tables`) and its levers, all estimates."""
-    duals, unmet_units = Duals(solution), unmet(ctx, solution.customer_month)
-    tables_ = _scenario_tables(ctx, scenario, solution, duals, unmet_units)
-    return tables_, scenario_levers(ctx, scenario, solution, duals, unmet_units, tables_["gaps"], None, 0)
 
 
 def _scenario_tables(ctx: Context, scenario: str, solution, duals: Duals, unmet_units) -> dict[str, pd.DataFrame]:
