@@ -175,17 +175,8 @@ def _solve(
         first_task.append(len(tasks))
         same_scenario = warm_start is None or warm_start.scenario == scenario.name
         tasks += _block_tasks(scenario, options, bases, np.inf if same_scenario else WARM_SCENARIO_COLUMNS)
-        base = built[0].model
-        if (
-            chain
-            and scenario is not built[0]
-            and (base.n_col, base.n_row, len(built[0].blocks))
-            == (
-                scenario.model.n_col,
-                scenario.model.n_row,
-                len(scenario.blocks),
-            )
-        ):
+        if chain and scenario is not built[0] and _same_shape(built[0], scenario):
+            # Each small block starts from the first scenario's same block, as soon as that one is solved.
             for number, (cols, _) in enumerate(scenario.blocks):
                 if len(cols) <= WARM_SCENARIO_COLUMNS:
                     starts_from[first_task[-1] + number] = number
@@ -199,6 +190,15 @@ def _solve(
     return solutions
 
 
+def _same_shape(one: _Scenario, other: _Scenario) -> bool:
+    """Whether two scenarios' models have as many columns, rows and blocks, so that one's bases fit the other's."""
+    return (one.model.n_col, one.model.n_row, len(one.blocks)) == (
+        other.model.n_col,
+        other.model.n_row,
+        len(other.blocks),
+    )
+
+
 def _block_tasks(
     scenario: _Scenario, options: dict[str, object], warm_start: _BlockBases | None, warm_columns: float
 ) -> list[Task]:
@@ -210,23 +210,27 @@ def _block_tasks(
         model.n_row,
         len(blocks_),
     )
-    tasks = []
-    for number, (cols, rows) in enumerate(blocks_):
-        if fits and len(cols) <= warm_columns:
-            chosen = with_solver(options, len(cols))
-            tasks.append(
-                Task(
-                    block_lp(model, cols, rows),
-                    scenario.name,
-                    chosen,
-                    warm_start.bases[number],
-                    None,
-                    scenario.penalty.money_scale,
-                )
-            )
-        else:
-            tasks.append(_cold_task(scenario, cols, rows, options))
-    return tasks
+    return [
+        _warm_task(scenario, cols, rows, options, warm_start.bases[number])
+        if fits and len(cols) <= warm_columns
+        else _cold_task(scenario, cols, rows, options)
+        for number, (cols, rows) in enumerate(blocks_)
+    ]
+
+
+def _warm_task(
+    scenario: _Scenario, cols: np.ndarray, rows: np.ndarray, options: dict, basis, money_duals: bool = True
+) -> Task:
+    """The task of a block that starts from an earlier basis (status codes): by the simplex, where it fits."""
+    return Task(
+        lp=block_lp(scenario.model, cols, rows),
+        scenario=scenario.name,
+        options=with_solver(options, len(cols)),
+        basis=basis,
+        fallback=None,
+        money_scale=scenario.penalty.money_scale,
+        money_duals=money_duals,
+    )
 
 
 def _cold_task(
@@ -234,14 +238,21 @@ def _cold_task(
 ) -> Task:
     """The task of a block without an earlier basis: from the lot-for-lot basis where the solver it gets
     (`highs.cold_options`) starts from one."""
-    model, scale = scenario.model, scenario.penalty.money_scale
-    lp = block_lp(model, cols, rows)
-    if model.start is None:
-        return Task(lp, scenario.name, with_solver(options, len(cols)), None, None, scale, money_duals)
-    coupling = int(np.count_nonzero(model.coupling[rows]))
-    chosen, fallback, from_start = cold_options(options, len(cols), coupling, len(rows))
-    basis = (model.start[0][cols], model.start[1][rows]) if from_start else None
-    return Task(lp, scenario.name, chosen, basis, fallback, scale, money_duals)
+    model = scenario.model
+    chosen, fallback, basis = with_solver(options, len(cols)), None, None
+    if model.start is not None:
+        coupling = int(np.count_nonzero(model.coupling[rows]))
+        chosen, fallback, from_start = cold_options(options, len(cols), coupling, len(rows))
+        basis = (model.start[0][cols], model.start[1][rows]) if from_start else None
+    return Task(
+        lp=block_lp(model, cols, rows),
+        scenario=scenario.name,
+        options=chosen,
+        basis=basis,
+        fallback=fallback,
+        money_scale=scenario.penalty.money_scale,
+        money_duals=money_duals,
+    )
 
 
 def _merge(model: Model, blocks_: list, answers: list[Answer]) -> tuple[np.ndarray, np.ndarray, float, int, str]:
@@ -333,10 +344,7 @@ def _resolve(old: _Solved, scenario: str, adjustments: Adjustments, options: dic
             # simplex walks on from it, where the dual simplex could stop short of the optimum within its
             # tolerances.
             chosen = {"simplex_strategy": PRIMAL_SIMPLEX, **options}
-        lp = block_lp(model, cols, rows)
-        tasks.append(
-            Task(lp, scenario, with_solver(chosen, len(cols)), basis, None, built.penalty.money_scale, money_duals)
-        )
+        tasks.append(_warm_task(built, cols, rows, chosen, basis, money_duals))
     for number, answer in zip(to_solve, solve_tasks(model.n_col, tasks)):
         answers[number] = answer
     return built, answers, len(to_solve)
