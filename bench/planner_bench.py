@@ -7,7 +7,7 @@ Usage:
 The generator is quick and synthetic (random but seeded), sized like the product's target: two customers per
 SKU (10,000 lines for 5,000 SKUs), 50 resources, 20 constrained materials, capacity a little short of demand so
 that resources bind. Its routings and materials are drawn across all resources, so the LP is one block (see
-`planner._blocks`): the worst case for the planner. bench/generate.py draws a company by sites, and bench/run.py
+`planner.blocks`): the worst case for the planner. bench/generate.py draws a company by sites, and bench/run.py
 times the whole job on it. A realistic small company lives in sop_workbook/sample.py.
 """
 

@@ -1,4 +1,5 @@
-"""Tests of analysis.py: the plan turned into margin, capacity, gaps, levers, commitments, launches.
+"""Tests of the analysis (sop_workbook/analysis/): the plan turned into margin, capacity, gaps, levers,
+commitments, launches.
 
 Three kinds of check:
 - a plan built by hand (no solver), whose every derived figure is worked out by hand in the comments;
@@ -10,7 +11,6 @@ Three kinds of check:
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from sop_workbook import planner
 from sop_workbook.analysis import analyse, forecast_accuracy, plan
+from sop_workbook.planner import blocks as planner_blocks
 from sop_workbook.planner import solve
 
 JAN, FEB, MAR = month(0), month(1), month(2)
@@ -467,7 +468,7 @@ def test_commitment_checks(extra, order, check, on_time, promise, days_late):
 def test_commitment_check_re_solves_only_the_orders_site(monkeypatch):
     # order_inputs' site and a second one that shares nothing with it: B on L2 (10 h a month, 1 h a unit), 10
     # wanted a month, all made. Checking R3 re-solves only A's part of the plan and gives the one-site answer.
-    monkeypatch.setattr(planner, "_BLOCK_COLUMNS", 1)  # each site its own block, however small
+    monkeypatch.setattr(planner_blocks, "BLOCK_COLUMNS", 1)  # each site its own block, however small
     solved = []
 
     def spy(*args, **kwargs):
@@ -810,40 +811,3 @@ def test_revenue_lost_is_the_part_of_revenue_at_risk_never_shipped(sample):
     assert np.allclose(gaps["Revenue lost"], gaps["Units lost"] * gaps["Unit price"])
     assert results.summary["Revenue lost"] == pytest.approx(gaps.query("Scenario == 'Base'")["Revenue lost"].sum())
     assert results.summary["Revenue lost"] <= results.summary["Revenue at risk"]
-
-
-def _same_results(one, other) -> None:
-    for each in dataclasses.fields(one):
-        a, b = getattr(one, each.name), getattr(other, each.name)
-        if isinstance(a, pd.DataFrame):
-            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=each.name)
-        elif each.name != "inputs":
-            assert a == b, each.name
-
-
-def test_other_scenarios_analysed_in_a_child_process_give_the_same_results(sample, monkeypatch):
-    from sop_workbook import analysis, parallel
-
-    serial, solutions = sample
-    inputs = serial.inputs
-    forks = []
-    real = parallel.Forked.__init__
-    monkeypatch.setattr(parallel.Forked, "__init__", lambda self, *args: forks.append(1) or real(self, *args))
-    monkeypatch.setattr(analysis, "PARALLEL_ANALYSIS_ABOVE", -1)
-    beside = analyse(inputs, solutions, resolved_gaps=0, checked_orders=0)
-    assert len(serial.scenarios) == 3 and len(forks) == 1  # one child makes Upside and Downside
-    _same_results(beside, serial)
-
-    # A child that fails leaves its scenarios to this process, to the same results.
-    parent = os.getpid()
-    other = analysis._other_scenario
-
-    def failing_in_the_child(*args):
-        if os.getpid() != parent:
-            raise MemoryError
-        return other(*args)
-
-    monkeypatch.setattr(analysis, "_other_scenario", failing_in_the_child)
-    _same_results(analyse(inputs, solutions, resolved_gaps=0, checked_orders=0), serial)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)

@@ -1,5 +1,6 @@
-"""Tests of planner.py: hand-worked optima for each constraint and cost term, invariants over random inputs,
-a greedy plan the optimum must beat, and shadow prices against re-solving with one more hour or unit."""
+"""Tests of the planner (sop_workbook/planner/): hand-worked optima for each constraint and cost term, invariants
+over random inputs, a greedy plan the optimum must beat, and shadow prices against re-solving with one more hour or
+unit."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from builders import month, tiny_inputs
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sop_workbook import planner
 from sop_workbook.errors import PlanError
-from sop_workbook.planner import Adjustments, Solution, solve, solve_all
+from sop_workbook.planner import Adjustments, Solution, blocks, highs, lp, model, solve, solve_all
+from sop_workbook.planner import data as planner_data
 
 M0, M1, M2 = month(0), month(1), month(2)
 
@@ -915,7 +916,7 @@ def test_shadow_price_brackets_resolving(inputs, data):
 
 
 def reference_margin(inputs) -> float:
-    """The optimum of the same LP written independently, straight from SPEC.md, one variable at a time, and
+    """The optimum of the same LP written independently, straight from docs/model.md, one variable at a time, and
     solved with scipy's linprog (no safety stock, targets or orders, as `small_inputs(steering=False)` makes)."""
     from scipy.optimize import linprog
 
@@ -1023,13 +1024,13 @@ def test_plan_matches_an_independent_lp(inputs):
     assert solution.contribution_margin == pytest.approx(reference_margin(inputs), rel=1e-7, abs=1e-6)
 
 
-@pytest.mark.parametrize("block_columns", [planner._BLOCK_COLUMNS, 1], ids=["blocks as packed", "every part a block"])
+@pytest.mark.parametrize("block_columns", [blocks.BLOCK_COLUMNS, 1], ids=["blocks as packed", "every part a block"])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_inputs(), st.data())
 def test_warm_start_reaches_the_optimum_of_the_whole_lp(block_columns, inputs, data):
     # With one column per block, every independent part is its own block: a warm start re-solves only the
     # changed block and must still reach the optimum of the whole LP solved from scratch.
-    planner._BLOCK_COLUMNS, saved = block_columns, planner._BLOCK_COLUMNS
+    blocks.BLOCK_COLUMNS, saved = block_columns, blocks.BLOCK_COLUMNS
     try:
         solution = solve(inputs)
         res = solution.resource_month
@@ -1038,7 +1039,7 @@ def test_warm_start_reaches_the_optimum_of_the_whole_lp(block_columns, inputs, d
         cold = solve(inputs, adjustments=change)
         warm = solve(inputs, adjustments=change, warm_start=solution)
     finally:
-        planner._BLOCK_COLUMNS = saved
+        blocks.BLOCK_COLUMNS = saved
     assert warm.statistics["solver"] == "simplex"
     assert warm.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-6)
 
@@ -1087,7 +1088,7 @@ BLOCK_CASES = [
 
 @pytest.mark.parametrize("change, margin, blocks_solved", BLOCK_CASES)
 def test_block_resolve_agrees_with_solving_the_whole_lp(monkeypatch, change, margin, blocks_solved):
-    monkeypatch.setattr(planner, "_BLOCK_COLUMNS", 1)  # one block per site, however small
+    monkeypatch.setattr(blocks, "BLOCK_COLUMNS", 1)  # one block per site, however small
     inputs = tiny_inputs(**TWO_SITES)
     base = solve(inputs)
     assert base.statistics["blocks"] == 2
@@ -1136,12 +1137,12 @@ def test_scenarios_solved_on_every_core_as_soon_as_base_blocks_are_give_the_seri
         ("B", "C1", "Downside"): [5, 5, 5],
     }
     inputs = tiny_inputs(**spec)
-    monkeypatch.setattr(planner, "_BLOCK_COLUMNS", 1)  # one block per site
+    monkeypatch.setattr(blocks, "BLOCK_COLUMNS", 1)  # one block per site
     serial = solve_all(inputs)
     pools = []
-    workers = planner._workers
-    monkeypatch.setattr(planner, "_workers", lambda *args: pools.append(workers(*args)) or pools[-1])
-    monkeypatch.setattr(planner, "_PARALLEL_ABOVE", 0)
+    workers = highs.workers
+    monkeypatch.setattr(highs, "workers", lambda *args: pools.append(workers(*args)) or pools[-1])
+    monkeypatch.setattr(highs, "PARALLEL_ABOVE", 0)
     on_every_core = solve_all(inputs)
     assert pools == [min(2, len(os.sched_getaffinity(0)))]  # one pool for the 6 blocks of the 3 scenarios
     assert list(on_every_core) == list(serial) == ["Base", "Upside", "Downside"]
@@ -1202,7 +1203,7 @@ def test_the_plan_does_not_depend_on_where_the_simplex_starts(monkeypatch):
 
     inputs = sample_inputs()
     lot_for_lot = solve_all(inputs)
-    monkeypatch.setattr(planner, "_start_basis", lambda *args: None)
+    monkeypatch.setattr(model, "_lot_for_lot_basis", lambda *args: None)
     slack = solve_all(inputs)
     # Base starts cold (Upside and Downside start from Base's basis either way).
     assert lot_for_lot["Base"].statistics["iterations"] < slack["Base"].statistics["iterations"]
@@ -1226,22 +1227,23 @@ def test_lot_for_lot_start_is_a_dual_feasible_basis():
 
     from sop_workbook.sample import sample_inputs
 
-    data = planner._prepare(planner._common(sample_inputs()), "Base", Adjustments())
-    model = planner._build(data, *planner._penalties(data))
-    col_status, row_status = model.start
-    basic = np.flatnonzero(col_status == planner._BASIC)
-    fixed_rows = np.flatnonzero(row_status != planner._BASIC)  # the balance rows; the others' slacks are basic
-    assert len(basic) + int(np.sum(row_status == planner._BASIC)) == model.n_row
+    data = planner_data.prepare(planner_data.common(sample_inputs()), "Base", Adjustments())
+    lp_model = model.build(data, model.penalties(data))
+    col_status, row_status = lp_model.start
+    basic = np.flatnonzero(col_status == model.BASIC)
+    fixed_rows = np.flatnonzero(row_status != model.BASIC)  # the balance rows; the others' slacks are basic
+    assert len(basic) + int(np.sum(row_status == model.BASIC)) == lp_model.n_row
     assert len(basic) == len(fixed_rows)
-    matrix = csc_matrix((model.matrix.data, model.matrix.indices, model.matrix.indptr), shape=model.matrix.shape)
+    matrix = lp_model.matrix
+    matrix = csc_matrix((matrix.data, matrix.indices, matrix.indptr), shape=matrix.shape)
     square = matrix[fixed_rows][:, basic].tocsc()
-    y = np.zeros(model.n_row)
-    y[fixed_rows] = spsolve(square.T.tocsc(), model.cost[basic])
+    y = np.zeros(lp_model.n_row)
+    y[fixed_rows] = spsolve(square.T.tocsc(), lp_model.cost[basic])
     assert np.all(np.isfinite(y))
-    reduced = model.cost - matrix.T @ y
+    reduced = lp_model.cost - matrix.T @ y
     tolerance = 1e-9
-    assert np.all(reduced[col_status == planner._AT_LOWER] >= -tolerance)
-    assert np.all(reduced[col_status == planner._AT_UPPER] <= tolerance)
+    assert np.all(reduced[col_status == model.AT_LOWER] >= -tolerance)
+    assert np.all(reduced[col_status == model.AT_UPPER] <= tolerance)
     assert np.allclose(reduced[basic], 0.0, atol=tolerance)
 
 
@@ -1261,17 +1263,17 @@ def test_a_large_block_tries_the_simplex_then_falls_back_on_interior_point(
 
     inputs = sample_inputs()
     plain = solve(inputs)
-    monkeypatch.setattr(planner, "_INTERIOR_POINT_ABOVE", 10)
-    monkeypatch.setattr(planner, "_SIMPLEX_TRY_ITERATIONS_PER_ROW", per_row)
-    monkeypatch.setattr(planner, "_SIMPLEX_TRY_ITERATIONS_AT_LEAST", at_least)
-    monkeypatch.setattr(planner, "_SIMPLEX_TRY_COUPLING", coupling)
+    monkeypatch.setattr(highs, "INTERIOR_POINT_ABOVE", 10)
+    monkeypatch.setattr(highs, "TRY_SIMPLEX_ITERATIONS_PER_ROW", per_row)
+    monkeypatch.setattr(highs, "TRY_SIMPLEX_ITERATIONS_AT_LEAST", at_least)
+    monkeypatch.setattr(highs, "TRY_SIMPLEX_COUPLING", coupling)
     from_a_basis = []  # whether each solver call started from a basis
-    real_run = planner._run
+    real_run = highs.run
     monkeypatch.setattr(
-        planner,
-        "_run",
-        lambda lp, scenario, options, basis=None, **kw: (
-            from_a_basis.append(basis is not None) or real_run(lp, scenario, options, basis, **kw)
+        highs,
+        "run",
+        lambda block, scenario, options, basis=None: (
+            from_a_basis.append(basis is not None) or real_run(block, scenario, options, basis)
         ),
     )
     result = solve(inputs)
@@ -1301,7 +1303,7 @@ def test_sparse_matrix_sums_entries_at_one_place_and_takes_blocks():
     # Entries as the model adds them, out of order and twice at (0, 0): 1 + 3 = 4.
     rows, cols = np.array([2, 0, 1, 0, 3]), np.array([1, 0, 0, 0, 2])
     values = np.array([5.0, 1.0, 2.0, 3.0, -1.5])
-    matrix = planner._Matrix.from_entries(rows, cols, values, (4, 3))
+    matrix = lp.Matrix.from_entries(rows, cols, values, (4, 3))
     expected = np.array([[4.0, 0, 0], [2.0, 0, 0], [0, 5.0, 0], [0, 0, -1.5]])
     np.testing.assert_array_equal(_dense(matrix), expected)
     assert matrix.nnz == 4
@@ -1345,10 +1347,101 @@ def test_components_of_the_lp_graph_match_a_plain_search(seed):
         np.array([r for _, r in sorted(edges)], dtype=np.int64),
         np.array([c for c, _ in sorted(edges)], dtype=np.int64),
     )
-    matrix = planner._Matrix.from_entries(rows, cols, np.ones(len(edges)), (n_row, n_col))
-    count, label = planner._components(matrix)
+    matrix = lp.Matrix.from_entries(rows, cols, np.ones(len(edges)), (n_row, n_col))
+    count, label = blocks.components(matrix)
     expected = _components_by_search(n_col, n_row, sorted(edges))
     assert count == len(expected)
     assert sorted(
         map(sorted, ({node for node in range(n_col + n_row) if label[node] == k} for k in range(count)))
     ) == sorted(map(sorted, expected))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The modelling helper: named variable blocks and constraint families
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_a_stock_balance_written_with_named_blocks_has_the_matrix_worked_out_by_hand():
+    # Two SKUs × three months: inventory[s,t−1] + make[s,t] − ship[s,t] = inventory[s,t], opening stock 5 and 7.
+    # Columns: make (s0t0, s0t1, s0t2, s1t0, s1t1, s1t2), then inventory, then ship; rows: (s, t) in order.
+    program = lp.LinearProgram()
+    sku, month = np.arange(2)[:, None], np.arange(3)
+    make = program.add_variables("make", (sku, month), cost=np.array([[2.0], [3.0]]), upper=10.0)
+    inventory = program.add_variables("inventory", (sku, month), cost=0.5)
+    ship = program.add_variables("ship", (sku, month), cost=-9.0, penalty=-1.0, tie_break=0.25)
+    opening = np.array([[5.0, 0, 0], [7.0, 0, 0]])
+    balance = program.add_constraints("stock balance", (sku, month), lower=opening, upper=opening)
+    balance.add(1.0, inventory[:, :])
+    balance.add(-1.0, inventory.shift())
+    balance.add(-1.0, make[:, :])
+    balance.add(1.0, ship[:, :])
+    assert (make.span, inventory.span, ship.span) == (slice(0, 6), slice(6, 12), slice(12, 18))
+    np.testing.assert_array_equal(inventory.shift(), [[-1, 6, 7], [-1, 9, 10]])
+    expected = np.zeros((6, 18))
+    for s in range(2):
+        for t in range(3):
+            row = 3 * s + t
+            expected[row, 3 * s + t] = -1.0  # make
+            expected[row, 6 + 3 * s + t] = 1.0  # inventory
+            if t > 0:
+                expected[row, 6 + 3 * s + t - 1] = -1.0  # last month's inventory
+            expected[row, 12 + 3 * s + t] = 1.0  # ship
+    arrays = program.finish()
+    np.testing.assert_array_equal(_dense(arrays.matrix), expected)
+    np.testing.assert_array_equal(arrays.cost, [2, 2, 2, 3, 3, 3] + [0.5] * 6 + [-9] * 6)
+    np.testing.assert_array_equal(arrays.penalty, [0] * 12 + [-1] * 6)
+    np.testing.assert_array_equal(arrays.tie_break, [0] * 12 + [0.25] * 6)
+    np.testing.assert_array_equal(arrays.lower, [0] * 18)
+    np.testing.assert_array_equal(arrays.upper, [10] * 6 + [np.inf] * 12)
+    np.testing.assert_array_equal(arrays.row_lower, arrays.row_upper)
+    np.testing.assert_array_equal(arrays.row_lower, [5, 0, 0, 7, 0, 0])
+    np.testing.assert_array_equal(balance.values(np.arange(6.0)), [[0, 1, 2], [3, 4, 5]])
+
+
+def test_terms_sum_into_the_rows_they_name():
+    # Hours: Σs hours[s] · make[s,t] ≤ regular[r,t] with SKUs 0 and 2 on resource 1, SKU 1 on resource 0.
+    program = lp.LinearProgram()
+    month = np.arange(2)
+    make = program.add_variables("make", (np.arange(3)[:, None], month))
+    hours = program.add_constraints("hours", (np.arange(2)[:, None], month), upper=[[8.0], [9.0]])
+    routing_sku, routing_resource, per_unit = np.array([0, 1, 2]), np.array([1, 0, 1]), np.array([1.5, 2.0, 0.5])
+    hours.add(per_unit[:, None], make[routing_sku], rows=(routing_resource[:, None], month))
+    expected = np.zeros((4, 6))
+    expected[0, 2], expected[1, 3] = 2.0, 2.0  # resource 0: SKU 1
+    expected[2, 0], expected[3, 1], expected[2, 4], expected[3, 5] = 1.5, 1.5, 0.5, 0.5  # resource 1: SKUs 0, 2
+    arrays = program.finish()
+    np.testing.assert_array_equal(_dense(arrays.matrix), expected)
+    np.testing.assert_array_equal(arrays.row_upper, [8, 8, 9, 9])
+    np.testing.assert_array_equal(arrays.row_lower, [-np.inf] * 4)
+    np.testing.assert_array_equal(program.rows_of("hours"), [True] * 4)
+
+
+def test_two_programs_are_matched_by_block_name_and_coordinates():
+    # The second program has blocks in another order, a shipment group that is new (coordinate 4) and one that
+    # is gone (coordinate 2): matched columns keep their old position, the new one is -1.
+    first = lp.LinearProgram()
+    first.add_variables("make", (np.arange(2)[:, None], np.arange(2)))  # columns 0-3
+    first.add_variables("ship", (np.array([0, 2])[:, None], np.arange(2)))  # columns 4-7
+    second = lp.LinearProgram()
+    second.add_variables("ship", (np.array([0, 4])[:, None], np.arange(2)))  # columns 0-3
+    second.add_variables("make", (np.arange(2)[:, None], np.arange(2)))  # columns 4-7
+    second.add_variables("overtime", (np.arange(1)[:, None], np.arange(2)))  # columns 8-9: a new block
+    found = lp.match(first.variables, second.variables, second.n_col)
+    np.testing.assert_array_equal(found, [4, 5, -1, -1, 0, 1, 2, 3, -1, -1])
+
+
+def test_every_section_the_planning_code_points_to_is_in_docs_model():
+    # The planner's and the analysis' docstrings and comments name sections of docs/model.md as
+    # (docs/model.md, "Section"): each must be a heading there, and none points to a spec outside the repository.
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    headings = set(re.findall(r"(?m)^#+ (.+)$", (root / "docs" / "model.md").read_text()))
+    package = root / "sop_workbook"
+    paths = [*(package / "planner").glob("*.py"), *(package / "analysis").glob("*.py"), package / "promise.py"]
+    code = "".join(path.read_text() for path in paths)
+    named = {" ".join(name.split()) for name in re.findall(r'docs/model\.md,\s*"([^"]+)"', code)}
+    assert len(named) >= 10, named
+    assert named <= headings, f"not in docs/model.md: {sorted(named - headings)}"
+    assert "SPEC" not in code
