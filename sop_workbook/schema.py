@@ -2,7 +2,7 @@
 
 The template writer (`templates.py`), the reader and its validation (`reader.py`) and the README's template
 reference (`docs_reference()`) are all generated from the objects in this module. Sheet names and column
-headers are exactly those of SPEC.md; they are also the column names of the reader's DataFrames.
+headers are the planners' own words; they are also the column names of the reader's DataFrames.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ AUTHOR = "sop-workbook"
 
 # The most rows of detail (one per SKU and measure, per input row, ...) a sheet holds. Beyond it Excel slows to
 # a crawl and nobody reads the sheet: a sheet keeps its family rows and says in one line how many rows were left
-# out and where the whole data is (SPEC: the Plan Data rule, applied to every sheet of SKU detail).
+# out and where the whole data is (the Plan Data sheet's rule, applied to every sheet of SKU detail).
 MAX_ROWS = 200_000
 # The rows `write_title` takes (title, subtitle, a blank row): a sheet's first free row.
 TITLE_ROWS = 3
